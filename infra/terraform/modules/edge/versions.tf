@@ -5,8 +5,12 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.80.0, < 6.0.0"
-      # CloudFront certificates, WAF (scope CLOUDFRONT) and its logs must live in us-east-1.
+      # CloudFront certificates, the WAF web ACL (scope CLOUDFRONT) and its logs live in us-east-1.
       configuration_aliases = [aws.us_east_1]
+    }
+    tls = {
+      source  = "hashicorp/tls"
+      version = ">= 4.0.0, < 5.0.0"
     }
   }
 }

@@ -1,0 +1,32 @@
+"""Thin boto3 client factory built from settings.
+
+Credentials come from the default chain (task role in AWS, env vars for moto).
+`AWS_ENDPOINT_URL` is set only when talking to moto server.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+
+@lru_cache(maxsize=16)
+def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    return boto3.session.Session().client(
+        service, region_name=region, endpoint_url=endpoint_url, config=config
+    )
+
+
+def client(service: str) -> Any:
+    """Return a cached boto3 client for the configured region and endpoint."""
+    return _client(service, settings.AWS_REGION, settings.AWS_ENDPOINT_URL or None)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that change the endpoint call this)."""
+    _client.cache_clear()

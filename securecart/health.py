@@ -1,0 +1,103 @@
+"""Health endpoints for load balancers and ECS.
+
+`/healthz` answers as long as the process serves requests. `/readyz` checks each
+dependency and answers 503 when a required one fails; a failing read replica only
+degrades (the router falls back to the primary).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str = ""
+
+
+def check_database(alias: str) -> CheckResult:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return CheckResult(True)
+
+
+def check_cache() -> CheckResult:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    ok = cache.get(key) == "1"
+    cache.delete(key)
+    return CheckResult(ok, "" if ok else "cache did not return what was stored")
+
+
+def check_broker() -> CheckResult:
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        return CheckResult(True, "eager (no broker configured)")
+    if url.startswith("sqs://"):
+        from notifications.clients.aws import client  # local: boto3 is slow to import
+
+        name = f"{settings.SQS_QUEUE_PREFIX}{settings.CELERY_TASK_DEFAULT_QUEUE}"
+        client("sqs").get_queue_url(QueueName=name)
+        return CheckResult(True, f"sqs queue {name}")
+    from securecart.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return CheckResult(True)
+
+
+def readiness_checks() -> dict[str, tuple[Callable[[], CheckResult], bool]]:
+    """Name each check and whether it is required for readiness."""
+    checks: dict[str, tuple[Callable[[], CheckResult], bool]] = {
+        "database": (lambda: check_database("default"), True),
+        "cache": (check_cache, True),
+        "broker": (check_broker, True),
+    }
+    for alias in settings.REPLICA_DATABASES:
+        checks[f"database:{alias}"] = (lambda a=alias: check_database(a), False)
+    return checks
+
+
+def run_checks() -> tuple[bool, dict[str, dict[str, str]]]:
+    ready = True
+    report: dict[str, dict[str, str]] = {}
+    for name, (check, required) in readiness_checks().items():
+        try:
+            result = check()
+        except Exception as exc:  # a failed dependency is reported, not raised
+            logger.warning("readiness check %s failed: %s", name, exc)
+            result = CheckResult(False, f"{type(exc).__name__}: {exc}"[:200])
+        if result.ok:
+            status = "ok"
+        else:
+            status = "failed" if required else "degraded"
+            ready = ready and not required
+        report[name] = {"status": status, "detail": result.detail}
+    return ready, report
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    ready, report = run_checks()
+    return JsonResponse(
+        {"status": "ok" if ready else "failed", "checks": report},
+        status=200 if ready else 503,
+    )

@@ -1,0 +1,164 @@
+"""Catalog (categories, products, variants, images) and carts."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+def _currency_default() -> str:
+    return settings.STORE_CURRENCY
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "name")
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    # The "from" price shown in listings; each variant carries its own price.
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default=_currency_default)
+    is_active = models.BooleanField(default=True, db_index=True)
+    is_featured = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="product_price_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants"
+    )
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=120, help_text="e.g. 'Large / Blue'")
+    # Option values such as {"size": "L", "colour": "blue"}.
+    options = models.JSONField(default=dict, blank=True)
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3, default=_currency_default)
+    stock_on_hand = models.PositiveIntegerField(default=0)
+    stock_reserved = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            # Available stock never goes below zero, whatever the code does.
+            models.CheckConstraint(
+                condition=Q(stock_reserved__lte=F("stock_on_hand")),
+                name="variant_available_stock_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="variant_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} – {self.name} ({self.sku})"
+
+    @property
+    def available(self) -> int:
+        return self.stock_on_hand - self.stock_reserved
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images"
+    )
+    image = models.ImageField(upload_to="products/%Y/%m/")
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
+
+
+def _cart_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Cart(models.Model):
+    """A shopper's cart: anonymous (by token in the session) or a customer's."""
+
+    token = models.CharField(max_length=64, unique=True, default=_cart_token)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="carts",
+    )
+    currency = models.CharField(max_length=3, default=_currency_default)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Cart {self.token[:8]}…"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="cart_lines"
+    )
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # The unit price the shopper saw when adding; checkout flags a change.
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="cart_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant.sku}"

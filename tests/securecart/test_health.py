@@ -1,0 +1,61 @@
+import json
+
+import pytest
+from django.db import connections
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def test_healthz_answers_without_touching_dependencies(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_each_dependency_ok(client):
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert {"database", "cache", "broker"} <= set(body["checks"])
+    assert all(check["status"] == "ok" for check in body["checks"].values())
+
+
+def test_readyz_is_503_and_names_the_failed_database(client, monkeypatch):
+    # given a primary database that refuses queries
+    def broken_cursor(*args, **kwargs):
+        raise ConnectionError("connection refused")
+
+    monkeypatch.setattr(connections["default"], "cursor", broken_cursor)
+    # when
+    response = client.get("/readyz")
+    # then
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["status"] == "failed"
+    assert body["checks"]["database"]["status"] == "failed"
+    assert "connection refused" in body["checks"]["database"]["detail"]
+    assert body["checks"]["cache"]["status"] == "ok"
+
+
+@pytest.mark.aws
+def test_readyz_fails_when_the_broker_queue_is_missing(client, aws, settings):
+    # given an SQS broker whose default queue was never created
+    settings.CELERY_BROKER_URL = "sqs://"
+    settings.SQS_QUEUE_PREFIX = "missing-"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["status"] == "failed"
+
+
+@pytest.mark.aws
+def test_readyz_finds_the_sqs_broker_queue(client, aws, settings):
+    from notifications.clients.aws import client as aws_client
+
+    settings.CELERY_BROKER_URL = "sqs://"
+    settings.SQS_QUEUE_PREFIX = "ready-"
+    aws_client("sqs").create_queue(QueueName="ready-default")
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["broker"]["detail"] == "sqs queue ready-default"
