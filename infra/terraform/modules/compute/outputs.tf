@@ -8,6 +8,11 @@ output "cluster_arn" {
   value       = try(aws_ecs_cluster.this.arn, null)
 }
 
+output "service_keys" {
+  description = "Short names of the services (web, worker, beat, notifications-<channel>); known at plan time."
+  value       = keys(local.services)
+}
+
 output "service_names" {
   description = "ECS service names, keyed by service (web, worker, beat, notifications-<channel>)."
   value       = try({ for k, s in aws_ecs_service.this : k => s.name }, {})

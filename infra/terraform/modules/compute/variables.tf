@@ -33,6 +33,12 @@ variable "origin_domain_name" {
   type        = string
 }
 
+variable "origin_certificate_sans" {
+  description = "Extra names on the ALB certificate: CloudFront forwards the viewer Host header, so the site names must be on it too."
+  type        = list(string)
+  default     = []
+}
+
 variable "allowed_hosts" {
   description = "DJANGO_ALLOWED_HOSTS: host names the app answers to."
   type        = list(string)

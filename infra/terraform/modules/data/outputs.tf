@@ -62,3 +62,8 @@ output "redis_url_secret_arn" {
   description = "Secrets Manager ARN of REDIS_URL."
   value       = try(aws_secretsmanager_secret.this["redis-url"].arn, null)
 }
+
+output "redis_num_cache_clusters" {
+  description = "Number of Redis nodes (their IDs are <group>-001, -002, ...)."
+  value       = var.redis_num_cache_clusters
+}

@@ -470,6 +470,37 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
+  # Requests from hosting providers (bots, scrapers) are blocked; shoppers behind VPNs or
+  # Tor are only counted, so privacy-minded customers can still buy.
+  rule {
+    name     = "aws-anonymous-ip"
+    priority = 35
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAnonymousIpList"
+
+        rule_action_override {
+          name = "AnonymousIPList"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-aws-anonymous-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
   rule {
     name     = "aws-sqli"
     priority = 40
