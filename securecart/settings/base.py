@@ -44,6 +44,10 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 SITE_NAME = env("SITE_NAME", "SecureCart")
 STORE_CURRENCY = env("STORE_CURRENCY", "USD")
+# Checkout: payment gateway by name ("test" is the built-in one) and whether
+# catalog prices already include tax (shown and charged as such) or tax is added.
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "test")
+PRICES_INCLUDE_TAX = env_bool("PRICES_INCLUDE_TAX", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
