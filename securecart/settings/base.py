@@ -246,6 +246,34 @@ if CELERY_BROKER_URL.startswith("sqs://"):
         CELERY_BROKER_TRANSPORT_OPTIONS["is_secure"] = (
             urlsplit(AWS_ENDPOINT_URL).scheme == "https"
         )
+# Tell kombu the queue URLs (no CreateQueue/ListQueues at run time); see
+# securecart/celery.py. AWS_ACCOUNT_ID saves an STS call to find them.
+SQS_PREDEFINED_QUEUES = env_bool("SQS_PREDEFINED_QUEUES", False)
+AWS_ACCOUNT_ID = env("AWS_ACCOUNT_ID")
+# A task must finish well inside the visibility timeout, or SQS redelivers it
+# to a second worker while the first still runs (enforced by the prefork pool).
+CELERY_TASK_TIME_LIMIT = _visibility - 60
+CELERY_TASK_SOFT_TIME_LIMIT = _visibility - 90
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {
+        "task": "notifications.tasks.outbox_relay_task",
+        "schedule": float(env_int("OUTBOX_SWEEP_SECONDS", 30)),
+        "options": {"queue": "events", "expires": 60},
+    },
+    "reconcile-orders": {
+        "task": "orders.tasks.orders_reconcile_task",
+        "schedule": float(env_int("RECONCILE_INTERVAL_SECONDS", 300)),
+        "options": {"queue": "default", "expires": 240},
+    },
+}
+
+# --- fulfilment and fraud ------------------------------------------------------
+# Risk score (0-100) above which an order waits on_hold for staff review.
+FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
+# An order in placed/processing longer than this is re-driven by reconcile_orders.
+STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
+# Warehouse adapter (orders/warehouse.py); the built-in one books deterministically.
+WAREHOUSE_ADAPTER = env("WAREHOUSE_ADAPTER", "orders.warehouse.BuiltinWarehouse")
 
 # --- email ------------------------------------------------------------------
 EMAIL_BACKEND = env(
