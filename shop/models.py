@@ -6,6 +6,8 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -56,6 +58,17 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(price__gte=0), name="product_price_not_negative"
             )
+        ]
+        indexes = [
+            # Full-text search (PostgreSQL): the same expression as
+            # shop.selectors._search_vector, so the planner can use this index.
+            # Other databases skip it (GinIndex is PostgreSQL-only; see migration).
+            GinIndex(
+                SearchVector("name", weight="A", config="english")
+                + SearchVector("description", weight="B", config="english"),
+                name="product_search_gin",
+            ),
+            models.Index(fields=["is_active", "category"], name="product_active_cat"),
         ]
 
     def __str__(self) -> str:
@@ -154,7 +167,9 @@ class CartLine(models.Model):
     class Meta:
         ordering = ("created_at", "id")
         constraints = [
-            models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_unique"),
+            models.UniqueConstraint(
+                fields=["cart", "variant"], name="cart_line_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="cart_line_quantity_positive"
             ),

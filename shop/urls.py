@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "shop"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<slug:slug>/", views.category_detail, name="category"),
+    path("search/", views.search, name="search"),
+    path("p/<slug:slug>/", views.product_detail, name="product"),
+    path("cart/", views.cart_detail, name="cart"),
+    path("cart/update/", views.cart_update, name="cart_update"),
+    path("cart/remove/", views.cart_remove, name="cart_remove"),
+    path("cart/accept-prices/", views.cart_accept_prices, name="cart_accept_prices"),
+]

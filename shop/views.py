@@ -1,0 +1,314 @@
+"""Storefront pages: thin, over selectors and services.
+
+Listing and product fragments are cached in the shared cache under the catalog
+generation (see services.catalog_cache_invalidate); the page around them (header with
+the user, messages, CSRF) is rendered per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .exceptions import ShopError
+from .forms import AddToCartForm, CartLineForm, CartRemoveForm, add_shop_error
+
+PAGE_SIZES = (12, 24, 48)
+DEFAULT_PAGE_SIZE = 24
+FRAGMENT_TIMEOUT = 60 * 15
+CSRF_MARKER = "<!--csrf-token-->"
+
+
+def _fragment_key(kind: str, *parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"shop:v{services.catalog_cache_version()}:{kind}:{digest}"
+
+
+def _cached_fragment(key: str, build) -> str:  # noqa: ANN001
+    html = cache.get(key)
+    if html is None:
+        html = build()
+        cache.set(key, html, FRAGMENT_TIMEOUT)
+    return html
+
+
+def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, int, str]:
+    sort = request.GET.get("sort", default_sort)
+    if sort not in selectors.SORT_LABELS:
+        sort = default_sort
+    try:
+        per_page = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        per_page = DEFAULT_PAGE_SIZE
+    if per_page not in PAGE_SIZES:
+        per_page = DEFAULT_PAGE_SIZE
+    page = request.GET.get("page", "1")
+    return sort, per_page, page if page.isdigit() else "1"
+
+
+def _grid_context(
+    queryset, *, page: str, per_page: int, sort: str, base_query: dict
+) -> dict:  # noqa: ANN001
+    page_obj = Paginator(queryset, per_page).get_page(page)
+    return {
+        "page_obj": page_obj,
+        "products": list(page_obj.object_list),
+        "sort": sort,
+        "per_page": per_page,
+        "base_query": base_query,
+    }
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    def build() -> str:
+        return render_to_string(
+            "shop/_home.html",
+            {
+                "featured": list(selectors.product_featured(limit=8)),
+                "categories": [
+                    c for c in selectors.category_list() if c.parent_id is None
+                ],
+            },
+        )
+
+    fragment = _cached_fragment(_fragment_key("home"), build)
+    return render(request, "shop/home.html", {"fragment": mark_safe(fragment)})  # noqa: S308 (our own render)
+
+
+@require_GET
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    sort, per_page, page = _listing_params(request, default_sort="name")
+    key = _fragment_key("category", slug, sort, per_page, page)
+    fragment = cache.get(key)
+    if fragment is None:
+        category = selectors.category_get(slug=slug)
+        if category is None:
+            raise Http404("No such category.")
+        queryset = selectors.product_list(category=category, sort=sort)
+        context = _grid_context(
+            queryset, page=page, per_page=per_page, sort=sort, base_query={}
+        )
+        context.update(
+            category=category,
+            subcategories=list(category.children.filter(is_active=True)),
+            sort_labels={
+                k: v for k, v in selectors.SORT_LABELS.items() if k != "relevance"
+            },
+        )
+        fragment = {
+            "title": category.name,
+            "html": render_to_string("shop/_category.html", context),
+        }
+        cache.set(key, fragment, FRAGMENT_TIMEOUT)
+    return render(
+        request,
+        "shop/category.html",
+        {"title": fragment["title"], "fragment": mark_safe(fragment["html"])},  # noqa: S308
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    sort, per_page, page = _listing_params(request, default_sort="relevance")
+    if not q:
+        return render(request, "shop/search.html", {"q": q, "fragment": ""})
+
+    def build() -> str:
+        queryset = selectors.product_list(
+            q=q, sort=None if sort == "relevance" else sort
+        )
+        context = _grid_context(
+            queryset, page=page, per_page=per_page, sort=sort, base_query={"q": q}
+        )
+        context.update(q=q, sort_labels=selectors.SORT_LABELS)
+        return render_to_string("shop/_search.html", context)
+
+    fragment = _cached_fragment(_fragment_key("search", q, sort, per_page, page), build)
+    return render(
+        request, "shop/search.html", {"q": q, "fragment": mark_safe(fragment)}
+    )  # noqa: S308
+
+
+def _product_context(product, form: AddToCartForm) -> dict:  # noqa: ANN001
+    variants = list(product.variants.all())
+    return {
+        "product": product,
+        "variants": variants,
+        "images": list(product.images.all()),
+        "form": form,
+        "any_available": any(v.available > 0 for v in variants),
+        "breadcrumbs": _breadcrumbs(product.category),
+    }
+
+
+def _breadcrumbs(category) -> list:  # noqa: ANN001
+    crumbs = [category]
+    # select_related covers one parent; deeper trees cost one query per level.
+    parent = category.parent
+    while parent is not None and len(crumbs) < 6:
+        crumbs.insert(0, parent)
+        parent = parent.parent
+    return crumbs
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.method == "POST":
+        return _product_add_to_cart(request, slug)
+    key = _fragment_key("product", slug)
+    fragment = cache.get(key)
+    if fragment is None:
+        product = selectors.product_get(slug=slug)
+        if product is None:
+            raise Http404("No such product.")
+        context = _product_context(
+            product, AddToCartForm(variants=product.variants.all())
+        )
+        context["csrf_marker"] = mark_safe(CSRF_MARKER)  # noqa: S308
+        fragment = {
+            "title": product.name,
+            "html": render_to_string("shop/_product.html", context),
+        }
+        cache.set(key, fragment, FRAGMENT_TIMEOUT)
+    csrf_input = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+        get_token(request),
+    )
+    html = fragment["html"].replace(CSRF_MARKER, csrf_input)
+    return render(
+        request,
+        "shop/product.html",
+        {"title": fragment["title"], "fragment": mark_safe(html)},  # noqa: S308
+    )
+
+
+def _product_add_to_cart(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_get(slug=slug)
+    if product is None:
+        raise Http404("No such product.")
+    form = AddToCartForm(request.POST, variants=product.variants.all())
+    if form.is_valid():
+        cart = services.cart_get_or_create_for_request(request)
+        try:
+            line = services.cart_line_add(
+                cart=cart,
+                sku=form.cleaned_data["sku"],
+                quantity=form.cleaned_data["quantity"],
+            )
+        except ShopError as error:
+            add_shop_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Added {form.cleaned_data['quantity']} × {product.name} "
+                f"({line.variant.name}) to your cart.",
+            )
+            return redirect("shop:cart")
+    context = _product_context(product, form)
+    context["csrf_marker"] = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+        get_token(request),
+    )
+    html = render_to_string("shop/_product.html", context)
+    return render(
+        request,
+        "shop/product.html",
+        {"title": product.name, "fragment": mark_safe(html)},  # noqa: S308
+        status=400,
+    )
+
+
+@require_GET
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    cart = selectors.cart_get_for_request(request)
+    lines = list(cart.lines.all()) if cart is not None else []
+    issues = selectors.cart_issues(cart=cart) if cart is not None else []
+    issues_by_sku: dict[str, list] = {}
+    for issue in issues:
+        issues_by_sku.setdefault(issue.sku, []).append(issue)
+    rows = [
+        {
+            "line": line,
+            "total": line.unit_price * line.quantity,
+            "issues": issues_by_sku.get(line.variant.sku, []),
+        }
+        for line in lines
+    ]
+    return render(
+        request,
+        "shop/cart.html",
+        {
+            "cart": cart,
+            "rows": rows,
+            "totals": selectors.cart_totals(cart=cart),
+            "has_price_change": any(i.kind == "price_changed" for i in issues),
+        },
+    )
+
+
+def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
+    cart = selectors.cart_get_for_request(request)
+    if cart is None:
+        messages.error(request, "Your cart is empty.")
+    return cart
+
+
+@require_POST
+def cart_update(request: HttpRequest) -> HttpResponse:
+    form = CartLineForm(request.POST)
+    cart = _cart_or_redirect(request)
+    if cart is None:
+        return redirect("shop:cart")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("shop:cart")
+    try:
+        services.cart_line_set_quantity(
+            cart=cart,
+            sku=form.cleaned_data["sku"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except ShopError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Quantity updated.")
+    return redirect("shop:cart")
+
+
+@require_POST
+def cart_remove(request: HttpRequest) -> HttpResponse:
+    form = CartRemoveForm(request.POST)
+    cart = _cart_or_redirect(request)
+    if cart is None or not form.is_valid():
+        return redirect("shop:cart")
+    try:
+        services.cart_line_remove(cart=cart, sku=form.cleaned_data["sku"])
+    except ShopError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Item removed from your cart.")
+    return redirect("shop:cart")
+
+
+@require_POST
+def cart_accept_prices(request: HttpRequest) -> HttpResponse:
+    cart = _cart_or_redirect(request)
+    if cart is not None:
+        services.cart_lines_accept_prices(cart=cart)
+        messages.success(request, "Your cart now shows the current prices.")
+    return redirect("shop:cart")

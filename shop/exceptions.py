@@ -1,0 +1,72 @@
+"""Domain errors of the catalog and cart.
+
+Each error names the input field it is about, so the storefront forms and the REST API
+map every one of them the same way (see `shop.apis.SHOP_ERROR_STATUS` and
+`shop.forms.add_shop_error`).
+"""
+
+from __future__ import annotations
+
+
+class ShopError(Exception):
+    """Base of every catalog/cart error; `message` is safe to show to a shopper."""
+
+    field: str | None = None
+    code = "shop_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidQuantity(ShopError):
+    field = "quantity"
+    code = "invalid_quantity"
+
+    def __init__(self, quantity: object) -> None:
+        super().__init__(
+            f"Quantity must be a whole number of at least 1 (got {quantity!r})."
+        )
+        self.quantity = quantity
+
+
+class UnknownSku(ShopError):
+    field = "sku"
+    code = "unknown_sku"
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"There is no product with SKU {sku!r}.")
+        self.sku = sku
+
+
+class ProductUnavailable(ShopError):
+    field = "sku"
+    code = "product_unavailable"
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"{sku} is no longer available.")
+        self.sku = sku
+
+
+class InsufficientStock(ShopError):
+    field = "quantity"
+    code = "insufficient_stock"
+
+    def __init__(self, sku: str, requested: int, available: int) -> None:
+        if available > 0:
+            text = f"Only {available} of {sku} available; you asked for {requested}."
+        else:
+            text = f"{sku} is out of stock."
+        super().__init__(text)
+        self.sku = sku
+        self.requested = requested
+        self.available = max(available, 0)
+
+
+class CartLineNotFound(ShopError):
+    field = "sku"
+    code = "cart_line_not_found"
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"{sku} is not in this cart.")
+        self.sku = sku

@@ -1,0 +1,246 @@
+"""Reads of the catalog and carts; query counts are designed here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from .models import Cart, CartLine, Category, Product, ProductImage, Variant
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+CART_SESSION_KEY = "cart_token"
+
+# Listing sort options: public name -> ORDER BY.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "price": ("price", "name", "id"),
+    "-price": ("-price", "name", "id"),
+    "newest": ("-created_at", "-id"),
+}
+SORT_LABELS = {
+    "relevance": "Relevance",
+    "name": "Name",
+    "price": "Price: low to high",
+    "-price": "Price: high to low",
+    "newest": "Newest",
+}
+
+
+def _search_vector():  # noqa: ANN202 - PostgreSQL-only expression
+    from django.contrib.postgres.search import SearchVector
+
+    # The same expression as the GIN index in Product.Meta, so the index is usable.
+    return SearchVector("name", weight="A", config="english") + SearchVector(
+        "description", weight="B", config="english"
+    )
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).select_related("parent")
+
+
+def category_get(*, slug: str) -> Category | None:
+    return (
+        Category.objects.filter(slug=slug, is_active=True)
+        .select_related("parent")
+        .first()
+    )
+
+
+def category_descendant_ids(*, category: Category) -> list[int]:
+    """Return the ids of the category and every active category below it (1 query)."""
+    rows = list(Category.objects.filter(is_active=True).values_list("id", "parent_id"))
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in rows:
+        children.setdefault(parent_id, []).append(pk)
+    ids, stack = [], [category.pk]
+    while stack:
+        pk = stack.pop()
+        if pk in ids:
+            continue  # a cycle made in admin must not hang the page
+        ids.append(pk)
+        stack.extend(children.get(pk, []))
+    return ids
+
+
+def _listing_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Add the first image and "in stock" as subqueries: one query per page."""
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by(
+        "position", "id"
+    )
+    in_stock = Variant.objects.filter(
+        product=OuterRef("pk"),
+        is_active=True,
+        stock_on_hand__gt=F("stock_reserved"),
+    )
+    return queryset.annotate(
+        primary_image=Subquery(first_image.values("image")[:1]),
+        primary_image_alt=Subquery(first_image.values("alt_text")[:1]),
+        in_stock=Exists(in_stock),
+    )
+
+
+def product_list(
+    *,
+    category: Category | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+    with_variants: bool = False,
+) -> QuerySet[Product]:
+    """Active products of active categories, optionally in a category tree or matching q.
+
+    With q on PostgreSQL: full-text search ranked by relevance (name weighs more than
+    description); elsewhere a case-insensitive match of every word.
+    """
+    queryset = Product.objects.filter(is_active=True, category__is_active=True)
+    if category is not None:
+        queryset = queryset.filter(
+            category_id__in=category_descendant_ids(category=category)
+        )
+    queryset = _listing_annotations(queryset.select_related("category"))
+    q = (q or "").strip()
+    ranked = False
+    if q:
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank
+
+            query = SearchQuery(q, search_type="websearch", config="english")
+            vector = _search_vector()
+            queryset = queryset.annotate(search=vector, rank=SearchRank(vector, query))
+            queryset = queryset.filter(search=query)
+            ranked = True
+        else:
+            for word in q.split():
+                queryset = queryset.filter(
+                    Q(name__icontains=word) | Q(description__icontains=word)
+                )
+    if sort in SORTS:
+        queryset = queryset.order_by(*SORTS[sort])
+    elif ranked:
+        queryset = queryset.order_by("-rank", "name", "id")
+    else:
+        queryset = queryset.order_by("-is_featured", "name", "id")
+    if with_variants:
+        queryset = queryset.prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True))
+        )
+    return queryset
+
+
+def product_featured(*, limit: int = 8) -> QuerySet[Product]:
+    return product_list().filter(is_featured=True)[:limit]
+
+
+def product_get(*, slug: str) -> Product | None:
+    """An active product with its active variants and images (3 queries)."""
+    return (
+        Product.objects.filter(slug=slug, is_active=True, category__is_active=True)
+        .select_related("category__parent")
+        .prefetch_related(
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
+            "images",
+        )
+        .first()
+    )
+
+
+def _cart_queryset() -> QuerySet[Cart]:
+    return Cart.objects.prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=CartLine.objects.select_related("variant__product"),
+        )
+    )
+
+
+def cart_get_by_token(*, token: str) -> Cart | None:
+    if not token or not isinstance(token, str):
+        return None
+    return _cart_queryset().filter(token=token).first()
+
+
+def cart_get_for_request(request: HttpRequest) -> Cart | None:
+    """The signed-in customer's latest cart, or the anonymous session's cart."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return _cart_queryset().filter(user=user).order_by("-updated_at", "-id").first()
+    token = request.session.get(CART_SESSION_KEY)
+    if not token:
+        return None
+    cart = cart_get_by_token(token=token)
+    if cart is not None and cart.user_id is not None:
+        return None  # a customer's cart is never reachable from a signed-out session
+    return cart
+
+
+def cart_totals(*, cart: Cart | None) -> dict:
+    """Subtotal at the prices the shopper saw, the currency and the line count."""
+    lines = list(cart.lines.all()) if cart is not None else []
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    return {
+        "subtotal": subtotal.quantize(Decimal("0.01")),
+        "currency": cart.currency if cart is not None else settings.STORE_CURRENCY,
+        "line_count": len(lines),
+        "item_count": sum(line.quantity for line in lines),
+    }
+
+
+@dataclass(frozen=True)
+class CartIssue:
+    """Something checkout must tell the shopper about a line before charging."""
+
+    sku: str
+    kind: str  # "price_changed" | "insufficient_stock" | "unavailable"
+    message: str
+    old_price: Decimal | None = None
+    new_price: Decimal | None = None
+    available: int | None = None
+
+
+def cart_issues(*, cart: Cart) -> list[CartIssue]:
+    """Flag lines whose price changed or whose stock vanished since they were added."""
+    issues: list[CartIssue] = []
+    for line in cart.lines.all():
+        variant = line.variant
+        if not (variant.is_active and variant.product.is_active):
+            issues.append(
+                CartIssue(
+                    variant.sku,
+                    "unavailable",
+                    f"{variant.product.name} is no longer available.",
+                )
+            )
+            continue
+        if variant.price != line.unit_price:
+            issues.append(
+                CartIssue(
+                    variant.sku,
+                    "price_changed",
+                    f"The price of {variant.product.name} ({variant.name}) changed from "
+                    f"{line.unit_price} to {variant.price} {variant.currency}.",
+                    old_price=line.unit_price,
+                    new_price=variant.price,
+                )
+            )
+        if variant.available < line.quantity:
+            issues.append(
+                CartIssue(
+                    variant.sku,
+                    "insufficient_stock",
+                    (
+                        f"Only {max(variant.available, 0)} of {variant.product.name} "
+                        f"({variant.name}) left; your cart has {line.quantity}."
+                        if variant.available > 0
+                        else f"{variant.product.name} ({variant.name}) is out of stock."
+                    ),
+                    available=max(variant.available, 0),
+                )
+            )
+    return issues

@@ -1,0 +1,276 @@
+"""Writes of the catalog and carts: keyword-only, each a small transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+
+from .exceptions import (
+    CartLineNotFound,
+    InsufficientStock,
+    InvalidQuantity,
+    ProductUnavailable,
+    UnknownSku,
+)
+from .models import Cart, CartLine, Product, Variant
+from .selectors import CART_SESSION_KEY, cart_get_for_request
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+CATALOG_VERSION_KEY = "shop:catalog-version"
+MAX_LINE_QUANTITY = 999
+
+
+# --- cache ----------------------------------------------------------------------
+def catalog_cache_version() -> int:
+    """The current catalog cache generation; part of every cached page's key."""
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY) or 1
+    return int(version)
+
+
+def catalog_cache_invalidate(*, product_ids: Iterable[int] | None = None) -> None:
+    """Make every cached listing and product page stale.
+
+    One generation counter for the whole catalog rather than per-product keys: a
+    product's price or stock shows on listing pages, search results and API pages too,
+    and a bump is one Redis INCR. `product_ids` is accepted so callers say what changed
+    (and a finer scheme can come later without touching them). Old generations expire.
+    """
+    del product_ids
+    try:
+        cache.incr(CATALOG_VERSION_KEY)
+    except ValueError:  # no counter yet (or it was evicted): start above any old one
+        if not cache.add(CATALOG_VERSION_KEY, 2, timeout=None):
+            cache.incr(CATALOG_VERSION_KEY)
+
+
+def _after_commit_invalidate(product_ids: Iterable[int] | None = None) -> None:
+    ids = list(product_ids) if product_ids is not None else None
+    # Invalidate now (this process) and again after commit, so a concurrent request
+    # cannot re-cache the old rows between the bump and the commit.
+    catalog_cache_invalidate(product_ids=ids)
+    transaction.on_commit(lambda: catalog_cache_invalidate(product_ids=ids))
+
+
+# --- catalog --------------------------------------------------------------------
+def product_set_active(*, product_ids: Iterable[int], active: bool) -> int:
+    """Activate or deactivate products in bulk (admin action); returns rows changed."""
+    ids = list(product_ids)
+    changed = Product.objects.filter(pk__in=ids).update(is_active=active)
+    _after_commit_invalidate(ids)
+    return changed
+
+
+def product_refresh_price(*, product_ids: Iterable[int]) -> None:
+    """Set each product's listing ("from") price to its cheapest active variant."""
+    ids = list(product_ids)
+    prices = dict(
+        Variant.objects.filter(product_id__in=ids, is_active=True)
+        .values("product_id")
+        .annotate(low=Min("price"))
+        .values_list("product_id", "low")
+    )
+    for product_id, low in prices.items():
+        Product.objects.filter(pk=product_id).exclude(price=low).update(price=low)
+    _after_commit_invalidate(ids)
+
+
+# --- carts ----------------------------------------------------------------------
+def _clean_quantity(quantity: object) -> int:
+    if isinstance(quantity, bool):
+        raise InvalidQuantity(quantity)
+    if isinstance(quantity, str):
+        text = quantity.strip()
+        if not text.isdigit():
+            raise InvalidQuantity(quantity)
+        quantity = int(text)
+    if not isinstance(quantity, int) or quantity < 1:
+        raise InvalidQuantity(quantity)
+    if quantity > MAX_LINE_QUANTITY:
+        raise InvalidQuantity(quantity)
+    return quantity
+
+
+def _variant_for_sale(sku: object) -> Variant:
+    if not isinstance(sku, str) or not sku.strip():
+        raise UnknownSku(str(sku))
+    variant = (
+        Variant.objects.select_related("product__category")
+        .filter(sku=sku.strip())
+        .first()
+    )
+    if variant is None:
+        raise UnknownSku(sku)
+    product = variant.product
+    if not (variant.is_active and product.is_active and product.category.is_active):
+        raise ProductUnavailable(variant.sku)
+    return variant
+
+
+def _lock_cart(cart: Cart) -> None:
+    # Serialises concurrent edits of one cart (two tabs, double-clicks).
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+
+
+def _touch(cart: Cart) -> None:
+    cart.save(update_fields=["updated_at"])
+    # Prefetched lines are stale now; callers re-read through selectors.
+    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+
+
+def cart_get_or_create_for_request(request: HttpRequest) -> Cart:
+    """The request's cart, created (and remembered in the session) when missing."""
+    cart = cart_get_for_request(request)
+    if cart is not None:
+        return cart
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.objects.create(user=user)
+    cart = Cart.objects.create()
+    request.session[CART_SESSION_KEY] = cart.token
+    return cart
+
+
+def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
+    """Add quantity of a SKU; never more than is available. Keeps the price seen now."""
+    quantity = _clean_quantity(quantity)
+    variant = _variant_for_sale(sku)
+    with transaction.atomic():
+        _lock_cart(cart)
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        wanted = quantity + (line.quantity if line else 0)
+        if wanted > variant.available:
+            raise InsufficientStock(variant.sku, wanted, variant.available)
+        if wanted > MAX_LINE_QUANTITY:
+            raise InvalidQuantity(wanted)
+        if line is None:
+            line = CartLine.objects.create(
+                cart=cart, variant=variant, quantity=wanted, unit_price=variant.price
+            )
+        else:
+            line.quantity = wanted
+            line.unit_price = variant.price  # the shopper sees today's price again
+            line.save(update_fields=["quantity", "unit_price"])
+        _touch(cart)
+    return line
+
+
+def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
+    """Set a line's quantity (>= 1; removing is `cart_line_remove`)."""
+    quantity = _clean_quantity(quantity)
+    with transaction.atomic():
+        _lock_cart(cart)
+        line = (
+            CartLine.objects.select_related("variant__product")
+            .filter(cart=cart, variant__sku=sku)
+            .first()
+        )
+        if line is None:
+            raise CartLineNotFound(str(sku))
+        variant = line.variant
+        if not (variant.is_active and variant.product.is_active):
+            raise ProductUnavailable(variant.sku)
+        if quantity > variant.available:
+            raise InsufficientStock(variant.sku, quantity, variant.available)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        _touch(cart)
+    return line
+
+
+def cart_line_remove(*, cart: Cart, sku: str) -> None:
+    deleted, _ = CartLine.objects.filter(cart=cart, variant__sku=sku).delete()
+    if not deleted:
+        raise CartLineNotFound(str(sku))
+    _touch(cart)
+
+
+def cart_lines_accept_prices(*, cart: Cart) -> None:
+    """Take the current price of every line (the shopper saw the change)."""
+    with transaction.atomic():
+        _lock_cart(cart)
+        for line in CartLine.objects.select_related("variant").filter(cart=cart):
+            if line.unit_price != line.variant.price:
+                line.unit_price = line.variant.price
+                line.save(update_fields=["unit_price"])
+        _touch(cart)
+
+
+def cart_clear(*, cart: Cart) -> None:
+    """Empty the cart (checkout calls this after placing the order)."""
+    CartLine.objects.filter(cart=cart).delete()
+    _touch(cart)
+
+
+def cart_merge(*, source: Cart, target: Cart) -> Cart:
+    """Move source's lines into target (quantities add up, capped at what is
+    available), then delete source. Used when an anonymous shopper signs in."""
+    if source.pk == target.pk:
+        return target
+    with transaction.atomic():
+        # Lock both in pk order, whatever the argument order, so two merges cannot
+        # deadlock.
+        list(
+            Cart.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+            .values_list("pk")
+        )
+        existing = {
+            line.variant_id: line
+            for line in CartLine.objects.select_related("variant").filter(cart=target)
+        }
+        for line in CartLine.objects.select_related("variant__product").filter(
+            cart=source
+        ):
+            variant = line.variant
+            if not (variant.is_active and variant.product.is_active):
+                continue
+            current = existing.get(variant.pk)
+            if current is None:
+                wanted = min(line.quantity, max(variant.available, 0))
+                if wanted >= 1:
+                    CartLine.objects.create(
+                        cart=target,
+                        variant=variant,
+                        quantity=wanted,
+                        unit_price=line.unit_price,
+                    )
+            else:
+                wanted = min(
+                    current.quantity + line.quantity,
+                    max(variant.available, current.quantity),
+                    MAX_LINE_QUANTITY,
+                )
+                if wanted != current.quantity:
+                    current.quantity = wanted
+                    current.unit_price = line.unit_price  # the price seen most recently
+                    current.save(update_fields=["quantity", "unit_price"])
+        source.delete()
+        _touch(target)
+    return target
+
+
+def cart_attach_on_login(*, request: HttpRequest, user) -> Cart | None:  # noqa: ANN001
+    """Give the just-signed-in customer the anonymous session cart (merged if they
+    already have one). Called from the `user_logged_in` signal."""
+    token = request.session.pop(CART_SESSION_KEY, None)
+    if not token:
+        return None
+    source = Cart.objects.filter(token=token, user__isnull=True).first()
+    if source is None:
+        return None
+    target = Cart.objects.filter(user=user).order_by("-updated_at", "-id").first()
+    if target is None:
+        source.user = user
+        source.save(update_fields=["user", "updated_at"])
+        return source
+    return cart_merge(source=source, target=target)

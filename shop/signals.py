@@ -1,0 +1,44 @@
+"""Signal receivers: thin, each calls one service."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
+
+from . import services
+from .models import Category, Product, ProductImage, Variant
+
+
+def _invalidate(sender, instance, **kwargs) -> None:  # noqa: ANN001
+    product_id = getattr(instance, "product_id", None) or (
+        instance.pk if isinstance(instance, Product) else None
+    )
+    services.catalog_cache_invalidate(product_ids=[product_id] if product_id else None)
+
+
+# Admin edits go through save()/delete(); bulk .update() callers (checkout's stock
+# reservation, admin actions) call services.catalog_cache_invalidate themselves.
+for _model in (Category, Product, Variant, ProductImage):
+    post_save.connect(
+        _invalidate, sender=_model, dispatch_uid=f"shop-cache-save-{_model.__name__}"
+    )
+    post_delete.connect(
+        _invalidate, sender=_model, dispatch_uid=f"shop-cache-delete-{_model.__name__}"
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="shop-cart-merge-on-login")
+def _merge_cart_on_login(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+    if request is not None and hasattr(request, "session"):
+        services.cart_attach_on_login(request=request, user=user)
+
+
+def _ensure_groups(sender, app_config, using="default", **kwargs) -> None:  # noqa: ANN001
+    if app_config.label == "shop":
+        from .permissions import catalog_managers_group_ensure
+
+        catalog_managers_group_ensure(using=using)
+
+
+post_migrate.connect(_ensure_groups, dispatch_uid="shop-catalog-managers-group")

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.core.files.storage import default_storage
+
+register = template.Library()
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+@register.filter
+def money(amount: Decimal | str | None, currency: str = "") -> str:
+    """Format a Decimal amount with its currency: $19.99, or 19.99 CHF."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"))
+    text = f"{value:,}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}".strip()
+
+
+@register.filter
+def media_url(name: str | None) -> str:
+    """URL of a stored file name (from a values()/Subquery annotation)."""
+    return default_storage.url(name) if name else ""
