@@ -50,7 +50,8 @@ PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "test")
 PRICES_INCLUDE_TAX = env_bool("PRICES_INCLUDE_TAX", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the admin site whose sign-in is throttled.
+    "accounts.admin_apps.SecureCartAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "csp",
     "accounts",
     "shop",
     "orders",
@@ -69,7 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
+    # Early, so session/auth reads are routed and the session save is seen as a write.
+    "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +90,16 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Sign-in by username or email (accounts/backends.py); permissions as ModelBackend.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 3600)
+# Failed sign-ins (storefront and admin) per login name and per client IP, counted
+# in the shared cache over a window; at the limit sign-in answers 429 until it ends.
+ACCOUNTS_LOGIN_MAX_FAILURES = env_int("ACCOUNTS_LOGIN_MAX_FAILURES", 5)
+ACCOUNTS_LOGIN_IP_MAX_FAILURES = env_int("ACCOUNTS_LOGIN_IP_MAX_FAILURES", 5)
+ACCOUNTS_LOGIN_WINDOW_SECONDS = env_int("ACCOUNTS_LOGIN_WINDOW_SECONDS", 900)
+# Proxies (ALB, CloudFront) that append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 TEMPLATES = [
     {
@@ -141,7 +156,14 @@ for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     DATABASES[_alias] = database_config(_url)
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES.append(_alias)
-DATABASE_ROUTERS: list[str] = []
+DATABASE_ROUTERS = ["securecart.db_routers.PrimaryReplicaRouter"]
+# Reads go to a healthy replica (web requests only; see securecart/db_routers.py).
+REPLICA_ROUTING_ENABLED = env_bool("REPLICA_ROUTING_ENABLED", True)
+# After a write, that browser reads the primary this long (replica_pin cookie).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
+# Each process re-probes a replica at most this often, each probe bounded by the timeout.
+REPLICA_HEALTH_CACHE_SECONDS = float(env("REPLICA_HEALTH_CACHE_SECONDS", "5"))
+REPLICA_HEALTH_TIMEOUT_SECONDS = float(env("REPLICA_HEALTH_TIMEOUT_SECONDS", "2"))
 
 # --- cache and sessions -----------------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -187,6 +209,25 @@ AWS_ENDPOINT_URL = env("AWS_ENDPOINT_URL")  # set only for moto; botocore reads 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 CLOUDFRONT_DOMAIN = env("CLOUDFRONT_DOMAIN")
 
+# --- Content-Security-Policy (django-csp 4.x dict format) ----------------------
+# Strict: our own origin only, no inline script or style, never framed.
+_CSP_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF],
+        "style-src": [_CSP_SELF],
+        "img-src": [_CSP_SELF]
+        + ([f"https://{CLOUDFRONT_DOMAIN}"] if CLOUDFRONT_DOMAIN else []),
+        "font-src": [_CSP_SELF],
+        "connect-src": [_CSP_SELF],
+        "object-src": ["'none'"],
+        "base-uri": [_CSP_SELF],
+        "form-action": [_CSP_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -221,7 +262,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_IMPORTS = ["securecart.tasks"]
+# db_routers connects the signals that make tasks read the primary.
+CELERY_IMPORTS = ["securecart.tasks", "securecart.db_routers"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -44,6 +44,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     }
 
 DEBUG = False
+# Most tests run inside a rolled-back transaction on "default" only; replica
+# routing is switched on by the tests of the router (tests/securecart/test_db_router.py).
+REPLICA_ROUTING_ENABLED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
