@@ -71,6 +71,12 @@ up() {
   if [ -z "$(psql_p "select 1 from pg_database where datname='$APP_DB'")" ]; then
     psql_p "CREATE DATABASE $APP_DB OWNER $APP_USER"
   fi
+  # Replica-lag tests pause/resume WAL replay on the standby as the app role. Function
+  # grants live per database: template1 (so test databases inherit them) and the app DB.
+  for db in template1 "$APP_DB"; do
+    as_pg psql -X -q -v ON_ERROR_STOP=1 -p "$PPORT" -d "$db" -Atc \
+      "GRANT EXECUTE ON FUNCTION pg_wal_replay_pause(), pg_wal_replay_resume() TO $APP_USER"
+  done
 
   # 3. replica: keep it if it is a healthy standby of *this* primary, else rebuild
   mkdir -p "$BASE" "$RRUN"; chown postgres:postgres "$BASE" "$RRUN"
