@@ -349,6 +349,8 @@ class CheckoutIdempotencyKey(models.Model):
 
     class State(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
+        # The gateway was unreachable: a retry with the same key takes over at once.
+        RETRYABLE = "retryable", "Retryable"
         COMPLETED = "completed", "Completed"
 
     key = models.CharField(max_length=255, unique=True)

@@ -1,0 +1,49 @@
+"""Writes of the orders domain (re-exported; see the sub-modules)."""
+
+from .checkout import (
+    Address,
+    CheckoutResult,
+    CheckoutUnavailable,
+    checkout_submit,
+    order_body,
+    order_place,
+    payment_void_orphaned,
+)
+from .orders import (
+    order_cancel,
+    order_hold,
+    order_mark_delivered,
+    order_mark_shipped,
+    order_refund,
+    order_release,
+    payment_settle_after_cancel,
+)
+from .payments import (
+    payment_authorise,
+    payment_capture,
+    payment_refund,
+    payment_void,
+    payment_void_payment,
+)
+
+__all__ = [
+    "Address",
+    "CheckoutResult",
+    "CheckoutUnavailable",
+    "checkout_submit",
+    "order_body",
+    "order_cancel",
+    "order_hold",
+    "order_mark_delivered",
+    "order_mark_shipped",
+    "order_place",
+    "order_refund",
+    "order_release",
+    "payment_authorise",
+    "payment_capture",
+    "payment_refund",
+    "payment_settle_after_cancel",
+    "payment_void",
+    "payment_void_orphaned",
+    "payment_void_payment",
+]
