@@ -1,0 +1,179 @@
+"""Django admin for catalog staff: products with variants and images inline."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.http import HttpRequest
+
+from . import services
+from .models import Cart, CartLine, Category, Product, ProductImage, Variant
+
+LOW_STOCK_THRESHOLD = 5
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "parent", "is_active", "position")
+    list_editable = ("is_active", "position")
+    list_filter = ("is_active", "parent")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("parent",)
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = (
+        "sku",
+        "name",
+        "options",
+        "price",
+        "currency",
+        "stock_on_hand",
+        "stock_reserved",
+        "is_active",
+        "position",
+    )
+    # Reservations belong to checkout; staff change stock on hand only.
+    readonly_fields = ("stock_reserved",)
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("image", "alt_text", "position")
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [
+            ("low", f"Low (≤ {LOW_STOCK_THRESHOLD} available)"),
+            ("out", "Out of stock"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "low":
+            limit = LOW_STOCK_THRESHOLD
+        elif self.value() == "out":
+            limit = 0
+        else:
+            return queryset
+        low = Variant.objects.filter(
+            product=OuterRef("pk"),
+            is_active=True,
+            stock_on_hand__lte=F("stock_reserved") + limit,
+        )
+        if queryset.model is Variant:
+            return queryset.filter(
+                is_active=True, stock_on_hand__lte=F("stock_reserved") + limit
+            )
+        return queryset.filter(Exists(low))
+
+
+@admin.action(description="Activate selected products", permissions=["change"])
+def activate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
+    count = services.product_set_active(
+        product_ids=queryset.values_list("pk", flat=True), active=True
+    )
+    modeladmin.message_user(request, f"Activated {count} product(s).", messages.SUCCESS)
+
+
+@admin.action(description="Deactivate selected products", permissions=["change"])
+def deactivate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
+    count = services.product_set_active(
+        product_ids=queryset.values_list("pk", flat=True), active=False
+    )
+    modeladmin.message_user(
+        request, f"Deactivated {count} product(s).", messages.SUCCESS
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "category",
+        "price",
+        "currency",
+        "stock_available",
+        "is_active",
+        "is_featured",
+        "updated_at",
+    )
+    list_editable = ("price", "is_active", "is_featured")
+    list_filter = ("is_active", "is_featured", "category", LowStockFilter)
+    list_select_related = ("category",)
+    search_fields = ("name", "slug", "description", "variants__sku")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (VariantInline, ProductImageInline)
+    actions = (activate_products, deactivate_products)
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _available=Sum(
+                    F("variants__stock_on_hand") - F("variants__stock_reserved")
+                )
+            )
+        )
+
+    @admin.display(description="available", ordering="_available")
+    def stock_available(self, product: Product) -> int:
+        return product._available or 0  # type: ignore[attr-defined]
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "product",
+        "name",
+        "price",
+        "stock_on_hand",
+        "stock_reserved",
+        "is_active",
+    )
+    list_editable = ("price", "stock_on_hand", "is_active")
+    list_filter = ("is_active", "product__category", LowStockFilter)
+    list_select_related = ("product",)
+    search_fields = ("sku", "name", "product__name")
+    readonly_fields = ("stock_reserved",)
+    autocomplete_fields = ("product",)
+
+
+class CartLineInline(admin.TabularInline):
+    model = CartLine
+    extra = 0
+    fields = ("variant", "quantity", "unit_price")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    """Read-only: carts are the shoppers'; staff look, they do not edit."""
+
+    list_display = ("token_short", "user", "updated_at")
+    search_fields = ("token", "user__username", "user__email")
+    readonly_fields = ("token", "user", "currency", "created_at", "updated_at")
+    inlines = (CartLineInline,)
+
+    @admin.display(description="cart")
+    def token_short(self, cart: Cart) -> str:
+        return str(cart)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Cart | None = None
+    ) -> bool:
+        return False

@@ -1,0 +1,192 @@
+"""REST API v1 for the catalog and carts (contract in shared/ARCHITECTURE.md).
+
+Thin views over selectors/services. A cart is addressed by its unguessable token (the
+API's cart `id`), which is the capability to read and change it.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .exceptions import (
+    CartLineNotFound,
+    InsufficientStock,
+    InvalidQuantity,
+    ProductUnavailable,
+    ShopError,
+    UnknownSku,
+)
+from .models import Cart
+from .serializers import (
+    CartLineAddSerializer,
+    CartLineQuantitySerializer,
+    CartSerializer,
+    CategorySerializer,
+    ProductQuerySerializer,
+    ProductSerializer,
+)
+
+API_CACHE_TIMEOUT = 60 * 15
+
+# The one place domain errors become HTTP statuses.
+SHOP_ERROR_STATUS: dict[type[ShopError], int] = {
+    InsufficientStock: status.HTTP_409_CONFLICT,
+    CartLineNotFound: status.HTTP_404_NOT_FOUND,
+    UnknownSku: status.HTTP_400_BAD_REQUEST,
+    ProductUnavailable: status.HTTP_400_BAD_REQUEST,
+    InvalidQuantity: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def shop_error_response(error: ShopError) -> Response:
+    body: dict = {"detail": error.message, "code": error.code}
+    if error.field:
+        body[error.field] = [error.message]
+    if isinstance(error, InsufficientStock):
+        body.update(sku=error.sku, requested=error.requested, available=error.available)
+    status_code = next(
+        (code for cls, code in SHOP_ERROR_STATUS.items() if isinstance(error, cls)),
+        status.HTTP_400_BAD_REQUEST,
+    )
+    return Response(body, status=status_code)
+
+
+class ShopApiView(APIView):
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ShopError):
+            return shop_error_response(exc)
+        return super().handle_exception(exc)
+
+
+class ProductPagination(PageNumberPagination):
+    page_size = 24
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class CategoryListApi(ShopApiView):
+    @extend_schema(responses=CategorySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        key = f"shop:v{services.catalog_cache_version()}:api:categories"
+        data = cache.get(key)
+        if data is None:
+            data = CategorySerializer(selectors.category_list(), many=True).data
+            cache.set(key, data, API_CACHE_TIMEOUT)
+        return Response(data)
+
+
+class ProductListApi(ShopApiView):
+    @extend_schema(
+        parameters=[
+            ProductQuerySerializer,
+            OpenApiParameter("page", int, description="page number (from 1)"),
+            OpenApiParameter("page_size", int, description="products per page (≤ 100)"),
+        ],
+        responses=ProductSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = ProductQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        # The host is part of the key: pagination links are absolute URLs.
+        key = f"shop:v{services.catalog_cache_version()}:api:products:{request.get_host()}{request.get_full_path()}"
+        data = cache.get(key)
+        if data is None:
+            category = None
+            if query.validated_data.get("category"):
+                category = selectors.category_get(slug=query.validated_data["category"])
+                if category is None:
+                    return Response(
+                        {"category": ["Unknown category."]},
+                        status=status.HTTP_400_BAD_REQUEST,
+                    )
+            queryset = selectors.product_list(
+                category=category, q=query.validated_data.get("q"), with_variants=True
+            )
+            paginator = ProductPagination()
+            page = paginator.paginate_queryset(queryset, request, view=self)
+            data = paginator.get_paginated_response(
+                ProductSerializer(page, many=True).data
+            ).data
+            cache.set(key, data, API_CACHE_TIMEOUT)
+        return Response(data)
+
+
+class ProductDetailApi(ShopApiView):
+    @extend_schema(responses=ProductSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        key = f"shop:v{services.catalog_cache_version()}:api:product:{slug}"
+        data = cache.get(key)
+        if data is None:
+            product = selectors.product_get(slug=slug)
+            if product is None:
+                raise Http404
+            data = ProductSerializer(product).data
+            cache.set(key, data, API_CACHE_TIMEOUT)
+        return Response(data)
+
+
+def _cart_or_404(token: str) -> Cart:
+    cart = selectors.cart_get_by_token(token=token)
+    if cart is None:
+        raise Http404
+    return cart
+
+
+class CartCreateApi(ShopApiView):
+    @extend_schema(request=None, responses={201: CartSerializer})
+    def post(self, request: Request) -> Response:
+        user = request.user if request.user.is_authenticated else None
+        cart = Cart.objects.create(user=user)
+        return Response(
+            CartSerializer(_cart_or_404(cart.token)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CartDetailApi(ShopApiView):
+    @extend_schema(responses=CartSerializer)
+    def get(self, request: Request, token: str) -> Response:
+        return Response(CartSerializer(_cart_or_404(token)).data)
+
+
+class CartLineListApi(ShopApiView):
+    @extend_schema(
+        request=CartLineAddSerializer,
+        responses={201: CartSerializer, 400: dict, 404: dict, 409: dict},
+    )
+    def post(self, request: Request, token: str) -> Response:
+        cart = _cart_or_404(token)
+        body = CartLineAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.cart_line_add(cart=cart, **body.validated_data)
+        return Response(
+            CartSerializer(_cart_or_404(token)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CartLineDetailApi(ShopApiView):
+    @extend_schema(
+        request=CartLineQuantitySerializer,
+        responses={200: CartSerializer, 400: dict, 404: dict, 409: dict},
+    )
+    def patch(self, request: Request, token: str, sku: str) -> Response:
+        cart = _cart_or_404(token)
+        body = CartLineQuantitySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.cart_line_set_quantity(
+            cart=cart, sku=sku, quantity=body.validated_data["quantity"]
+        )
+        return Response(CartSerializer(_cart_or_404(token)).data)
+
+    @extend_schema(request=None, responses={204: None, 404: dict})
+    def delete(self, request: Request, token: str, sku: str) -> Response:
+        services.cart_line_remove(cart=_cart_or_404(token), sku=sku)
+        return Response(status=status.HTTP_204_NO_CONTENT)
