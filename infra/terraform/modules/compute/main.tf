@@ -14,10 +14,10 @@ locals {
   celery_dlq_arns   = [for k in var.celery_queues : var.dlq_arns[k]]
 
   # One service per workload. The notification consumers are derived from the channel
-  # queues of messaging.json ("notifications-email" -> --channel email).
+  # queues of messaging.json ("notifications-<channel>" -> --channel <channel>).
   channel_services = {
     for q in var.channel_queues : q => {
-      kind          = "notifications"
+      kind          = "consumer"
       command       = ["python", "manage.py", "consume_notifications", "--channel", trimprefix(q, "notifications-")]
       cpu           = var.notifications.cpu
       memory        = var.notifications.memory
@@ -527,7 +527,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = each.value.kind == "notifications" ? [1] : []
+    for_each = each.value.kind == "consumer" ? [1] : []
     content {
       sid = "ConsumeOwnChannelQueue"
       actions = [
@@ -587,7 +587,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = each.value.kind == "notifications" ? [1] : []
+    for_each = each.value.kind == "consumer" ? [1] : []
     content {
       sid       = "PrivateMediaRead"
       actions   = ["s3:GetObject"]
@@ -605,7 +605,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = contains(["web", "worker", "notifications"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "worker", "consumer"], each.value.kind) ? [1] : []
     content {
       sid       = "MediaKey"
       actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -641,7 +641,7 @@ data "aws_iam_policy_document" "sms" {
 }
 
 resource "aws_iam_role_policy" "sms" {
-  for_each = { for k, s in local.services : k => s if s.kind == "notifications" && endswith(k, "-sms") }
+  for_each = { for k, s in local.services : k => s if s.kind == "consumer" && endswith(k, "-sms") }
 
   name   = "send-sms"
   role   = aws_iam_role.task[each.key].id

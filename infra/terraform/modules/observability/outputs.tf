@@ -15,7 +15,8 @@ output "kms_key_arn" {
 
 output "logs_bucket_id" {
   description = "Name of the access-log bucket (ALB prefix alb/, CloudFront prefix cloudfront/, S3 prefix s3/)."
-  value       = try(aws_s3_bucket.logs.id, null)
+  # Read through the bucket policy so that the ALB is created only once it may write.
+  value = try(aws_s3_bucket_policy.logs.bucket, null)
 }
 
 output "logs_bucket_domain_name" {
