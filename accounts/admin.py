@@ -6,4 +6,6 @@ from .models import User
 
 @admin.register(User)
 class SecureCartUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Contact", {"fields": ("phone", "sms_opt_in")}),)
+    fieldsets = UserAdmin.fieldsets + (
+        ("Contact", {"fields": ("phone", "sms_opt_in")}),
+    )

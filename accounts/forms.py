@@ -1,0 +1,194 @@
+"""Forms of the storefront account pages (thin: rules live in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from .countries import country_choices
+from .models import Address, User
+from .selectors import email_in_use
+from .throttling import LoginThrottle
+
+THROTTLED_MESSAGE = (
+    "Too many failed sign-in attempts. For your security, sign-in is paused: "
+    "please wait {minutes} minutes and try again, or reset your password."
+)
+
+
+class ThrottledLoginMixin:
+    """Refuse sign-in after too many failures per login name or per IP.
+
+    Shared by the storefront and the admin login forms. While blocked, the
+    password is not even checked, so a guesser cannot tell right from wrong.
+    """
+
+    throttled = False
+    request: Any
+    error_messages: dict[str, str]
+
+    def clean(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        login = self.cleaned_data.get("username") or ""  # type: ignore[attr-defined]
+        throttle = LoginThrottle.for_request(self.request, login)
+        if throttle.is_blocked():
+            self.throttled = True
+            minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
+            raise ValidationError(
+                THROTTLED_MESSAGE.format(minutes=minutes), code="throttled"
+            )
+        try:
+            cleaned = super().clean()  # type: ignore[misc]
+        except ValidationError as error:
+            if getattr(error, "code", None) == "invalid_login":
+                throttle.record_failure()
+            raise
+        if getattr(self, "user_cache", None) is not None:
+            throttle.record_success()
+        return cleaned
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """Storefront sign-in by username or email."""
+
+    username = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That email/username and password do not match an account. "
+            "Note that the password is case-sensitive."
+        ),
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """Django admin sign-in, throttled like the storefront's."""
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    username = forms.RegexField(
+        label="Username (optional)",
+        required=False,
+        max_length=150,
+        regex=r"^[\w.+-]+\Z",
+        help_text="Letters, digits and . + - _ only. Leave empty to sign in with your email.",
+        error_messages={
+            "invalid": "Use only letters, digits and . + - _ in a username."
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
+        if email_in_use(email=email):
+            raise ValidationError(
+                "An account with this email address already exists. "
+                "Sign in, or reset your password.",
+                code="email_in_use",
+            )
+        return email
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data.get("username", "").strip()
+        if username and User.objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken.", code="username_in_use")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif password1:
+            candidate = User(
+                username=cleaned.get("username") or "", email=cleaned.get("email") or ""
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "phone", "sms_opt_in"]
+        labels = {"sms_opt_in": "Send me order updates by SMS"}
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
+        if email_in_use(email=email, exclude_user=self.instance):
+            raise ValidationError(
+                "Another account already uses this email address.", code="email_in_use"
+            )
+        return email
+
+
+class AddressForm(forms.ModelForm):
+    country = forms.ChoiceField(
+        choices=[("", "Choose a country")] + country_choices(),
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+
+    class Meta:
+        model = Address
+        fields = [
+            "name",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "phone",
+            "is_default",
+        ]
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+
+    def _post_clean(self) -> None:
+        # Model validation (incl. the one-default constraint) runs in the
+        # service, after the previous default has been cleared.
+        pass

@@ -1,0 +1,157 @@
+"""Writes of the accounts app: sign-up and saved addresses."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.db import IntegrityError, transaction
+
+from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
+from .models import Address, User
+from .selectors import email_in_use
+
+ADDRESS_FIELDS = (
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+    "is_default",
+)
+
+
+def _username_from_email(email: str) -> str:
+    base = re.sub(r"[^\w.+-]", "", email.split("@", 1)[0])[:30] or "customer"
+    candidate = base
+    while User.objects.filter(username=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def user_create(
+    *,
+    email: str,
+    password: str,
+    username: str = "",
+    phone: str = "",
+    sms_opt_in: bool = False,
+) -> User:
+    """Create a customer account; email is required and unique in any letter case.
+
+    Without a username one is derived from the email, so customers may sign up
+    with just email + password and sign in with either.
+    """
+    email = User.objects.normalize_email(email.strip())
+    if email_in_use(email=email):
+        raise EmailAlreadyInUse(email)
+    username = username.strip() or _username_from_email(email)
+    user = User(username=username, email=email, phone=phone, sms_opt_in=sms_opt_in)
+    user.set_password(password)
+    try:
+        # The savepoint keeps a caller's transaction usable after a lost race.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        # Two sign-ups racing past the check above: the database decides.
+        if email_in_use(email=email):
+            raise EmailAlreadyInUse(email) from error
+        if User.objects.filter(username=username).exists():
+            raise UsernameAlreadyInUse(username) from error
+        raise
+    return user
+
+
+def user_update_profile(
+    *,
+    user: User,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    sms_opt_in: bool = False,
+) -> User:
+    """Change a customer's contact details; the email stays unique in any case."""
+    email = User.objects.normalize_email(email.strip())
+    if email_in_use(email=email, exclude_user=user):
+        raise EmailAlreadyInUse(email)
+    user.email = email
+    user.first_name = first_name
+    user.last_name = last_name
+    user.phone = phone
+    user.sms_opt_in = sms_opt_in
+    try:
+        with transaction.atomic():
+            user.save(
+                update_fields=[
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "sms_opt_in",
+                ]
+            )
+    except IntegrityError as error:
+        raise EmailAlreadyInUse(email) from error
+    return user
+
+
+def _clear_other_defaults(*, user: User, keep_pk: int | None) -> None:
+    Address.objects.filter(user=user, is_default=True).exclude(pk=keep_pk).update(
+        is_default=False
+    )
+
+
+@transaction.atomic
+def address_create(*, user: User, **fields: object) -> Address:
+    """Save a new address for the customer; the first one becomes the default."""
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown address fields: {sorted(unknown)}")
+    # Lock the user's row so two concurrent "make default" saves serialise.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    address = Address(user=user, **fields)
+    if not Address.objects.filter(user=user).exists():
+        address.is_default = True
+    if address.is_default:
+        _clear_other_defaults(user=user, keep_pk=None)
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_update(*, address: Address, **fields: object) -> Address:
+    """Change a saved address; making it the default unsets the previous one."""
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown address fields: {sorted(unknown)}")
+    User.objects.select_for_update().filter(pk=address.user_id).first()
+    for name, value in fields.items():
+        setattr(address, name, value)
+    if address.is_default:
+        _clear_other_defaults(user=address.user, keep_pk=address.pk)
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_delete(*, address: Address) -> None:
+    """Delete a saved address; if it was the default, the newest other one takes over."""
+    user_id = address.user_id
+    User.objects.select_for_update().filter(pk=user_id).first()
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = (
+            Address.objects.filter(user_id=user_id)
+            .order_by("-updated_at", "-pk")
+            .first()
+        )
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])

@@ -1,0 +1,217 @@
+"""Storefront account pages: thin skins over accounts services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
+from .forms import AddressForm, LoginForm, ProfileForm, SignUpForm
+from .models import Address
+from .selectors import address_get_for_user, address_list_for_user
+
+BACKEND = "accounts.backends.UsernameOrEmailBackend"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
+
+
+# django.contrib.admin ships registration/password_*.html for its own pages and
+# comes first in INSTALLED_APPS, so the storefront's templates carry an
+# "account_" prefix and are named explicitly.
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/account_password_reset_form.html"
+    email_template_name = "registration/account_password_reset_email.txt"
+    subject_template_name = "registration/account_password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/account_password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/account_password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/account_password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/account_password_change_form.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/account_password_change_done.html"
+
+
+def _posted(request: HttpRequest) -> Any:
+    # An empty POST must still bind the form, so that it reports missing fields.
+    return request.POST if request.method == "POST" else None
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(
+                email=form.cleaned_data["email"],
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except EmailAlreadyInUse:
+            form.add_error(
+                "email", "An account with this email address already exists."
+            )
+        except UsernameAlreadyInUse:
+            form.add_error("username", "That username is taken.")
+        else:
+            # Signals user_logged_in: the shop merges the anonymous cart there.
+            auth_login(request, user, backend=BACKEND)
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect(_safe_next(request, "/"))
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(_posted(request), instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(user=request.user, **form.cleaned_data)
+        except EmailAlreadyInUse:
+            form.add_error("email", "Another account already uses this email address.")
+        else:
+            messages.success(request, "Your details were saved.")
+            return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form,
+            "addresses": address_list_for_user(user=request.user)[:3],
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def address_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/address_list.html",
+        {"addresses": address_list_for_user(user=request.user)},
+    )
+
+
+def _own_address(request: HttpRequest, pk: int) -> Address:
+    # Someone else's address is indistinguishable from a missing one.
+    try:
+        return address_get_for_user(user=request.user, pk=pk)
+    except Address.DoesNotExist as error:
+        raise Http404("No such address.") from error
+
+
+def _address_form_page(
+    request: HttpRequest, form: AddressForm, address: Address | None
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/address_form.html",
+        {"form": form, "address": address},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _save_address(form: AddressForm, save: Any) -> bool:
+    try:
+        save(**form.cleaned_data)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_create(request: HttpRequest) -> HttpResponse:
+    form = AddressForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if _save_address(
+            form, lambda **fields: services.address_create(user=request.user, **fields)
+        ):
+            messages.success(request, "Address saved.")
+            return redirect(
+                _safe_next(request, str(reverse_lazy("accounts:address_list")))
+            )
+    return _address_form_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_update(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _own_address(request, pk)
+    form = AddressForm(_posted(request), instance=address)
+    if request.method == "POST" and form.is_valid():
+        if _save_address(
+            form, lambda **fields: services.address_update(address=address, **fields)
+        ):
+            messages.success(request, "Address updated.")
+            return redirect("accounts:address_list")
+    return _address_form_page(request, form, address)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _own_address(request, pk)
+    if request.method == "POST":
+        services.address_delete(address=address)
+        messages.success(request, "Address deleted.")
+        return redirect("accounts:address_list")
+    return render(request, "accounts/address_confirm_delete.html", {"address": address})

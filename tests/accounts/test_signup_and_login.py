@@ -1,0 +1,191 @@
+"""Sign-up, sign-in by username or email, sign-out."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from accounts import services
+from accounts.exceptions import EmailAlreadyInUse
+from accounts.models import User
+from tests.factories.accounts import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _signup(client, **overrides):
+    data = {
+        "email": "Ada@Example.com",
+        "username": "",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **overrides,
+    }
+    return client.post(reverse("accounts:signup"), data)
+
+
+def test_signup_with_email_only_creates_account_and_signs_in(client):
+    response = _signup(client)
+
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.email == "Ada@example.com"  # domain normalised, local part kept
+    assert user.username  # derived from the email
+    assert "@" not in user.username
+    assert user.check_password(PASSWORD)
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_signup_with_username_keeps_it(client):
+    _signup(client, username="ada.l")
+
+    assert User.objects.get().username == "ada.l"
+
+
+def test_signup_refuses_email_used_in_other_letter_case(client):
+    UserFactory(username="ada", email="ada@example.com")
+
+    response = _signup(client, email="ADA@EXAMPLE.COM")
+
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_signup_refuses_mismatched_and_weak_passwords(client):
+    response = _signup(client, password2=PASSWORD + "x")
+    assert response.status_code == 400
+    assert "do not match" in response.content.decode()
+
+    response = _signup(client, password1="12345678", password2="12345678")
+    assert response.status_code == 400
+    assert "too common" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signup_refuses_username_with_at_sign(client):
+    response = _signup(client, username="other@example.com")
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+
+
+def test_database_refuses_duplicate_email_in_any_case():
+    UserFactory(username="one", email="same@example.com")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="two", email="SAME@example.com")
+
+
+def test_blank_emails_may_repeat_for_staff_accounts():
+    User.objects.create(username="ops1", email="")
+    User.objects.create(username="ops2", email="")
+
+    assert User.objects.filter(email="").count() == 2
+
+
+def test_user_create_service_raises_domain_error_on_duplicate_email():
+    UserFactory(username="ada", email="ada@example.com")
+
+    with pytest.raises(EmailAlreadyInUse):
+        services.user_create(email="Ada@example.com", password=PASSWORD)
+
+
+@pytest.mark.parametrize("login", ["grace", "grace@example.com", "GRACE@Example.COM"])
+def test_sign_in_by_username_or_email(client, login):
+    user = UserFactory(username="grace", email="grace@example.com")
+
+    response = client.post(
+        reverse("accounts:login"), {"username": login, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_wrong_password_is_refused_with_a_clear_message(client):
+    UserFactory(username="grace")
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "grace", "password": "nope"}
+    )
+
+    assert response.status_code == 200
+    assert SESSION_KEY not in client.session
+    assert "do not match an account" in response.content.decode()
+
+
+def test_inactive_user_cannot_sign_in(client):
+    UserFactory(username="gone", is_active=False)
+
+    response = client.post(
+        reverse("accounts:login"), {"username": "gone", "password": PASSWORD}
+    )
+
+    assert SESSION_KEY not in client.session
+    assert response.status_code == 200
+
+
+def test_login_redirects_only_to_safe_next(client):
+    UserFactory(username="grace")
+    url = reverse("accounts:login")
+
+    ok = client.post(
+        url, {"username": "grace", "password": PASSWORD, "next": "/accounts/addresses/"}
+    )
+    client.logout()
+    evil = client.post(
+        url,
+        {"username": "grace", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert ok["Location"] == "/accounts/addresses/"
+    assert evil["Location"] == "/"
+
+
+def test_sign_out_needs_post(client):
+    client.force_login(UserFactory())
+
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert SESSION_KEY in client.session
+
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
+def test_signed_in_header_shows_sign_out_form(client):
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("accounts:account")).content.decode()
+
+    assert 'action="/accounts/logout/"' in page
+    assert "Sign out" in page
+
+
+def test_account_page_requires_sign_in(client):
+    response = client.get(reverse("accounts:account"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_account_page_updates_details_keeping_email_unique(client):
+    UserFactory(username="other", email="taken@example.com")
+    user = UserFactory(username="me", email="me@example.com")
+    client.force_login(user)
+    url = reverse("accounts:account")
+
+    clash = client.post(url, {"email": "TAKEN@example.com", "phone": ""})
+    saved = client.post(
+        url, {"email": "new@example.com", "phone": "+15415550100", "sms_opt_in": "on"}
+    )
+
+    assert clash.status_code == 400
+    assert saved.status_code == 302
+    user.refresh_from_db()
+    assert (user.email, user.phone, user.sms_opt_in) == (
+        "new@example.com",
+        "+15415550100",
+        True,
+    )
