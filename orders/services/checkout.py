@@ -218,6 +218,9 @@ def _claim(*, key: str, request_hash: str, user) -> tuple[CheckoutIdempotencyKey
                 "A request with this Idempotency-Key is still being processed; "
                 "retry shortly."
             )
+        # Do not sit on a pooled DB connection while waiting for the owner.
+        if not transaction.get_connection().in_atomic_block:
+            transaction.get_connection().close()
         time.sleep(delay)
         delay = min(delay * 1.5, 0.25)
 

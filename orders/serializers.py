@@ -1,0 +1,124 @@
+"""Input validation and output shapes of the orders API (thin: no rules here)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from .models import Order, ShippingMethod
+
+POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")
+PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
+TOKEN = re.compile(r"^tok_[A-Za-z0-9_]{1,90}$")
+
+
+def country_validate(value: str) -> str:
+    """Return an upper-case ISO 3166-1 alpha-2 code or raise ValidationError."""
+    code = (value or "").strip().upper()
+    try:
+        from accounts.countries import country_codes
+
+        known = code in country_codes()
+    except ImportError:  # accounts' list not available: shape check only
+        known = bool(re.fullmatch(r"[A-Z]{2}", code))
+    if not known:
+        raise DjangoValidationError(
+            "Enter a valid two-letter country code (ISO 3166-1 alpha-2), e.g. US."
+        )
+    return code
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2, min_length=2)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    def validate_postal_code(self, value: str) -> str:
+        if not POSTAL_CODE.match(value):
+            raise serializers.ValidationError("Enter a valid postal code.")
+        return value.upper()
+
+    def validate_country(self, value: str) -> str:
+        try:
+            return country_validate(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def validate_phone(self, value: str) -> str:
+        if value and not PHONE.match(value):
+            raise serializers.ValidationError("Enter a valid phone number.")
+        return value
+
+
+class CheckoutSerializer(serializers.Serializer):
+    cart_id = serializers.CharField(max_length=64)
+    email = serializers.EmailField(max_length=254)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    sms_opt_in = serializers.BooleanField(required=False, default=False)
+    shipping_address = AddressSerializer()
+    shipping_method = serializers.CharField(max_length=40)
+    payment_token = serializers.CharField(max_length=100)
+
+    def validate_phone(self, value: str) -> str:
+        if value and not PHONE.match(value):
+            raise serializers.ValidationError("Enter a valid phone number.")
+        return value
+
+    def validate_payment_token(self, value: str) -> str:
+        # Only opaque gateway tokens: a card number here is refused, never kept.
+        if not TOKEN.match(value):
+            raise serializers.ValidationError(
+                "Expected a payment token from the payment form (tok_…), "
+                "never card details."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("sms_opt_in") and not (
+            attrs.get("phone") or attrs["shipping_address"].get("phone")
+        ):
+            raise serializers.ValidationError(
+                {"phone": ["A phone number is needed for SMS updates."]}
+            )
+        return attrs
+
+
+class ShippingMethodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShippingMethod
+        fields = ("code", "name", "description", "price", "currency", "free_over")
+
+
+def order_detail_body(order: Order) -> dict[str, Any]:
+    """An order with its payment state and timeline (prefetched by the selector)."""
+    from .services import order_body
+
+    body = order_body(order)
+    payment = getattr(order, "payment", None) if hasattr(order, "payment") else None
+    body.update(
+        tracking_number=order.tracking_number,
+        carrier=order.carrier,
+        shipped_at=order.shipped_at.isoformat() if order.shipped_at else None,
+        delivered_at=order.delivered_at.isoformat() if order.delivered_at else None,
+        payment_status=payment.status if payment else None,
+        events=[
+            {
+                "kind": event.kind,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "message": event.message,
+                "actor": event.actor_label,
+                "created_at": event.created_at.isoformat().replace("+00:00", "Z"),
+            }
+            for event in order.events.all()
+        ],
+    )
+    return body
