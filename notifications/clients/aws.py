@@ -16,7 +16,11 @@ from django.conf import settings
 
 @lru_cache(maxsize=16)
 def _client(service: str, region: str, endpoint_url: str | None) -> Any:
-    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    config = Config(
+        retries={"max_attempts": 3, "mode": "standard"},
+        connect_timeout=2,
+        read_timeout=10,
+    )
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url, config=config
     )

@@ -255,6 +255,13 @@ MESSAGING = json.loads((BASE_DIR / "securecart" / "messaging.json").read_text())
 SQS_QUEUE_PREFIX = env("SQS_QUEUE_PREFIX", MESSAGING["default_queue_prefix"])
 SNS_ORDER_EVENTS_TOPIC_ARN = env("SNS_ORDER_EVENTS_TOPIC_ARN")
 EVENT_BUS_NAME = env("EVENT_BUS_NAME")
+# Notifications (notifications/): channels this deployment sends on, SMS sender,
+# consumer retry backoff, and the outbox lag `outbox_status` alarms on.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", "email,sms")
+SMS_SENDER_ID = env("SMS_SENDER_ID", "SecureCart")
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 5)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 600)
+OUTBOX_MAX_LAG_SECONDS = env_int("OUTBOX_MAX_LAG_SECONDS", 300)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -321,6 +328,8 @@ WAREHOUSE_ADAPTER = env("WAREHOUSE_ADAPTER", "orders.warehouse.BuiltinWarehouse"
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+# Where the file-based backend (django.core.mail.backends.filebased) writes.
+EMAIL_FILE_PATH = Path(env("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

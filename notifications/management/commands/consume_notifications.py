@@ -1,0 +1,51 @@
+"""Run a notification channel consumer: `manage.py consume_notifications --channel email`."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from notifications.consumer import ChannelConsumer
+
+
+class Command(BaseCommand):
+    help = "Consume one notification channel's SQS queue (email, sms) and send."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--channel", required=True, choices=settings.NOTIFICATION_CHANNELS
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="one receive call, then exit"
+        )
+        parser.add_argument(
+            "--max-messages",
+            type=int,
+            default=None,
+            help="exit after handling this many",
+        )
+        parser.add_argument(
+            "--wait-seconds", type=int, default=20, help="SQS long-poll wait (0-20)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        consumer = ChannelConsumer(
+            channel=options["channel"], wait_seconds=options["wait_seconds"]
+        )
+
+        def stop(signum: int, frame: object) -> None:
+            # Finish the message in hand; ECS sends SIGTERM before SIGKILL.
+            consumer.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(f"consuming {consumer.queue_url}")
+        self.stdout.flush()
+        stats = consumer.run(once=options["once"], max_messages=options["max_messages"])
+        self.stdout.write(
+            f"received={stats.received} deleted={stats.deleted} "
+            f"malformed={stats.malformed} retried={stats.retried} outcomes={stats.outcomes}"
+        )

@@ -1,0 +1,114 @@
+"""Reads for the notifications app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from .models import NotificationLog, OutboxEvent
+
+# Public tracking pages of common carriers; other carriers get no link.
+TRACKING_URLS = {
+    "ups": "https://www.ups.com/track?tracknum={number}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}",
+}
+
+
+def tracking_url(*, carrier: str, tracking_number: str) -> str:
+    template = TRACKING_URLS.get((carrier or "").strip().lower())
+    if not template or not tracking_number:
+        return ""
+    return template.format(number=tracking_number)
+
+
+def order_snapshot(*, number: str) -> dict[str, Any] | None:
+    """Return what a notification needs to know about an order, or None.
+
+    Read from the primary at send time (the event was committed before it was
+    published), so events carry no customer data beyond what they need.
+    """
+    if not number:
+        return None
+    try:
+        order_model = apps.get_model("orders", "Order")
+    except LookupError:
+        return None
+    order = (
+        order_model.objects.filter(number=number)
+        .select_related("shipping_method")
+        .prefetch_related("lines")
+        .first()
+    )
+    if order is None:
+        return None
+    return {
+        "number": order.number,
+        "email": order.email,
+        "phone": order.phone,
+        "sms_opt_in": order.sms_opt_in,
+        "customer_name": order.shipping_name,
+        "shipping_address": [
+            part
+            for part in (
+                order.shipping_line1,
+                order.shipping_line2,
+                f"{order.shipping_postal_code} {order.shipping_city}".strip(),
+                order.shipping_region,
+                order.shipping_country,
+            )
+            if part
+        ],
+        "shipping_method": order.shipping_method.name,
+        "lines": [
+            {
+                "name": f"{line.product_name} — {line.variant_name}"
+                if line.variant_name
+                else line.product_name,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "line_total": str(line.line_total),
+            }
+            for line in order.lines.all()
+        ],
+        "currency": order.currency,
+        "subtotal": str(order.subtotal),
+        "shipping_total": str(order.shipping_total),
+        "tax_total": str(order.tax_total),
+        "total": str(order.total),
+        "status": order.status,
+        "tracking_number": order.tracking_number,
+        "carrier": order.carrier,
+    }
+
+
+def notification_log_for_order(*, order_number: str) -> QuerySet[NotificationLog]:
+    return NotificationLog.objects.filter(order_number=order_number).order_by(
+        "created_at", "id"
+    )
+
+
+def outbox_stats(*, error_limit: int = 5) -> dict[str, Any]:
+    """Return the outbox backlog: count, age of the oldest, latest errors."""
+    pending = OutboxEvent.objects.filter(published_at__isnull=True)
+    oldest = pending.aggregate(oldest=Min("occurred_at"))["oldest"]
+    errors = list(
+        pending.exclude(last_error="")
+        .order_by("-occurred_at")
+        .values("id", "type", "order_number", "publish_attempts", "last_error")[
+            :error_limit
+        ]
+    )
+    return {
+        "unpublished": pending.count(),
+        "oldest_age_seconds": (
+            (timezone.now() - oldest).total_seconds() if oldest else 0.0
+        ),
+        "failing": pending.filter(publish_attempts__gt=0).count(),
+        "last_errors": errors,
+    }

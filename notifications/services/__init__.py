@@ -1,0 +1,33 @@
+"""Writes of the notifications app (re-exported: callers import from here)."""
+
+from .delivery import (
+    envelope_parse,
+    failed_message_record,
+    notification_context,
+    notification_message_handle,
+    notification_resend,
+)
+from .messaging import messaging_ensure
+from .outbox import (
+    EVENT_TYPES,
+    PublishResult,
+    event_record,
+    outbox_publish,
+    outbox_relay_enqueue,
+    outbox_sweep,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "PublishResult",
+    "envelope_parse",
+    "event_record",
+    "failed_message_record",
+    "messaging_ensure",
+    "notification_context",
+    "notification_message_handle",
+    "notification_resend",
+    "outbox_publish",
+    "outbox_relay_enqueue",
+    "outbox_sweep",
+]
