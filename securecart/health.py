@@ -66,7 +66,9 @@ def check_cache() -> CheckResult:
     cache.set(key, "1", timeout=5)
     ok = cache.get(key) == "1"
     cache.delete(key)
-    return CheckResult(ok, backend if ok else f"{backend}: did not return what was stored")
+    return CheckResult(
+        ok, backend if ok else f"{backend}: did not return what was stored"
+    )
 
 
 def check_broker() -> CheckResult:
@@ -111,7 +113,9 @@ def run_checks() -> tuple[bool, dict[str, dict[str, str]]]:
             logger.warning("readiness check %s failed: %s", name, exc)
             result = CheckResult(False, f"{type(exc).__name__}: {exc}"[:200])
             if name == "cache":
-                result = CheckResult(False, f"{cache_backend_detail()}: {result.detail}")
+                result = CheckResult(
+                    False, f"{cache_backend_detail()}: {result.detail}"
+                )
         if result.ok:
             status = "ok"
         else:

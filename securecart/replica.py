@@ -45,7 +45,8 @@ class ReplicaPinMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         pinned = request_is_pinned(request)
         with routing_context(
-            pinned=pinned, reason="replica_pin cookie of a recent write" if pinned else ""
+            pinned=pinned,
+            reason="replica_pin cookie of a recent write" if pinned else "",
         ) as state:
             request.db_routing = state  # type: ignore[attr-defined]
             response = self.get_response(request)

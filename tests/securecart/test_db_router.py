@@ -42,7 +42,9 @@ def category_add_view(request: HttpRequest) -> JsonResponse:
 
 def cart_view(request: HttpRequest) -> JsonResponse:
     cart = cart_get_for_request(request)
-    lines = {} if cart is None else {l.variant.sku: l.quantity for l in cart.lines.all()}
+    lines = (
+        {} if cart is None else {ln.variant.sku: ln.quantity for ln in cart.lines.all()}
+    )
     return JsonResponse({"lines": lines})
 
 
@@ -87,8 +89,10 @@ def replay_paused() -> Iterator[None]:
         conn.execute("SELECT pg_wal_replay_pause()")
         try:
             wait_until(
-                lambda: conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0]
-                == "paused",
+                lambda: (
+                    conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0]
+                    == "paused"
+                ),
                 10,
                 message="WAL replay to pause",
             )
@@ -198,7 +202,9 @@ def test_anonymous_catalog_reads_hit_the_replica_and_log_why(
 
 @pytest.mark.replica
 @REPLICA_DB
-def test_a_write_pins_the_request_and_the_next_one_to_the_primary(client, replica_routing):
+def test_a_write_pins_the_request_and_the_next_one_to_the_primary(
+    client, replica_routing
+):
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         # when a staff member adds a category, the same request reads it back
         response = client.post("/catalog/add/", {"slug": "desks"})
@@ -217,7 +223,9 @@ def test_shopper_sees_own_cart_change_while_replica_lags_others_read_the_replica
     from django.test import Client
 
     variant = VariantFactory(sku="LAMP-1", stock_on_hand=5)
-    wait_until(lambda: replica_has(variant.product.category.slug), 10, message="replication")
+    wait_until(
+        lambda: replica_has(variant.product.category.slug), 10, message="replication"
+    )
     other = Client()
     with replay_paused():
         # given the standby no longer replays what the primary commits
@@ -298,14 +306,22 @@ def replica_gone() -> Iterator[str]:
     """Point the real "replica" alias at a closed port for one test, then restore it."""
     conn = connections["replica"]
     conn.close()
-    saved_port, saved_options = conn.settings_dict["PORT"], conn.settings_dict["OPTIONS"]
+    saved_port, saved_options = (
+        conn.settings_dict["PORT"],
+        conn.settings_dict["OPTIONS"],
+    )
     conn.settings_dict["PORT"] = str(free_port())
-    conn.settings_dict["OPTIONS"] = {k: v for k, v in saved_options.items() if k != "pool"}
+    conn.settings_dict["OPTIONS"] = {
+        k: v for k, v in saved_options.items() if k != "pool"
+    }
     try:
         yield "replica"
     finally:
         conn.close()
-        conn.settings_dict["PORT"], conn.settings_dict["OPTIONS"] = saved_port, saved_options
+        conn.settings_dict["PORT"], conn.settings_dict["OPTIONS"] = (
+            saved_port,
+            saved_options,
+        )
 
 
 @pytest.mark.replica
