@@ -169,20 +169,30 @@ REPLICA_HEALTH_TIMEOUT_SECONDS = float(env("REPLICA_HEALTH_TIMEOUT_SECONDS", "2"
 REDIS_URL = env("REDIS_URL")
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "securecart")
 CACHE_VERSION = env_int("CACHE_VERSION", 1)
+
+
+def redis_cache_config(url: str, *, key_prefix: str, version: int) -> dict:
+    """One django-redis CACHES entry (the tests build theirs with it too)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "VERSION": version,
+        "OPTIONS": {
+            # A Redis outage degrades to cache misses, never a 500; DRF throttles
+            # then fail open (no history to count), sessions fall back to the DB.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+
+
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "VERSION": CACHE_VERSION,
-            "OPTIONS": {
-                # A Redis outage degrades to cache misses, never a 500.
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-            },
-        }
+        "default": redis_cache_config(
+            REDIS_URL, key_prefix=CACHE_KEY_PREFIX, version=CACHE_VERSION
+        )
     }
 else:
     CACHES = {
