@@ -101,7 +101,9 @@ class ProductListApi(ShopApiView):
         if data is None:
             category = None
             if query.validated_data.get("category"):
-                category = selectors.category_get(slug=query.validated_data["category"])
+                category = selectors.category_get_with_descendants(
+                    slug=query.validated_data["category"]
+                )
                 if category is None:
                     return Response(
                         {"category": ["Unknown category."]},

@@ -54,13 +54,12 @@ def category_get(*, slug: str) -> Category | None:
     )
 
 
-def category_descendant_ids(*, category: Category) -> list[int]:
-    """Return the ids of the category and every active category below it (1 query)."""
-    rows = list(Category.objects.filter(is_active=True).values_list("id", "parent_id"))
+def _descendants(root_id: int, rows: list[tuple[int, int | None]]) -> list[int]:
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in rows:
         children.setdefault(parent_id, []).append(pk)
-    ids, stack = [], [category.pk]
+    ids: list[int] = []
+    stack = [root_id]
     while stack:
         pk = stack.pop()
         if pk in ids:
@@ -68,6 +67,26 @@ def category_descendant_ids(*, category: Category) -> list[int]:
         ids.append(pk)
         stack.extend(children.get(pk, []))
     return ids
+
+
+def category_descendant_ids(*, category: Category) -> list[int]:
+    """Return the ids of the category and every active category below it (1 query)."""
+    cached = getattr(category, "descendant_ids", None)
+    if cached is not None:
+        return cached
+    rows = list(Category.objects.filter(is_active=True).values_list("id", "parent_id"))
+    return _descendants(category.pk, rows)
+
+
+def category_get_with_descendants(*, slug: str) -> Category | None:
+    """An active category, with `descendant_ids` (itself and below) set: one query."""
+    categories = list(category_list())
+    found = next((c for c in categories if c.slug == slug), None)
+    if found is not None:
+        rows = [(c.pk, c.parent_id) for c in categories]
+        found.descendant_ids = _descendants(found.pk, rows)  # type: ignore[attr-defined]
+        found.active_children = [c for c in categories if c.parent_id == found.pk]  # type: ignore[attr-defined]
+    return found
 
 
 def _listing_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:

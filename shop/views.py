@@ -93,7 +93,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     key = _fragment_key("category", slug, sort, per_page, page)
     fragment = cache.get(key)
     if fragment is None:
-        category = selectors.category_get(slug=slug)
+        category = selectors.category_get_with_descendants(slug=slug)
         if category is None:
             raise Http404("No such category.")
         queryset = selectors.product_list(category=category, sort=sort)
@@ -102,7 +102,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         context.update(
             category=category,
-            subcategories=list(category.children.filter(is_active=True)),
+            subcategories=category.active_children,
             sort_labels={
                 k: v for k, v in selectors.SORT_LABELS.items() if k != "relevance"
             },
