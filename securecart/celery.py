@@ -25,6 +25,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+TASK_ROUTES = {
+    "orders.tasks.order_*": {"queue": "fulfilment"},
+    "orders.tasks.orders_reconcile_task": {"queue": "default"},
+}
+
+
 def celery_queue_names() -> list[str]:
     """Return the Celery queue names (without prefix) from messaging.json."""
     from django.conf import settings
@@ -82,6 +88,10 @@ def _configure_queues(sender: Celery, source: Any, **kwargs: Any) -> None:
         Queue(name, Exchange(name, type="direct"), routing_key=name)
         for name in celery_queue_names()
     ]
+    # Workload routing; apps may add their own CELERY_TASK_ROUTES (kept first).
+    routes = source.get("task_routes") or {}
+    if isinstance(routes, dict):
+        source["task_routes"] = {**TASK_ROUTES, **routes}
     broker_url = source.get("broker_url") or ""
     if broker_url.startswith("sqs://") and settings.SQS_PREDEFINED_QUEUES:
         options = dict(source.get("broker_transport_options") or {})
