@@ -28,7 +28,7 @@ from tests.factories.orders import (
 )
 
 URL = "/api/v1/checkout/"
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fulfilment")]
 
 
 def post(client, payload, key=None, **extra):
