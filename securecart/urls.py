@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import health
+from .storage import serve_private
+from .observability.exposition import metrics_view
 
 # Swagger UI comes from its CDN; only the docs page may load from there (and use
 # its one <style> block). The split view serves its init script as a file, so
@@ -28,6 +30,9 @@ api_v1 = [
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Local private files behind expiring signed links (S3 presigns in AWS).
+    path("private-media/<path:name>", serve_private, name="private-media"),
+    path("metrics", metrics_view, name="metrics"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("accounts/", include("accounts.urls")),

@@ -67,10 +67,14 @@ INSTALLED_APPS = [
     "shop",
     "orders",
     "notifications",
+    # The project as an app: observability hooks, operator commands, dashboard.
+    "securecart",
 ]
 
 MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
+    "securecart.health.HealthCheckMiddleware",
+    "securecart.observability.middleware.RequestMetricsMiddleware",
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -238,27 +242,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# CloudFront key pair for signed URLs of private files (PEM; "\n" escapes allowed).
+AWS_CLOUDFRONT_KEY = env("AWS_CLOUDFRONT_KEY").replace("\\n", "\n") or None
+AWS_CLOUDFRONT_KEY_ID = env("AWS_CLOUDFRONT_KEY_ID") or None
+PRIVATE_URL_EXPIRY_SECONDS = env_int("PRIVATE_URL_EXPIRY_SECONDS", 300)
+PRIVATE_MEDIA_ROOT = Path(
+    env("DJANGO_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private-media"))
+)
+
+# "default": public media (product images); "private": invoices, exports.
+# Classes and their rules: securecart/storage.py.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "securecart.storage.LocalPrivateStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "region_name": AWS_REGION,
-            "endpoint_url": AWS_ENDPOINT_URL or None,
-            "addressing_style": "path" if AWS_ENDPOINT_URL else None,
-            "custom_domain": CLOUDFRONT_DOMAIN or None,
-            "default_acl": None,
-            "querystring_auth": False,
-            "file_overwrite": False,
-            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
-        },
-    }
+    STORAGES["default"] = {"BACKEND": "securecart.storage.PublicMediaStorage"}
+    STORAGES["private"] = {"BACKEND": "securecart.storage.PrivateMediaStorage"}
 
 # --- messaging (one source of truth shared with Terraform) -------------------
 MESSAGING = json.loads((BASE_DIR / "securecart" / "messaging.json").read_text())
@@ -373,6 +376,18 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# --- observability (securecart/observability, docs/operations.md) ----------------
+# "emf": also write CloudWatch Embedded Metric Format lines to stdout (AWS).
+SECURECART_METRICS_FORMAT = env("SECURECART_METRICS_FORMAT", "prometheus")
+SECURECART_METRICS_NAMESPACE = env("SECURECART_METRICS_NAMESPACE", "SecureCart")
+# Bearer token of /metrics scrapers; staff sessions may always read it.
+METRICS_TOKEN = env("METRICS_TOKEN")
+# prometheus_client itself reads this variable at import; /metrics reads it here.
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR")
+METRICS_QUEUE_CACHE_SECONDS = env_int("METRICS_QUEUE_CACHE_SECONDS", 15)
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 30)
+DASHBOARD_LOW_STOCK_THRESHOLD = env_int("DASHBOARD_LOW_STOCK_THRESHOLD", 5)
+
 # --- logging: JSON lines, each carrying the request id ------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
@@ -382,7 +397,10 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "fmt": (
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+                " %(trace_id)s %(span_id)s"
+            ),
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }
     },

@@ -1,0 +1,182 @@
+"""Signal handlers that feed the metrics and carry the request id into tasks.
+
+Integration is through signals only, so the apps that own the models and tasks
+need not know about observability:
+- OutboxEvent post_save: business counters (orders placed, fraud holds, events);
+- Payment / NotificationLog status changes to `failed`: declines, failed sends;
+- Celery publish/prerun/postrun/failure/retry: task metrics and the request id.
+Counters are bumped on commit, so a rolled-back checkout counts nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextvars import Token
+from typing import Any
+
+from celery import signals as celery_signals
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_init, post_save
+
+from securecart.request_context import request_id_var
+
+from . import metrics
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "request_id"
+_STATUS_AT_LOAD = "_observability_status_at_load"
+
+
+# --- business events ------------------------------------------------------------
+def _count_event(event_type: str, data: dict[str, Any]) -> None:
+    metrics.DOMAIN_EVENTS.record(type=event_type)
+    if event_type == "order.placed":
+        currency = str(data.get("currency") or settings.STORE_CURRENCY)
+        metrics.ORDERS_PLACED.record(currency=currency)
+    elif event_type == "order.on_hold":
+        metrics.FRAUD_HOLDS.record()
+
+
+def outbox_event_saved(
+    sender: type, instance: Any, created: bool, **kwargs: Any
+) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    event_type, data = instance.type, dict(instance.data or {})
+    # The event id ties this request's log lines to what the relay publishes.
+    logger.info(
+        "domain event recorded",
+        extra={"event_id": str(instance.id), "event_type": event_type},
+    )
+    transaction.on_commit(
+        lambda: _count_event(event_type, data), using=kwargs.get("using")
+    )
+
+
+def _remember_status(sender: type, instance: Any, **kwargs: Any) -> None:
+    instance.__dict__[_STATUS_AT_LOAD] = instance.__dict__.get("status")
+
+
+def _became_failed(instance: Any, created: bool) -> bool:
+    """Whether this save moved the row to `failed` (not a re-save of a failed row)."""
+    before = None if created else instance.__dict__.get(_STATUS_AT_LOAD)
+    instance.__dict__[_STATUS_AT_LOAD] = instance.status
+    return instance.status == "failed" and before != "failed"
+
+
+def payment_saved(
+    sender: type, instance: Any, created: bool = False, **kwargs: Any
+) -> None:
+    if not kwargs.get("raw") and _became_failed(instance, created):
+        transaction.on_commit(
+            metrics.PAYMENT_DECLINES.record, using=kwargs.get("using")
+        )
+
+
+def notification_saved(
+    sender: type, instance: Any, created: bool = False, **kwargs: Any
+) -> None:
+    if not kwargs.get("raw") and _became_failed(instance, created):
+        channel = str(getattr(instance, "channel", "") or "unknown")
+        transaction.on_commit(
+            lambda: metrics.NOTIFICATION_FAILURES.record(channel=channel),
+            using=kwargs.get("using"),
+        )
+
+
+def _model(label: str) -> type | None:
+    """Look a model up lazily: the app that owns it may not define it yet."""
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        logger.debug("observability: model %s not present, not watched", label)
+        return None
+
+
+# --- Celery --------------------------------------------------------------------
+_running: dict[str, tuple[float, Token | None]] = {}
+
+
+def task_published(headers: dict | None = None, **kwargs: Any) -> None:
+    """Stamp the caller's request id onto the task message."""
+    request_id = request_id_var.get()
+    if headers is not None and request_id and REQUEST_ID_HEADER not in headers:
+        headers[REQUEST_ID_HEADER] = request_id
+
+
+def task_started(task_id: str, task: Any = None, **kwargs: Any) -> None:
+    token = None
+    request = getattr(task, "request", None)
+    # Eager tasks run inside the caller, whose request id is already current.
+    if request is not None and not getattr(request, "is_eager", False):
+        request_id = getattr(request, REQUEST_ID_HEADER, None) or (
+            (getattr(request, "headers", None) or {}).get(REQUEST_ID_HEADER)
+        )
+        token = request_id_var.set(request_id)
+    _running[task_id] = (time.perf_counter(), token)
+
+
+def task_finished(
+    task_id: str, task: Any = None, state: str | None = None, **kwargs: Any
+) -> None:
+    started, token = _running.pop(task_id, (None, None))
+    if started is not None:
+        metrics.TASK_DURATION.record(
+            time.perf_counter() - started,
+            task=getattr(task, "name", "unknown"),
+            state=state or "UNKNOWN",
+        )
+    if token is not None:
+        request_id_var.reset(token)
+
+
+def task_failed(
+    sender: Any = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    **kwargs: Any,
+) -> None:
+    metrics.TASK_FAILURES.record(
+        task=getattr(sender, "name", "unknown"),
+        exception=type(exception).__name__ if exception else "unknown",
+    )
+
+
+def task_retried(sender: Any = None, **kwargs: Any) -> None:
+    metrics.TASK_RETRIES.record(task=getattr(sender, "name", "unknown"))
+
+
+def connect() -> None:
+    """Connect every handler (called once from SecureCartConfig.ready)."""
+    outbox = _model("notifications.OutboxEvent")
+    if outbox is not None:
+        post_save.connect(outbox_event_saved, sender=outbox, dispatch_uid="obs-outbox")
+    for label, handler in (
+        ("orders.Payment", payment_saved),
+        ("notifications.NotificationLog", notification_saved),
+    ):
+        model = _model(label)
+        if model is not None:
+            post_init.connect(
+                _remember_status, sender=model, dispatch_uid=f"obs-init-{label}"
+            )
+            post_save.connect(handler, sender=model, dispatch_uid=f"obs-save-{label}")
+    celery_signals.before_task_publish.connect(
+        task_published, dispatch_uid="obs-publish", weak=False
+    )
+    celery_signals.task_prerun.connect(
+        task_started, dispatch_uid="obs-prerun", weak=False
+    )
+    celery_signals.task_postrun.connect(
+        task_finished, dispatch_uid="obs-postrun", weak=False
+    )
+    celery_signals.task_failure.connect(
+        task_failed, dispatch_uid="obs-failure", weak=False
+    )
+    celery_signals.task_retry.connect(
+        task_retried, dispatch_uid="obs-retry", weak=False
+    )
