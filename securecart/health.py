@@ -125,6 +125,25 @@ def run_checks() -> tuple[bool, dict[str, dict[str, str]]]:
     return ready, report
 
 
+class HealthCheckMiddleware:
+    """Answer /healthz and /readyz before host validation and HTTPS redirects.
+
+    Load balancers probe a task by its private IP with a Host header that is not
+    in ALLOWED_HOSTS, over plain HTTP; those probes must still reach the checks.
+    """
+
+    paths = {"/healthz": "healthz", "/readyz": "readyz"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        view = self.paths.get(request.path_info)
+        if view is not None and request.method in ("GET", "HEAD"):
+            return healthz(request) if view == "healthz" else readyz(request)
+        return self.get_response(request)
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})

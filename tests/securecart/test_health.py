@@ -59,3 +59,17 @@ def test_readyz_finds_the_sqs_broker_queue(client, aws, settings):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["broker"]["detail"] == "sqs queue ready-default"
+
+
+def test_health_probes_answer_for_an_unlisted_host_over_plain_http(client, settings):
+    # given production-like host validation and HTTPS redirects
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    # when the load balancer probes the task by its private IP over HTTP
+    health = client.get("/healthz", HTTP_HOST="10.0.12.34:8000")
+    ready = client.get("/readyz", HTTP_HOST="10.0.12.34:8000")
+    other = client.get("/", HTTP_HOST="10.0.12.34:8000")
+    # then the probes answer, and other paths are still refused
+    assert health.status_code == 200
+    assert ready.status_code == 200, ready.json()
+    assert other.status_code == 400
