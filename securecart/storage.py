@@ -1,0 +1,155 @@
+"""Media storage: public product images and private files (invoices, exports).
+
+Two aliases in settings.STORAGES:
+
+- "default": public media. On AWS, S3 behind CloudFront: URLs on CLOUDFRONT_DOMAIN,
+  a year-long immutable Cache-Control, and a content hash in every name, so a
+  changed image gets a new URL and CloudFront never serves the old one.
+- "private": under the "private/" prefix of the same bucket, readable only
+  through short-lived signed URLs (PRIVATE_URL_EXPIRY_SECONDS): CloudFront signed
+  URLs when AWS_CLOUDFRONT_KEY + AWS_CLOUDFRONT_KEY_ID are set, else S3 presigned
+  URLs. Locally, a folder outside MEDIA_ROOT served by `serve_private` behind a
+  Django-signed, expiring URL.
+
+The classes read the project's settings when they are instantiated (not at import),
+so tests switch them with `settings` overrides of STORAGES.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import FileSystemStorage, storages
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from storages.backends.s3 import S3Storage
+
+PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+PRIVATE_LOCATION = "private"
+
+
+def content_hashed_name(name: str, content: Any) -> str:
+    """Insert a short hash of the content before the extension: a.png -> a.<h>.png."""
+    digest = hashlib.sha256()
+    if hasattr(content, "seek"):
+        content.seek(0)
+    for chunk in content.chunks() if hasattr(content, "chunks") else [content.read()]:
+        digest.update(chunk if isinstance(chunk, bytes) else chunk.encode())
+    if hasattr(content, "seek"):
+        content.seek(0)
+    root, ext = posixpath.splitext(name)
+    return f"{root}.{digest.hexdigest()[:12]}{ext}"
+
+
+class _ProjectS3Storage(S3Storage):
+    """S3Storage configured from the project's settings names."""
+
+    def get_default_settings(self) -> dict[str, Any]:
+        defaults = super().get_default_settings()
+        endpoint = settings.AWS_ENDPOINT_URL or None
+        defaults.update(
+            bucket_name=settings.AWS_STORAGE_BUCKET_NAME,
+            region_name=settings.AWS_REGION,
+            endpoint_url=endpoint,
+            # moto (and other S3 look-alikes) need path-style addressing
+            addressing_style="path" if endpoint else None,
+            default_acl=None,  # the bucket's policy decides; ACLs stay disabled
+            file_overwrite=False,
+        )
+        return defaults
+
+
+class PublicMediaStorage(_ProjectS3Storage):
+    """Product images: CloudFront URLs, cached for a year, unique per content."""
+
+    def get_default_settings(self) -> dict[str, Any]:
+        defaults = super().get_default_settings()
+        defaults.update(
+            custom_domain=settings.CLOUDFRONT_DOMAIN or None,
+            querystring_auth=False,
+            cloudfront_key=None,
+            cloudfront_key_id=None,
+            object_parameters={"CacheControl": PUBLIC_CACHE_CONTROL},
+        )
+        return defaults
+
+    def save(
+        self, name: str | None, content: Any, max_length: int | None = None
+    ) -> str:
+        name = name or content.name
+        return super().save(content_hashed_name(name, content), content, max_length)
+
+
+class PrivateMediaStorage(_ProjectS3Storage):
+    """Invoices and exports: "private/" prefix, short-lived signed URLs only."""
+
+    def get_default_settings(self) -> dict[str, Any]:
+        defaults = super().get_default_settings()
+        signed_by_cloudfront = bool(
+            settings.CLOUDFRONT_DOMAIN
+            and settings.AWS_CLOUDFRONT_KEY
+            and settings.AWS_CLOUDFRONT_KEY_ID
+        )
+        defaults.update(
+            location=PRIVATE_LOCATION,
+            querystring_auth=True,
+            querystring_expire=settings.PRIVATE_URL_EXPIRY_SECONDS,
+            custom_domain=settings.CLOUDFRONT_DOMAIN if signed_by_cloudfront else None,
+            cloudfront_key=settings.AWS_CLOUDFRONT_KEY
+            if signed_by_cloudfront
+            else None,
+            cloudfront_key_id=(
+                settings.AWS_CLOUDFRONT_KEY_ID if signed_by_cloudfront else None
+            ),
+            object_parameters={"CacheControl": PRIVATE_CACHE_CONTROL},
+        )
+        return defaults
+
+
+# --- local development: private files outside MEDIA_ROOT ------------------------
+_PRIVATE_SALT = "securecart.storage.private"
+
+
+def _local_signature(name: str, expires: int) -> str:
+    return signing.Signer(salt=_PRIVATE_SALT).signature(f"{name}:{expires}")
+
+
+class LocalPrivateStorage(FileSystemStorage):
+    """Private files on local disk, reachable only by an expiring signed URL."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("location", settings.PRIVATE_MEDIA_ROOT)
+        super().__init__(**kwargs)
+
+    def url(self, name: str | None, expire: int | None = None) -> str:
+        if name is None:
+            raise ValueError("a private file needs a name")
+        expires = int(time.time()) + (expire or settings.PRIVATE_URL_EXPIRY_SECONDS)
+        path = reverse("private-media", kwargs={"name": name})
+        return f"{path}?expires={expires}&signature={_local_signature(name, expires)}"
+
+
+def serve_private(request: HttpRequest, name: str) -> FileResponse:
+    """Serve a local private file for a valid, unexpired signed URL (dev only)."""
+    try:
+        expires = int(request.GET.get("expires", ""))
+    except ValueError:
+        raise Http404("bad link") from None
+    signature = request.GET.get("signature", "")
+    if expires < time.time() or not constant_time_compare(
+        signature, _local_signature(name, expires)
+    ):
+        raise Http404("expired or invalid link")
+    storage = storages["private"]
+    if not storage.exists(name):
+        raise Http404("no such file")
+    response = FileResponse(storage.open(name, "rb"))
+    response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    return response
