@@ -5,8 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import health
-from .storage import serve_private
 from .observability.exposition import metrics_view
+from .storage import serve_private
 
 # Swagger UI comes from its CDN; only the docs page may load from there (and use
 # its one <style> block). The split view serves its init script as a file, so
