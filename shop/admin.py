@@ -12,6 +12,39 @@ from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 LOW_STOCK_THRESHOLD = 5
 
 
+def _save_changed_fields(obj, form) -> None:  # noqa: ANN001
+    """Save only what the form changed: never write back a stale stock_reserved
+    that checkout updated (with .update()) while the form was open."""
+    if obj.pk is None or obj._state.adding:
+        obj.save()
+        return
+    fields = [
+        name
+        for name in form.changed_data
+        if name in {f.name for f in obj._meta.concrete_fields}
+    ]
+    if fields:
+        obj.save(update_fields=fields)
+
+
+class ChangedFieldsAdminMixin:
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        _save_changed_fields(obj, form)
+
+    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+        instances = formset.save(commit=False)
+        forms_by_instance = {id(f.instance): f for f in formset.forms}
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            inline_form = forms_by_instance.get(id(obj))
+            if inline_form is None:
+                obj.save()
+            else:
+                _save_changed_fields(obj, inline_form)
+        formset.save_m2m()
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "parent", "is_active", "position")
@@ -94,7 +127,7 @@ def deactivate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "category",
@@ -131,7 +164,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     list_display = (
         "sku",
         "product",

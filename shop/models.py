@@ -108,6 +108,24 @@ class Variant(models.Model):
     def __str__(self) -> str:
         return f"{self.product.name} – {self.name} ({self.sku})"
 
+    def clean(self) -> None:
+        # Say it on the form before the CHECK constraint refuses the row.
+        if (
+            self.stock_on_hand is not None
+            and self.stock_reserved is not None
+            and self.stock_on_hand < self.stock_reserved
+        ):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {
+                    "stock_on_hand": (
+                        f"Cannot be below the {self.stock_reserved} already reserved "
+                        "by orders."
+                    )
+                }
+            )
+
     @property
     def available(self) -> int:
         return self.stock_on_hand - self.stock_reserved
