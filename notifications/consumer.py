@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from . import messaging
 from .clients.aws import client
@@ -23,6 +23,16 @@ from .exceptions import MalformedMessage
 from .services import failed_message_record, notification_message_handle
 
 logger = logging.getLogger(__name__)
+
+
+def _drop_stale_connections() -> None:
+    """Drop broken/expired DB connections between messages, as Celery does.
+
+    Skipped inside an atomic block (a test's transaction), where closing the
+    connection would end it.
+    """
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def retry_delay(receive_count: int) -> int:
@@ -66,11 +76,11 @@ class ChannelConsumer:
         )
         messages = response.get("Messages", [])
         for message in messages:
-            close_old_connections()
+            _drop_stale_connections()
             try:
                 self.handle(message)
             finally:
-                close_old_connections()
+                _drop_stale_connections()
         return len(messages)
 
     def run(

@@ -37,7 +37,10 @@ class Command(BaseCommand):
                     f"  {error['id']} {error['type']} {error['order_number']} "
                     f"attempts={error['publish_attempts']}: {error['last_error'][:200]}"
                 )
-        if stats["oldest_age_seconds"] > options["max_lag_seconds"]:
+        if (
+            stats["unpublished"]
+            and stats["oldest_age_seconds"] > options["max_lag_seconds"]
+        ):
             raise CommandError(
                 f"outbox lag {stats['oldest_age_seconds']:.0f}s exceeds "
                 f"{options['max_lag_seconds']:.0f}s",
