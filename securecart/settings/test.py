@@ -54,6 +54,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"  # noqa: F405
 
 # Tests that exercise throttling lower these; the rest must never hit them.
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
