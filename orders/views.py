@@ -1,0 +1,243 @@
+"""Storefront checkout (address → shipping → payment → review → confirmation)
+and the customer's order pages. Thin: validation in forms, work in services."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shop.selectors import cart_get_for_request
+
+from .exceptions import (
+    CheckoutInvalid,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    InsufficientStock,
+    StaleCart,
+)
+from .forms import AddressForm, PaymentForm, PlaceOrderForm, ShippingForm
+from .pricing import totals_compute
+from .selectors import (
+    order_get_for_customer,
+    order_list_for_customer,
+    shipping_method_get,
+    shipping_method_list,
+    tax_rate_for,
+)
+from .services import Address, CheckoutUnavailable, checkout_submit
+
+SESSION_KEY = "checkout"
+ORDERS_SESSION_KEY = "orders_placed"  # {number: access_token} of this browser
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def _state(request: HttpRequest) -> dict[str, Any]:
+    return dict(request.session.get(SESSION_KEY) or {})
+
+
+def _save(request: HttpRequest, **values: Any) -> None:
+    state = _state(request)
+    state.update(values)
+    request.session[SESSION_KEY] = state
+
+
+def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
+    cart = cart_get_for_request(request)
+    if cart is None or not list(cart.lines.all()):
+        messages.info(request, "Your cart is empty.")
+        return None
+    return cart
+
+
+def checkout_address(request: HttpRequest) -> HttpResponse:
+    cart = _cart_or_redirect(request)
+    if cart is None:
+        return redirect("/cart/")
+    state = _state(request)
+    if request.method == "POST":
+        form = AddressForm(request.POST)
+        if form.is_valid():
+            _save(request, address=form.cleaned_data)
+            return redirect("orders:checkout_shipping")
+    else:
+        initial = state.get("address") or {}
+        if not initial and request.user.is_authenticated:
+            initial = {"email": request.user.email, "phone": getattr(request.user, "phone", "")}
+        form = AddressForm(initial=initial)
+    return render(request, "orders/checkout_address.html", {"form": form, "step": 1})
+
+
+def checkout_shipping(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if _cart_or_redirect(request) is None:
+        return redirect("/cart/")
+    if "address" not in state:
+        return redirect("orders:checkout")
+    methods = list(shipping_method_list())
+    if request.method == "POST":
+        form = ShippingForm(request.POST, methods=methods)
+        if form.is_valid():
+            _save(request, shipping_method=form.cleaned_data["shipping_method"])
+            return redirect("orders:checkout_payment")
+    else:
+        initial = state.get("shipping_method") or (methods[0].code if methods else None)
+        form = ShippingForm(initial={"shipping_method": initial}, methods=methods)
+    return render(
+        request, "orders/checkout_shipping.html",
+        {"form": form, "methods": methods, "step": 2},
+    )
+
+
+def checkout_payment(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    if _cart_or_redirect(request) is None:
+        return redirect("/cart/")
+    if "shipping_method" not in state:
+        return redirect("orders:checkout_shipping")
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            _save(request, payment_token=form.cleaned_data["payment_token"])
+            return redirect("orders:checkout_review")
+    else:
+        form = PaymentForm(initial={"payment_token": state.get("payment_token", "tok_visa")})
+    return render(request, "orders/checkout_payment.html", {"form": form, "step": 3})
+
+
+def _review_context(request: HttpRequest, cart, state: dict) -> dict[str, Any]:  # noqa: ANN001
+    from orders.services.checkout import _line_issues
+
+    lines = list(cart.lines.all())
+    method = shipping_method_get(code=state["shipping_method"])
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+    totals = None
+    if method is not None:
+        totals = totals_compute(
+            subtotal=subtotal, method=method,
+            tax_rate=tax_rate_for(country=state["address"]["country"]),
+            prices_include_tax=settings.PRICES_INCLUDE_TAX,
+        )
+    issues = _line_issues(lines)
+    return {
+        "cart": cart, "lines": lines, "method": method, "totals": totals,
+        "address": state["address"], "payment_token": state["payment_token"],
+        "issues": issues,
+        "price_changed": any(i["reason"] == "price_changed" for i in issues),
+        "form": PlaceOrderForm(initial={"idempotency_key": uuid.uuid4().hex}),
+        "step": 4,
+    }
+
+
+def checkout_review(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    cart = _cart_or_redirect(request)
+    if cart is None:
+        return redirect("/cart/")
+    if "payment_token" not in state:
+        return redirect("orders:checkout_payment")
+    return render(request, "orders/checkout_review.html", _review_context(request, cart, state))
+
+
+@require_POST
+def checkout_accept_prices(request: HttpRequest) -> HttpResponse:
+    from shop.services import cart_lines_accept_prices
+
+    cart = cart_get_for_request(request)
+    if cart is not None:
+        cart_lines_accept_prices(cart=cart)
+        messages.info(request, "Your cart now uses the current prices.")
+    return redirect("orders:checkout_review")
+
+
+@require_POST
+def checkout_place(request: HttpRequest) -> HttpResponse:
+    state = _state(request)
+    form = PlaceOrderForm(request.POST)
+    if not form.is_valid() or "payment_token" not in state:
+        messages.error(request, "Please review your order again.")
+        return redirect("orders:checkout_review")
+    cart = cart_get_for_request(request)
+    address = state["address"]
+    try:
+        result = checkout_submit(
+            idempotency_key=f"web:{form.cleaned_data['idempotency_key']}",
+            cart_token=cart.token if cart is not None else "",
+            user=request.user,
+            email=address["email"],
+            phone=address.get("phone", ""),
+            sms_opt_in=bool(address.get("sms_opt_in")),
+            address=Address(
+                phone=address.get("phone", ""),
+                **{field: address.get(field, "") for field in ADDRESS_FIELDS},
+            ),
+            shipping_method=state["shipping_method"],
+            payment_token=state["payment_token"],
+            client_ip=request.META.get("REMOTE_ADDR"),
+        )
+    except (StaleCart, InsufficientStock) as exc:
+        messages.error(request, exc.message)
+        return redirect("orders:checkout_review")
+    except CheckoutInvalid as exc:
+        messages.error(request, exc.message)
+        return redirect("/cart/" if exc.code in ("empty_cart", "cart_not_found") else "orders:checkout")
+    except (IdempotencyConflict, IdempotencyInProgress, CheckoutUnavailable) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect("orders:checkout_review")
+    if result.status_code == 402:
+        messages.error(request, f"{result.body.get('detail')} Please choose another card.")
+        return redirect("orders:checkout_payment")
+    if result.status_code != 201 or result.order is None:
+        messages.error(request, result.body.get("detail") or "Please review your order.")
+        return redirect("orders:checkout_review")
+    order = result.order
+    placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
+    placed[order.number] = order.access_token
+    request.session[ORDERS_SESSION_KEY] = placed
+    # The checkout state stays: a resubmitted POST must hash the same and replay
+    # this order, and the next checkout starts with the address filled in.
+    return redirect("orders:checkout_complete", number=order.number)
+
+
+def checkout_complete(request: HttpRequest, number: str) -> HttpResponse:
+    token = (request.session.get(ORDERS_SESSION_KEY) or {}).get(number)
+    order = order_get_for_customer(number=number, user=request.user, access_token=token)
+    if order is None:
+        raise Http404
+    return render(
+        request, "orders/checkout_complete.html",
+        {"order": order, "order_url": _order_url(order, guest=order.user_id is None)},
+    )
+
+
+def _order_url(order, guest: bool) -> str:  # noqa: ANN001
+    url = f"/orders/{order.number}/"
+    return f"{url}?token={order.access_token}" if guest else url
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(order_list_for_customer(user=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "orders/order_list.html", {"page": page})
+
+
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_get_for_customer(
+        number=number, user=request.user, access_token=request.GET.get("token")
+    )
+    if order is None:
+        raise Http404  # missing, or not theirs: the same answer
+    return render(
+        request, "orders/order_detail.html",
+        {"order": order, "payment": getattr(order, "payment", None)},
+    )
