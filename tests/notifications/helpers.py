@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from notifications.models import OutboxEvent
 from notifications.services import event_record
+from tests.services import ROOT, wait_until
 
 CUSTOMER = {
     "email": "ada@example.com",
@@ -60,3 +66,87 @@ def moto_sms(endpoint: str) -> list[dict]:
     ) as response:
         data = json.load(response)
     return data.get("sns", {}).get("SMS", [])
+
+
+def database_url() -> str:
+    """URL of the test database, for processes the test starts."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    return (
+        f"postgres://{conf['USER']}:{conf['PASSWORD']}@{conf['HOST']}:{conf['PORT']}"
+        f"/{conf['NAME']}"
+    )
+
+
+def process_env(base: dict[str, str], **extra: str) -> dict[str, str]:
+    """Environment of a subprocess sharing the test's database (committed data)."""
+    return {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "securecart.settings.test",
+        "SECURECART_AUTODETECT_SERVICES": "0",
+        "DATABASE_URL": database_url(),
+        "DATABASE_REPLICA_URLS": "",
+        "DATABASE_POOL_MAX_SIZE": "2",
+        **extra,
+    }
+
+
+class ConsumerProcess:
+    """A real `manage.py consume_notifications --channel X` process."""
+
+    def __init__(self, *, channel: str, env: dict[str, str], log_path: Path):
+        self.channel, self.env, self.log_path = channel, env, log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ConsumerProcess:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "consume_notifications",
+                "--channel",
+                self.channel,
+                "--wait-seconds",
+                "1",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: (
+                b"consuming " in self.log_path.read_bytes()
+                or self.proc.poll() is not None
+            ),
+            30,
+            message=f"{self.channel} consumer to start",
+        )
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"consumer exited early:\n{self.log()}")
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+
+
+def mailbox_subjects(folder: Path) -> list[str]:
+    """Subjects of every email Django's file backend wrote into `folder`."""
+    subjects = []
+    for path in sorted(folder.glob("*.log")) if folder.exists() else []:
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("Subject: "):
+                subjects.append(line.removeprefix("Subject: "))
+    return subjects
