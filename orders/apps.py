@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OrdersConfig(AppConfig):
     name = "orders"
+
+    def ready(self) -> None:
+        from .groups import order_managers_group_ensure
+
+        # After this app's permissions exist (auth's post_migrate runs first).
+        post_migrate.connect(
+            order_managers_group_ensure, sender=self,
+            dispatch_uid="orders.order_managers_group",
+        )

@@ -1,0 +1,36 @@
+"""The "Order managers" staff group and exactly the rights it carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ORDER_MANAGERS = "Order managers"
+ORDER_MANAGER_PERMISSIONS = frozenset(
+    {
+        # see orders, their lines, payments and timeline
+        "view_order",
+        "view_orderline",
+        "view_orderevent",
+        "view_payment",
+        "view_paymenttransaction",
+        # the admin actions
+        "hold_order",
+        "cancel_order",
+        "ship_order",
+        "refund_order",
+    }
+)
+
+
+def order_managers_group_ensure(**_: Any) -> None:
+    """Create or repair the group so it has exactly ORDER_MANAGER_PERMISSIONS
+    (post_migrate handler; safe to run any number of times)."""
+    from django.contrib.auth.models import Group, Permission
+
+    permissions = Permission.objects.filter(
+        content_type__app_label="orders", codename__in=ORDER_MANAGER_PERMISSIONS
+    )
+    if permissions.count() != len(ORDER_MANAGER_PERMISSIONS):
+        return  # permissions not created yet (first migrate of a partial app set)
+    group, _ = Group.objects.get_or_create(name=ORDER_MANAGERS)
+    group.permissions.set(permissions)
