@@ -62,6 +62,8 @@ class _ProjectS3Storage(S3Storage):
             addressing_style="path" if endpoint else None,
             default_acl=None,  # the bucket's policy decides; ACLs stay disabled
             file_overwrite=False,
+            # SigV4: SigV2 presigned URLs are refused by newer regions
+            signature_version="s3v4",
         )
         return defaults
 
