@@ -189,3 +189,38 @@ def test_account_page_updates_details_keeping_email_unique(client):
         "+15415550100",
         True,
     )
+
+
+def test_admin_user_page_shows_addresses_and_refuses_duplicate_email(client):
+    from tests.factories.accounts import AddressFactory, StaffUserFactory
+
+    client.force_login(StaffUserFactory())
+    UserFactory(username="first", email="dup@example.com")
+    address = AddressFactory()
+
+    page = client.get(reverse("admin:accounts_user_change", args=[address.user.pk]))
+    assert page.status_code == 200
+    assert address.line1 in page.content.decode()
+
+    second = UserFactory(username="second", email="")
+    change = client.get(reverse("admin:accounts_user_change", args=[second.pk]))
+    form = change.context["adminform"].form
+    data = {
+        key: value
+        for key, value in form.initial.items()
+        if key in {"username", "first_name", "last_name", "phone"}
+    }
+    data.update(
+        {
+            "email": "DUP@example.com",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+        }
+    )
+    refused = client.post(reverse("admin:accounts_user_change", args=[second.pk]), data)
+    assert refused.status_code == 200
+    assert "already exists" in refused.content.decode()
+    second.refresh_from_db()
+    assert second.email == ""
