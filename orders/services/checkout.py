@@ -184,13 +184,12 @@ def _claim(*, key: str, request_hash: str, user) -> tuple[CheckoutIdempotencyKey
     finished result of the request that owns it."""
     try:
         with transaction.atomic():
-            return (
-                CheckoutIdempotencyKey.objects.create(
-                    key=key, request_hash=request_hash,
-                    user=user if user is not None and user.is_authenticated else None,
-                ),
-                None,
+            record = CheckoutIdempotencyKey.objects.create(
+                key=key, request_hash=request_hash,
+                user=user if user is not None and user.is_authenticated else None,
             )
+        record.fresh = True  # type: ignore[attr-defined]
+        return record, None
     except IntegrityError:
         pass
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
@@ -437,13 +436,17 @@ def checkout_submit(
         record.delete()
         raise
 
-    payment, _ = Payment.objects.get_or_create(
-        authorise_key=f"checkout-{record.pk}",
-        defaults={
-            "gateway": settings.PAYMENT_GATEWAY,
-            "amount": plan.totals.total,
-            "currency": plan.cart.currency,
-        },
+    # A fresh claim has no payment yet; a taken-over one may (resume it).
+    authorise_key = f"checkout-{record.pk}"
+    payment = (
+        Payment.objects.filter(authorise_key=authorise_key).first()
+        if not getattr(record, "fresh", False)
+        else None
+    ) or Payment.objects.create(
+        authorise_key=authorise_key,
+        gateway=settings.PAYMENT_GATEWAY,
+        amount=plan.totals.total,
+        currency=plan.cart.currency,
     )
     if payment.amount != plan.totals.total:  # a resumed attempt whose cart changed
         payment_void_payment(payment=payment)
