@@ -33,3 +33,11 @@ def diagnostic_fail_task(reason: str = "diagnostic") -> None:
     """
     logger.warning("diagnostic task failing on purpose: %s", reason)
     raise DiagnosticFailure(f"diagnostic failure: {reason}")
+
+
+@shared_task(name="securecart.metrics_gauges_task", ignore_result=True)
+def metrics_gauges_task() -> None:
+    """Emit outbox lag and cache hit ratio as CloudWatch EMF (a no-op otherwise)."""
+    from securecart.observability.collectors import gauges_emit
+
+    gauges_emit()

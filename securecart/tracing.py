@@ -38,6 +38,37 @@ def tracing_enabled(environ: os._Environ | dict | None = None) -> bool:
     )
 
 
+class PerProcessExporter:
+    """Build the real exporter in the process that exports.
+
+    Celery's prefork pool forks after Django (and this module) are set up; a
+    gRPC channel opened before a fork is unusable in the child. The SDK's batch
+    processor restarts its thread after a fork; this makes the channel follow.
+    """
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._pid: int | None = None
+        self._inner: Any = None
+
+    def _exporter(self) -> Any:
+        if self._pid != os.getpid():
+            self._inner, self._pid = self._factory(), os.getpid()
+        return self._inner
+
+    def export(self, spans: Any) -> Any:
+        return self._exporter().export(spans)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        if self._inner is None or self._pid != os.getpid():
+            return True
+        return self._inner.force_flush(timeout_millis)
+
+    def shutdown(self) -> None:
+        if self._inner is not None and self._pid == os.getpid():
+            self._inner.shutdown()
+
+
 def _exporter() -> Any:
     protocol = (
         os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
@@ -75,7 +106,7 @@ def install_provider(exporter: Any = None, *, batch: bool = True) -> Any:
             {"service.name": os.environ.get("OTEL_SERVICE_NAME", "securecart")}
         )
         provider = TracerProvider(resource=resource)
-        exporter = exporter if exporter is not None else _exporter()
+        exporter = exporter if exporter is not None else PerProcessExporter(_exporter)
         processor = BatchSpanProcessor if batch else SimpleSpanProcessor
         provider.add_span_processor(processor(exporter))
         trace.set_tracer_provider(provider)

@@ -223,3 +223,35 @@ class OperationsCollector(Collector):
         )
         miss_total.add_metric([], misses)
         return iter([ratio, hit_total, miss_total])
+
+
+def gauges_emit() -> int:
+    """Write the scrape-time gauges as EMF lines; return how many were written.
+
+    CloudWatch has no scraper: in AWS (SECURECART_METRICS_FORMAT=emf) a beat task
+    calls this every METRICS_GAUGES_SECONDS. Queue depths are left out on
+    purpose: SQS publishes them to CloudWatch itself (AWS/SQS namespace).
+    """
+    from . import emf
+
+    if not emf.enabled():
+        return 0
+    written = 0
+    lag = outbox_lag()
+    for name, value, unit in (
+        ("OutboxLagSeconds", round(lag.oldest_age_seconds, 1), "Seconds"),
+        ("OutboxUnpublished", lag.unpublished, "Count"),
+    ):
+        emf.emit(name=name, value=value, unit=unit, dimensions={})
+        written += 1
+    stats = redis_keyspace_stats()
+    if stats is not None and sum(stats):
+        hits, misses = stats
+        emf.emit(
+            name="CacheHitRatio",
+            value=round(100 * hits / (hits + misses), 2),
+            unit="Percent",
+            dimensions={},
+        )
+        written += 1
+    return written

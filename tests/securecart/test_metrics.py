@@ -330,3 +330,26 @@ def test_a_task_failing_in_a_real_worker_shows_on_metrics(
         == 1
     )
     assert any(shared_dir.iterdir()), "the worker wrote its metric files there"
+
+
+@pytest.mark.django_db
+def test_gauges_are_emitted_as_emf_by_the_beat_task(settings, monkeypatch):
+    from securecart.tasks import metrics_gauges_task
+
+    OutboxEvent.objects.create(
+        type="order.placed", occurred_at=timezone.now() - timedelta(seconds=90)
+    )
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stdout", stream)
+    settings.SECURECART_METRICS_FORMAT = "prometheus"
+    metrics_gauges_task.apply()
+    assert stream.getvalue() == ""  # nothing to do outside AWS
+
+    settings.SECURECART_METRICS_FORMAT = "emf"
+    metrics_gauges_task.apply()
+    docs = {
+        doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"]: doc
+        for doc in map(json.loads, stream.getvalue().splitlines())
+    }
+    assert 90 <= docs["OutboxLagSeconds"]["OutboxLagSeconds"] < 150
+    assert docs["OutboxUnpublished"]["OutboxUnpublished"] == 1
