@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -223,41 +224,58 @@ def _send_and_record(*, log: NotificationLog, context: dict[str, Any]) -> str:
     return "sent"
 
 
-def _notification_deliver(
-    *, channel: str, envelope: dict[str, Any], context: dict[str, Any], recipient: str
-) -> str:
-    log, _ = NotificationLog.objects.get_or_create(
-        event_id=envelope["id"],
-        channel=channel,
-        recipient=recipient,
-        defaults={
-            "event_type": envelope["type"],
-            "order_number": envelope["order_number"],
-        },
-    )
-    if log.status in DONE:
-        return "duplicate"
+def _notification_claim(
+    *, channel: str, envelope: dict[str, Any], recipient: str
+) -> NotificationLog | str:
+    """Claim the (event, channel, recipient) send, or say why not.
+
+    Returns the claimed row, or "duplicate" when it was already sent/failed.
+    Raises TransientDeliveryError while another consumer holds the claim.
+    The unique constraint and a conditional UPDATE are the claim: of two
+    consumers holding copies of one event, exactly one gets it. The first
+    delivery costs one INSERT (one commit): commits dominate on PostgreSQL.
+    """
     now = timezone.now()
-    # A conditional UPDATE is the claim: of two consumers holding copies of one
-    # event, exactly one matches the row and sends.
+    lease = now + timedelta(seconds=SEND_CLAIM_SECONDS)
+    key = {"event_id": envelope["id"], "channel": channel, "recipient": recipient}
+    try:
+        with transaction.atomic():
+            return NotificationLog.objects.create(
+                **key,
+                event_type=envelope["type"],
+                order_number=envelope["order_number"],
+                status=NotificationLog.Status.SENDING,
+                claimed_until=lease,
+                attempts=1,
+            )
+    except IntegrityError:
+        pass  # seen before: a redelivery, a retry, or a concurrent copy
     claimed = (
-        NotificationLog.objects.filter(pk=log.pk)
+        NotificationLog.objects.filter(**key)
         .exclude(status__in=DONE)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(
             status=NotificationLog.Status.SENDING,
-            claimed_until=now + timedelta(seconds=SEND_CLAIM_SECONDS),
+            claimed_until=lease,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
     )
-    if not claimed:
-        log.refresh_from_db()
-        if log.status in DONE:
-            return "duplicate"
-        raise TransientDeliveryError("another consumer is sending this notification")
-    log.refresh_from_db()
-    return _send_and_record(log=log, context=context)
+    log = NotificationLog.objects.get(**key)
+    if claimed:
+        return log
+    if log.status in DONE:
+        return "duplicate"
+    raise TransientDeliveryError("another consumer is sending this notification")
+
+
+def _notification_deliver(
+    *, channel: str, envelope: dict[str, Any], context: dict[str, Any], recipient: str
+) -> str:
+    claim = _notification_claim(channel=channel, envelope=envelope, recipient=recipient)
+    if isinstance(claim, str):
+        return claim
+    return _send_and_record(log=claim, context=context)
 
 
 def notification_message_handle(*, channel: str, body: str) -> list[str]:
