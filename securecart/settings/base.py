@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("RECONCILE_INTERVAL_SECONDS", 300)),
         "options": {"queue": "default", "expires": 240},
     },
+    # Outbox lag and cache hit ratio as CloudWatch EMF (no-op unless emf).
+    "metrics-gauges": {
+        "task": "securecart.metrics_gauges_task",
+        "schedule": float(env_int("METRICS_GAUGES_SECONDS", 60)),
+        "options": {"queue": "default", "expires": 50},
+    },
 }
 
 # --- fulfilment and fraud ------------------------------------------------------
