@@ -7,10 +7,11 @@ API's cart `id`), which is the capability to read and change it.
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +34,7 @@ from .serializers import (
     ProductQuerySerializer,
     ProductSerializer,
 )
+from .throttles import SHOP_THROTTLES
 
 API_CACHE_TIMEOUT = 60 * 15
 
@@ -60,6 +62,8 @@ def shop_error_response(error: ShopError) -> Response:
 
 
 class ShopApiView(APIView):
+    throttle_classes = SHOP_THROTTLES
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, ShopError):
             return shop_error_response(exc)
@@ -118,7 +122,7 @@ class ProductListApi(ShopApiView):
                 ProductSerializer(page, many=True).data
             ).data
             cache.set(key, data, API_CACHE_TIMEOUT)
-        return Response(data)
+        return _json_or_response(request, key, data)
 
 
 class ProductDetailApi(ShopApiView):
@@ -133,6 +137,20 @@ class ProductDetailApi(ShopApiView):
             data = ProductSerializer(product).data
             cache.set(key, data, API_CACHE_TIMEOUT)
         return Response(data)
+
+
+def _json_or_response(request: Request, key: str, data: object) -> HttpResponse:
+    """Answer JSON clients with cached, already-rendered bytes (the renderer is most
+    of the cost of a cached listing); the browsable API renders as usual."""
+    if getattr(request, "accepted_renderer", None) is None or (
+        request.accepted_renderer.format != "json"
+    ):
+        return Response(data)
+    body = cache.get(f"{key}:json")
+    if body is None:
+        body = JSONRenderer().render(data)
+        cache.set(f"{key}:json", body, API_CACHE_TIMEOUT)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _cart_or_404(token: str) -> Cart:

@@ -8,7 +8,9 @@ the user, messages, CSRF) is rendered per request.
 from __future__ import annotations
 
 import hashlib
+from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -70,7 +72,38 @@ def _grid_context(
     }
 
 
+def _is_plain_visitor(request: HttpRequest) -> bool:
+    """No session and no pending messages: every such visitor sees the same page."""
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def _whole_page_cached(view):  # noqa: ANN001, ANN202
+    """Serve a plain visitor the whole cached page (the common case for a shop's
+    traffic): no template rendering at all. Others get the cached fragment inside a
+    page rendered for them (their name, messages, CSRF token)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        if not _is_plain_visitor(request):
+            return view(request, *args, **kwargs)
+        key = _fragment_key("page", request.get_full_path())
+        body = cache.get(key)
+        if body is not None:
+            return HttpResponse(body)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:
+            cache.set(key, response.content, FRAGMENT_TIMEOUT)
+        return response
+
+    return wrapper
+
+
 @require_GET
+@_whole_page_cached
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> str:
         return render_to_string(
@@ -88,6 +121,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@_whole_page_cached
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sort, per_page, page = _listing_params(request, default_sort="name")
     key = _fragment_key("category", slug, sort, per_page, page)
@@ -120,6 +154,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@_whole_page_cached
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     sort, per_page, page = _listing_params(request, default_sort="relevance")

@@ -209,3 +209,17 @@ def test_cart_page_flags_changed_price(client):
     body = _text(client.post("/cart/accept-prices/", follow=True))
     assert 'id="cart-subtotal">$6.00' in body
     assert Product.objects.count() == 1
+
+
+def test_signed_in_customer_never_gets_the_anonymous_cached_page(
+    client, django_user_model
+):
+    category = VariantFactory().product.category
+    url = f"/c/{category.slug}/"
+    assert "Sign in" in _text(client.get(url))  # cached for plain visitors now
+    assert "Sign in" in _text(client.get(url))
+    client.force_login(
+        django_user_model.objects.create_user("cy", password="x-y-z-123")
+    )
+    body = _text(client.get(url))
+    assert "Sign out" in body and "Sign in" not in body

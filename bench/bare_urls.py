@@ -1,0 +1,36 @@
+"""The app's URLs plus /bench/bare: a bare Django view, the ceiling to compare with.
+
+Served by gunicorn as `bench.bare_urls:application()`, which points ROOT_URLCONF here
+so the bare view and the real pages share one process, settings and middleware.
+"""
+
+from __future__ import annotations
+
+import os
+
+import django
+from django.apps import apps
+
+if not apps.ready:  # imported by gunicorn before Django is set up
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securecart.settings.production")
+    django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from securecart.urls import urlpatterns as app_urlpatterns  # noqa: E402
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("hello", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare", bare), *app_urlpatterns]
+
+
+def application():  # noqa: ANN201 - gunicorn app factory
+    from django.core.handlers.wsgi import WSGIHandler
+
+    settings.ROOT_URLCONF = "bench.bare_urls"
+    return WSGIHandler()
