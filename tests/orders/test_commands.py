@@ -1,0 +1,42 @@
+"""Operator commands of checkout: demo data and the orphaned-authorisation sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from orders.models import Payment, ShippingMethod, TaxRate
+from orders.services import payment_authorise
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_checkout_is_idempotent():
+    call_command("seed_checkout")
+    call_command("seed_checkout")
+    assert set(ShippingMethod.objects.values_list("code", flat=True)) == {"standard", "express"}
+    assert TaxRate.objects.get(country="DE").rate == Decimal("0.1900")
+
+
+def test_void_orphaned_payments_voids_only_old_authorisations_without_order():
+    def authorised(key, age):
+        payment = Payment.objects.create(
+            gateway="test", amount=Decimal("9.00"), authorise_key=key
+        )
+        payment_authorise(payment=payment, token="tok_visa")
+        Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - age)
+        return payment
+
+    old = authorised("old", timedelta(hours=1))
+    recent = authorised("recent", timedelta(minutes=1))
+
+    call_command("void_orphaned_payments")
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == "voided" and recent.status == "authorised"
+    assert old.transactions.filter(kind="void", succeeded=True).count() == 1
