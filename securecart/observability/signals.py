@@ -64,8 +64,11 @@ def _remember_status(sender: type, instance: Any, **kwargs: Any) -> None:
 def _became_failed(instance: Any, created: bool) -> bool:
     """Whether this save moved the row to `failed` (not a re-save of a failed row)."""
     before = None if created else instance.__dict__.get(_STATUS_AT_LOAD)
-    instance.__dict__[_STATUS_AT_LOAD] = instance.status
-    return instance.status == "failed" and before != "failed"
+    # Via __dict__: a deferred (not loaded) status was not changed, and reading
+    # the attribute would cost a query.
+    status = instance.__dict__.get("status")
+    instance.__dict__[_STATUS_AT_LOAD] = status
+    return status == "failed" and before != "failed"
 
 
 def payment_saved(
