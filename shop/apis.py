@@ -97,10 +97,18 @@ class ProductListApi(ShopApiView):
         responses=ProductSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        # The host is part of the key: pagination links are absolute URLs.
+        key = (
+            f"shop:v{services.catalog_cache_version()}:api:products:"
+            f"{request.get_host()}{request.get_full_path()}"
+        )
+        wants_json = request.accepted_renderer.format == "json"
+        if wants_json:
+            body = cache.get(f"{key}:json")
+            if body is not None:  # the common case: no validation, no rendering
+                return HttpResponse(body, content_type="application/json")
         query = ProductQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        # The host is part of the key: pagination links are absolute URLs.
-        key = f"shop:v{services.catalog_cache_version()}:api:products:{request.get_host()}{request.get_full_path()}"
         data = cache.get(key)
         if data is None:
             category = None
@@ -122,7 +130,11 @@ class ProductListApi(ShopApiView):
                 ProductSerializer(page, many=True).data
             ).data
             cache.set(key, data, API_CACHE_TIMEOUT)
-        return _json_or_response(request, key, data)
+        if not wants_json:
+            return Response(data)
+        body = JSONRenderer().render(data)
+        cache.set(f"{key}:json", body, API_CACHE_TIMEOUT)
+        return HttpResponse(body, content_type="application/json")
 
 
 class ProductDetailApi(ShopApiView):
@@ -137,20 +149,6 @@ class ProductDetailApi(ShopApiView):
             data = ProductSerializer(product).data
             cache.set(key, data, API_CACHE_TIMEOUT)
         return Response(data)
-
-
-def _json_or_response(request: Request, key: str, data: object) -> HttpResponse:
-    """Answer JSON clients with cached, already-rendered bytes (the renderer is most
-    of the cost of a cached listing); the browsable API renders as usual."""
-    if getattr(request, "accepted_renderer", None) is None or (
-        request.accepted_renderer.format != "json"
-    ):
-        return Response(data)
-    body = cache.get(f"{key}:json")
-    if body is None:
-        body = JSONRenderer().render(data)
-        cache.set(f"{key}:json", body, API_CACHE_TIMEOUT)
-    return HttpResponse(body, content_type="application/json")
 
 
 def _cart_or_404(token: str) -> Cart:
