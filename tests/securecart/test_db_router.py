@@ -167,8 +167,8 @@ def test_celery_tasks_read_the_primary_unless_they_opt_in(replica_routing):
 
     # run eagerly inside a request's routing context, as an eager task would be
     with routing_context():
-        assert reads_from.apply().get() == "default"
-        assert reads_from_replica.apply().get() == "replica"
+        assert reads_from.apply().result == "default"
+        assert reads_from_replica.apply().result == "replica"
         assert Category.objects.all().db == "replica"  # the request's state is back
 
 
