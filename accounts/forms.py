@@ -62,6 +62,13 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
         max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sizes this field to the username column (150); emails go to 254.
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (

@@ -103,6 +103,27 @@ def test_sign_in_by_username_or_email(client, login):
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
+def test_sign_in_with_an_email_longer_than_a_username_can_be(client):
+    email = "a" * 160 + "@example.com"
+    user = UserFactory(username="longmail", email=email)
+
+    response = client.post(
+        reverse("accounts:login"), {"username": email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_header_links_to_account_or_sign_up(client):
+    anonymous = client.get(reverse("accounts:login")).content.decode()
+    client.force_login(UserFactory())
+    signed_in = client.get(reverse("accounts:account")).content.decode()
+
+    assert 'href="/accounts/signup/"' in anonymous
+    assert 'href="/accounts/"' in signed_in
+
+
 def test_wrong_password_is_refused_with_a_clear_message(client):
     UserFactory(username="grace")
 
