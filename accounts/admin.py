@@ -18,7 +18,8 @@ class AddressInline(admin.StackedInline):
 
 @admin.register(User)
 class SecureCartUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
         ("Contact", {"fields": ("phone", "sms_opt_in")}),
     )
     inlines = [AddressInline]

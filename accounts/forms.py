@@ -30,7 +30,6 @@ class ThrottledLoginMixin:
 
     throttled = False
     request: Any
-    error_messages: dict[str, str]
 
     def clean(self) -> dict[str, Any]:
         from django.conf import settings
@@ -66,7 +65,9 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Django sizes this field to the username column (150); emails go to 254.
-        self.fields["username"].max_length = 254
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
+        username.max_length = 254
         self.fields["username"].widget.attrs["maxlength"] = 254
 
     error_messages = {
@@ -128,7 +129,7 @@ class SignUpForm(forms.Form):
         return username
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords do not match.")

@@ -100,9 +100,10 @@ def user_update_profile(
 
 
 def _clear_other_defaults(*, user: User, keep_pk: int | None) -> None:
-    Address.objects.filter(user=user, is_default=True).exclude(pk=keep_pk).update(
-        is_default=False
-    )
+    others = Address.objects.filter(user=user, is_default=True)
+    if keep_pk is not None:
+        others = others.exclude(pk=keep_pk)
+    others.update(is_default=False)
 
 
 @transaction.atomic

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
 from .forms import AddressForm, LoginForm, ProfileForm, SignUpForm
-from .models import Address
+from .models import Address, User
 from .selectors import address_get_for_user, address_list_for_user
 
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
@@ -28,9 +29,9 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.throttled:
+        if getattr(form, "throttled", False):
             response.status_code = 429
         return response
 
@@ -65,6 +66,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/account_password_change_done.html"
+
+
+def _customer(request: HttpRequest) -> User:
+    # Only called behind @login_required.
+    return cast(User, request.user)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -116,10 +122,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(_posted(request), instance=request.user)
+    form = ProfileForm(_posted(request), instance=_customer(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update_profile(user=request.user, **form.cleaned_data)
+            services.user_update_profile(user=_customer(request), **form.cleaned_data)
         except EmailAlreadyInUse:
             form.add_error("email", "Another account already uses this email address.")
         else:
@@ -130,7 +136,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "accounts/account.html",
         {
             "form": form,
-            "addresses": address_list_for_user(user=request.user)[:3],
+            "addresses": address_list_for_user(user=_customer(request))[:3],
         },
         status=400 if form.is_bound else 200,
     )
@@ -141,14 +147,14 @@ def address_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/address_list.html",
-        {"addresses": address_list_for_user(user=request.user)},
+        {"addresses": address_list_for_user(user=_customer(request))},
     )
 
 
 def _own_address(request: HttpRequest, pk: int) -> Address:
     # Someone else's address is indistinguishable from a missing one.
     try:
-        return address_get_for_user(user=request.user, pk=pk)
+        return address_get_for_user(user=_customer(request), pk=pk)
     except Address.DoesNotExist as error:
         raise Http404("No such address.") from error
 
@@ -183,7 +189,8 @@ def address_create(request: HttpRequest) -> HttpResponse:
     form = AddressForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         if _save_address(
-            form, lambda **fields: services.address_create(user=request.user, **fields)
+            form,
+            lambda **fields: services.address_create(user=_customer(request), **fields),
         ):
             messages.success(request, "Address saved.")
             return redirect(
