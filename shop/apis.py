@@ -6,7 +6,6 @@ API's cart `id`), which is the capability to read and change it.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import caching, selectors, services
 from .exceptions import (
     CartLineNotFound,
     InsufficientStock,
@@ -35,8 +34,6 @@ from .serializers import (
     ProductSerializer,
 )
 from .throttles import SHOP_THROTTLES
-
-API_CACHE_TIMEOUT = 60 * 15
 
 # The one place domain errors become HTTP statuses.
 SHOP_ERROR_STATUS: dict[type[ShopError], int] = {
@@ -79,11 +76,11 @@ class ProductPagination(PageNumberPagination):
 class CategoryListApi(ShopApiView):
     @extend_schema(responses=CategorySerializer(many=True))
     def get(self, request: Request) -> Response:
-        key = f"shop:v{services.catalog_cache_version()}:api:categories"
-        data = cache.get(key)
+        key = caching.catalog_key("api-categories")
+        version, data = caching.catalog_get(key)
         if data is None:
             data = CategorySerializer(selectors.category_list(), many=True).data
-            cache.set(key, data, API_CACHE_TIMEOUT)
+            caching.catalog_set(key, version, data)
         return Response(data)
 
 
@@ -98,18 +95,17 @@ class ProductListApi(ShopApiView):
     )
     def get(self, request: Request) -> Response:
         # The host is part of the key: pagination links are absolute URLs.
-        key = (
-            f"shop:v{services.catalog_cache_version()}:api:products:"
-            f"{request.get_host()}{request.get_full_path()}"
-        )
         wants_json = request.accepted_renderer.format == "json"
+        where = (request.get_host(), request.get_full_path())
+        json_key = caching.catalog_key("api-products-json", *where)
         if wants_json:
-            body = cache.get(f"{key}:json")
+            version, body = caching.catalog_get(json_key)
             if body is not None:  # the common case: no validation, no rendering
                 return HttpResponse(body, content_type="application/json")
         query = ProductQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        data = cache.get(key)
+        key = caching.catalog_key("api-products", *where)
+        version, data = caching.catalog_get(key)
         if data is None:
             category = None
             if query.validated_data.get("category"):
@@ -129,25 +125,25 @@ class ProductListApi(ShopApiView):
             data = paginator.get_paginated_response(
                 ProductSerializer(page, many=True).data
             ).data
-            cache.set(key, data, API_CACHE_TIMEOUT)
+            caching.catalog_set(key, version, data)
         if not wants_json:
             return Response(data)
         body = JSONRenderer().render(data)
-        cache.set(f"{key}:json", body, API_CACHE_TIMEOUT)
+        caching.catalog_set(json_key, version, body)
         return HttpResponse(body, content_type="application/json")
 
 
 class ProductDetailApi(ShopApiView):
     @extend_schema(responses=ProductSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        key = f"shop:v{services.catalog_cache_version()}:api:product:{slug}"
-        data = cache.get(key)
+        key = caching.catalog_key("api-product", slug)
+        version, data = caching.catalog_get(key)
         if data is None:
             product = selectors.product_get(slug=slug)
             if product is None:
                 raise Http404
             data = ProductSerializer(product).data
-            cache.set(key, data, API_CACHE_TIMEOUT)
+            caching.catalog_set(key, version, data)
         return Response(data)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 
+from . import caching
 from .exceptions import (
     CartLineNotFound,
     InsufficientStock,
@@ -22,18 +22,13 @@ from .selectors import CART_SESSION_KEY, cart_get_for_request
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-CATALOG_VERSION_KEY = "shop:catalog-version"
 MAX_LINE_QUANTITY = 999
 
 
 # --- cache ----------------------------------------------------------------------
 def catalog_cache_version() -> int:
-    """The current catalog cache generation; part of every cached page's key."""
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY) or 1
-    return int(version)
+    """The current catalog cache generation (see shop.caching)."""
+    return caching.catalog_version()
 
 
 def catalog_cache_invalidate(*, product_ids: Iterable[int] | None = None) -> None:
@@ -45,11 +40,7 @@ def catalog_cache_invalidate(*, product_ids: Iterable[int] | None = None) -> Non
     (and a finer scheme can come later without touching them). Old generations expire.
     """
     del product_ids
-    try:
-        cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:  # no counter yet (or it was evicted): start above any old one
-        if not cache.add(CATALOG_VERSION_KEY, 2, timeout=None):
-            cache.incr(CATALOG_VERSION_KEY)
+    caching.catalog_invalidate()
 
 
 def _after_commit_invalidate(product_ids: Iterable[int] | None = None) -> None:

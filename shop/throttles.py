@@ -25,11 +25,14 @@ class _FixedWindowMixin:
         now = self.timer()
         window = int(now) - int(now) % self.duration
         counter = f"{key}:{window}"
-        self.cache.add(counter, 0, self.duration + 1)
-        try:
+        try:  # one round trip once the window's counter exists
             count = self.cache.incr(counter)
-        except ValueError:  # evicted between add and incr
-            count = 1
+        except ValueError:  # first request of the window
+            self.cache.add(counter, 0, self.duration + 1)
+            try:
+                count = self.cache.incr(counter)
+            except ValueError:  # evicted at once: count this one
+                count = 1
         if count is None:  # cache unreachable (errors ignored): do not lock people out
             return True
         if count > self.num_requests:

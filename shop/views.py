@@ -7,12 +7,10 @@ the user, messages, CSRF) is rendered per request.
 
 from __future__ import annotations
 
-import hashlib
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -22,27 +20,21 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import caching, selectors, services
 from .exceptions import ShopError
 from .forms import AddToCartForm, CartLineForm, CartRemoveForm, add_shop_error
 
 PAGE_SIZES = (12, 24, 48)
 DEFAULT_PAGE_SIZE = 24
-FRAGMENT_TIMEOUT = 60 * 15
 CSRF_MARKER = "<!--csrf-token-->"
 
 
-def _fragment_key(kind: str, *parts: object) -> str:
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
-    return f"shop:v{services.catalog_cache_version()}:{kind}:{digest}"
-
-
-def _cached_fragment(key: str, build) -> str:  # noqa: ANN001
-    html = cache.get(key)
-    if html is None:
-        html = build()
-        cache.set(key, html, FRAGMENT_TIMEOUT)
-    return html
+def _cached(key: str, build):  # noqa: ANN001, ANN202
+    version, value = caching.catalog_get(key)
+    if value is None:
+        value = build()
+        caching.catalog_set(key, version, value)
+    return value
 
 
 def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, int, str]:
@@ -90,13 +82,13 @@ def _whole_page_cached(view):  # noqa: ANN001, ANN202
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         if not _is_plain_visitor(request):
             return view(request, *args, **kwargs)
-        key = _fragment_key("page", request.get_full_path())
-        body = cache.get(key)
+        key = caching.catalog_key("page", request.get_full_path())
+        version, body = caching.catalog_get(key)
         if body is not None:
             return HttpResponse(body)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies:
-            cache.set(key, response.content, FRAGMENT_TIMEOUT)
+            caching.catalog_set(key, version, response.content)
         return response
 
     return wrapper
@@ -116,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    fragment = _cached_fragment(_fragment_key("home"), build)
+    fragment = _cached(caching.catalog_key("home"), build)
     return render(request, "shop/home.html", {"fragment": mark_safe(fragment)})  # noqa: S308 (our own render)
 
 
@@ -124,8 +116,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @_whole_page_cached
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sort, per_page, page = _listing_params(request, default_sort="name")
-    key = _fragment_key("category", slug, sort, per_page, page)
-    fragment = cache.get(key)
+    key = caching.catalog_key("category", slug, sort, per_page, page)
+    version, fragment = caching.catalog_get(key)
     if fragment is None:
         category = selectors.category_get_with_descendants(slug=slug)
         if category is None:
@@ -145,7 +137,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "title": category.name,
             "html": render_to_string("shop/_category.html", context),
         }
-        cache.set(key, fragment, FRAGMENT_TIMEOUT)
+        caching.catalog_set(key, version, fragment)
     return render(
         request,
         "shop/category.html",
@@ -171,7 +163,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(q=q, sort_labels=selectors.SORT_LABELS)
         return render_to_string("shop/_search.html", context)
 
-    fragment = _cached_fragment(_fragment_key("search", q, sort, per_page, page), build)
+    fragment = _cached(caching.catalog_key("search", q, sort, per_page, page), build)
     html = mark_safe(fragment)  # noqa: S308 - rendered by our own template above
     return render(request, "shop/search.html", {"q": q, "fragment": html})
 
@@ -202,8 +194,8 @@ def _breadcrumbs(category) -> list:  # noqa: ANN001
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         return _product_add_to_cart(request, slug)
-    key = _fragment_key("product", slug)
-    fragment = cache.get(key)
+    key = caching.catalog_key("product", slug)
+    version, fragment = caching.catalog_get(key)
     if fragment is None:
         product = selectors.product_get(slug=slug)
         if product is None:
@@ -216,7 +208,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "title": product.name,
             "html": render_to_string("shop/_product.html", context),
         }
-        cache.set(key, fragment, FRAGMENT_TIMEOUT)
+        caching.catalog_set(key, version, fragment)
     csrf_input = format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
         get_token(request),
