@@ -34,6 +34,7 @@ from bench.common import (  # noqa: E402
     manage,
     prepare_database,
     production_env,
+    run_wrk,
     write_section,
 )
 
@@ -75,6 +76,9 @@ def application():  # noqa: ANN201 - gunicorn app factory
     import orders.services.checkout as checkout
 
     checkout.fulfilment_start = lambda *, order_id: None  # stands in for the SQS send
+    from django.conf import settings
+
+    settings.ROOT_URLCONF = "bench.bare_urls"  # the app's URLs plus /bench/bare
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()
@@ -132,15 +136,27 @@ def main() -> None:
         database=DATABASE, API_THROTTLE_ANON="1000000/min", DATABASE_POOL_MAX_SIZE="20"
     )
     prepare_database(env)
-    seed = SEED.replace("N)", f"{args.checkouts})")
+    seed = SEED.replace("N)", f"{args.checkouts + 32})")
     tokens = json.loads(manage(env, "shell", "-c", seed).strip().splitlines()[-1])
     rows = []
+    r_spread = 0.0
     with gunicorn("bench.checkout:application()", env, workers=2) as base:
         checkout_once(base, tokens["spread"].pop())  # warm up both workers
         checkout_once(base, tokens["spread"].pop())
+        bare = run_wrk(f"{base}/bench/bare", duration=5, headers=HTTPS)
+        # Service time: one request at a time.
+        serial = run(base, [tokens["spread"].pop() for _ in range(30)], 1)
+        print("serial", serial, "bare", bare.requests_per_sec)
+        rows.append(
+            f"| one at a time (service time) | {serial['checkouts']} | 1 | "
+            f"{serial['per_sec']:.1f} | {serial['p50']:.0f} | {serial['p95']:.0f} | "
+            f"{serial['p99']:.0f} |"
+        )
         for name, label in (("spread", "spread over 50 SKUs"), ("hot", "one hot SKU")):
-            result = run(base, tokens[name], args.threads)
+            result = run(base, tokens[name][: args.checkouts], args.threads)
             print(name, result)
+            if name == "spread":
+                r_spread = result["per_sec"]
             if result["other"]:
                 raise SystemExit(f"{result['other']} checkouts did not return 201")
             rows.append(
@@ -162,7 +178,10 @@ def main() -> None:
             "```",
             "",
             f"Machine: {machine_facts()}. The machine is shared with other engineers'",
-            "test runs while this was measured: treat the numbers as a lower bound.",
+            "test runs while this was measured (load average well above the 2 cores):",
+            "treat the numbers as a lower bound. Same run, same server: a bare Django",
+            f"view served {bare.requests_per_sec:.0f} req/s (wrk, 16 connections), so one",
+            f"checkout costs about {bare.requests_per_sec / max(r_spread, 0.1):.0f}× a bare request.",
             "",
             "| scenario | checkouts | client threads | checkouts/s | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|---|",
