@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+from botocore.exceptions import ClientError
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from notifications.consumer import ChannelConsumer
 
@@ -32,9 +33,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        consumer = ChannelConsumer(
-            channel=options["channel"], wait_seconds=options["wait_seconds"]
-        )
+        try:
+            consumer = ChannelConsumer(
+                channel=options["channel"], wait_seconds=options["wait_seconds"]
+            )
+        except ClientError as exc:
+            raise CommandError(
+                f"cannot open the {options['channel']} queue ({exc}); create it with "
+                "`manage.py ensure_messaging` (moto) or Terraform (AWS)"
+            ) from exc
 
         def stop(signum: int, frame: object) -> None:
             # Finish the message in hand; ECS sends SIGTERM before SIGKILL.
