@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
@@ -148,6 +149,7 @@ class OrderDetailApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="orders_detail",
         parameters=[OpenApiParameter("access_token", str, OpenApiParameter.QUERY)],
         responses={200: dict, 404: dict},
     )
@@ -164,7 +166,7 @@ class OrderDetailApi(APIView):
 class OrderListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="orders_list", responses={200: dict})
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(

@@ -67,3 +67,11 @@ def test_shipping_methods_lists_active_methods(client):
     body = client.get("/api/v1/shipping-methods/").json()
     assert body == [{"code": "express", "name": "Express", "description": "",
                      "price": "15.00", "currency": "USD", "free_over": None}]
+
+
+def test_openapi_schema_documents_checkout_and_orders(client):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert {"/api/v1/checkout/", "/api/v1/orders/", "/api/v1/orders/{number}/",
+            "/api/v1/shipping-methods/"} <= set(schema["paths"])
+    params = schema["paths"]["/api/v1/checkout/"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)
