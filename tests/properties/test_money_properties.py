@@ -25,7 +25,9 @@ def _is_cents(value: Decimal) -> bool:
 @given(subtotal=amounts, price=amounts, free_over=thresholds, rate=rates)
 def test_tax_exclusive_total_is_the_sum_of_its_parts(subtotal, price, free_over, rate):
     totals = totals_compute(
-        subtotal=subtotal, method=_method(price, free_over), tax_rate=rate,
+        subtotal=subtotal,
+        method=_method(price, free_over),
+        tax_rate=rate,
         prices_include_tax=False,
     )
     assert totals.total == totals.subtotal + totals.shipping_total + totals.tax_total
@@ -40,7 +42,9 @@ def test_tax_exclusive_total_is_the_sum_of_its_parts(subtotal, price, free_over,
 @given(subtotal=amounts, price=amounts, free_over=thresholds, rate=rates)
 def test_tax_inclusive_total_is_what_the_shopper_saw(subtotal, price, free_over, rate):
     totals = totals_compute(
-        subtotal=subtotal, method=_method(price, free_over), tax_rate=rate,
+        subtotal=subtotal,
+        method=_method(price, free_over),
+        tax_rate=rate,
         prices_include_tax=True,
     )
     # the prices already hold the tax: the total is goods plus shipping
