@@ -12,6 +12,7 @@ import logging
 import re
 import smtplib
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -174,7 +175,7 @@ def _sms_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str]:
     return message_id, text[:200]
 
 
-SENDERS = {
+SENDERS: dict[str, Callable[..., tuple[str, str]]] = {
     NotificationLog.Channel.EMAIL: _email_send,
     NotificationLog.Channel.SMS: _sms_send,
 }

@@ -90,3 +90,14 @@ def test_failed_messages_are_visible_to_staff(staff_client):
     )
     page = staff_client.get(reverse("admin:notifications_failedmessage_changelist"))
     assert page.status_code == 200 and "m-1" in page.text and "not JSON" in page.text
+
+
+def test_outbox_admin_lists_unpublished_and_publishes_on_demand(staff_client):
+    event = record("order.placed", number="SC-OUTBOX01")  # on-commit never ran
+    url = reverse("admin:notifications_outboxevent_changelist")
+    page = staff_client.get(url, {"published_at__isempty": "1"})
+    assert page.status_code == 200 and "SC-OUTBOX01" in page.text
+    staff_client.post(url, {"action": "publish_now", "_selected_action": [event.pk]})
+    event.refresh_from_db()
+    assert event.published_at is not None
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]

@@ -251,3 +251,35 @@ def test_outbox_status_fails_when_lag_exceeds_threshold(messaging, capsys):
     outbox_sweep()
     call_command("outbox_status", "--max-lag-seconds", "0")
     assert "unpublished=0" in capsys.readouterr().out
+
+
+def test_consume_notifications_command_stops_after_max_messages(messaging, capsys):
+    for i in range(3):
+        messaging.sqs.send_message(
+            QueueUrl=messaging.email_queue,
+            MessageBody=json.dumps(
+                envelope("order.cancelled", number=f"SC-CMD0000{i}")
+            ),
+        )
+    call_command(
+        "consume_notifications",
+        "--channel",
+        "email",
+        "--max-messages",
+        "3",
+        "--wait-seconds",
+        "1",
+    )
+    out = capsys.readouterr().out
+    assert "received=3 deleted=3" in out
+    assert sorted(m.subject for m in mail.outbox) == [
+        f"SecureCart: Order SC-CMD0000{i} was cancelled" for i in range(3)
+    ]
+
+
+def test_consume_notifications_without_its_queue_says_how_to_create_it(aws, settings):
+    from django.core.management.base import CommandError
+
+    settings.SQS_QUEUE_PREFIX = "missing-"
+    with pytest.raises(CommandError, match="ensure_messaging"):
+        call_command("consume_notifications", "--channel", "sms", "--once")

@@ -47,11 +47,19 @@ class Command(BaseCommand):
             # Finish the message in hand; ECS sends SIGTERM before SIGKILL.
             consumer.stopping.set()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        previous = {
+            signum: signal.signal(signum, stop)
+            for signum in (signal.SIGTERM, signal.SIGINT)
+        }
         self.stdout.write(f"consuming {consumer.queue_url}")
         self.stdout.flush()
-        stats = consumer.run(once=options["once"], max_messages=options["max_messages"])
+        try:
+            stats = consumer.run(
+                once=options["once"], max_messages=options["max_messages"]
+            )
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         self.stdout.write(
             f"received={stats.received} deleted={stats.deleted} "
             f"malformed={stats.malformed} retried={stats.retried} outcomes={stats.outcomes}"
