@@ -116,6 +116,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Order
+        skip_postgeneration_save = True
 
     email = "buyer@example.com"
     shipping_name = "Ada Lovelace"

@@ -343,3 +343,54 @@ def test_another_customers_cart_cannot_be_checked_out(client, standard_shipping)
     response = post(client, checkout_payload(cart))
     assert response.status_code == 400
     assert "cart_id" in response.json()
+
+
+def test_crash_after_authorisation_resumes_with_the_same_authorisation(
+    client, standard_shipping, monkeypatch
+):
+    # given: the process "dies" after authorising, before the order transaction
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services import checkout as checkout_module
+
+    cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
+    payload = checkout_payload(cart)
+    real_place = checkout_module.order_place
+
+    def crash(**kwargs):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(checkout_module, "order_place", crash)
+    with pytest.raises(SystemExit):
+        post(client, payload, key="crashy")
+    assert Order.objects.count() == 0
+    assert Payment.objects.get().status == "authorised"
+    # when: the client retries after the claim went stale
+    monkeypatch.setattr(checkout_module, "order_place", real_place)
+    CheckoutIdempotencyKey.objects.filter(key="crashy").update(
+        updated_at=timezone.now() - timedelta(minutes=5)
+    )
+    response = post(client, payload, key="crashy")
+    # then: one order, paid by the one authorisation made before the crash
+    assert response.status_code == 201
+    assert Order.objects.count() == 1
+    assert Payment.objects.get().order.number == response.json()["number"]
+    assert PaymentTransaction.objects.filter(kind="authorise").count() == 1
+
+
+def test_same_key_from_another_customer_is_a_conflict_not_a_replay(client, standard_shipping):
+    cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
+    payload = checkout_payload(cart)
+    assert post(client, payload, key="shared").status_code == 201
+
+    from django.test import Client
+
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(user_create())
+    other.cookies["csrftoken"] = "b" * 32
+    response = post(other, payload, key="shared", HTTP_X_CSRFTOKEN="b" * 32)
+
+    assert response.status_code == 409
+    assert "access_token" not in response.json()
