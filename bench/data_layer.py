@@ -10,8 +10,9 @@ redis-server on a free port, and runs gunicorn (2 sync workers) on a free port.
 1. Catalog throughput, cache off (every page reads the database): reads on the
    primary alone vs. reads routed to the replica. pg_stat_database on each
    server shows where the transactions went.
-2. Browsing with the Redis cache on: throughput and the cache hit ratio
-   (Redis keyspace_hits / (hits + misses) over the run, cold start).
+2. Browsing with the Redis cache on: throughput and the cache hit ratio per
+   lookup (Redis keyspace_hits / (hits + misses) over the run, from a cold cache,
+   DRF throttles off so that only the catalog's own cache traffic counts).
 
 `/healthz` (no database, no cache) is measured in the same run as the ceiling.
 """
@@ -48,6 +49,9 @@ if os.environ.get("BENCH_CACHE") == "off":
 STORAGES = {**STORAGES, "staticfiles": {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 LOGGING["root"]["level"] = "WARNING"
+# One client address sends everything, and throttle bookkeeping would count as
+# cache traffic: the hit ratio measured here is the catalog cache's own.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 """
 
 LUA = """
@@ -135,9 +139,6 @@ def main() -> None:
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
         "LOG_LEVEL": "WARNING",
-        # One client address sends everything: keep DRF's anon throttle out of it.
-        "API_THROTTLE_ANON": "10000000/min",
-        "API_THROTTLE_USER": "10000000/min",
     }
     procs: list[subprocess.Popen] = []
     try:
