@@ -303,7 +303,7 @@ def flash_sale_round(
     load = wrk_lua(
         base, scenario="flash sale", mode="checkout", arg=shipping,
         connections=connections, threads=connections, ids=tokens,
-        duration=max(30, shoppers // 5),
+        duration=max(120, shoppers // 2),
     )  # fmt: skip
     outcome = sale_outcome(sku=FLASH_SKU, after_order_id=before, stock=stock)
     created = load.count("201")

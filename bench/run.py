@@ -135,10 +135,10 @@ def add_to_cart_load(base: str, connections: int, duration: int) -> fs.LoadResul
 
 
 def checkout_load(base: str, connections: int, checkouts: int, shipping: str) -> fs.LoadResult:
-    carts = fs.carts_create(skus=fs.PLENTY_SKUS, count=max(checkouts, connections))
+    carts = fs.carts_create(skus=fs.PLENTY_SKUS, count=max(checkouts, 2 * connections))
     return fs.wrk_lua(
         base, scenario="checkout", mode="checkout", arg=shipping, ids=carts,
-        connections=connections, threads=connections, duration=max(60, checkouts // 2),
+        connections=connections, threads=connections, duration=max(120, len(carts)),
     )  # fmt: skip
 
 
@@ -152,7 +152,7 @@ def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
                        connections=4, threads=2, duration=1)  # fmt: skip
             bare = read_load(base, "bare Django view", 16, 3)
             api = read_load(base, "product list API (cached)", 16, 3)
-            checkout = checkout_load(base, 16, 64, shipping)
+            checkout = checkout_load(base, 16, 40, shipping)
         score = math.prod(r.per_sec for r in (bare, api, checkout)) ** (1 / 3)
         row = {
             "workers": workers,
@@ -172,7 +172,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per read/add run")
     parser.add_argument("--connections", default="8,16,32,64")
-    parser.add_argument("--checkouts", type=int, default=200, help="checkouts per level")
+    parser.add_argument(
+        "--checkouts", type=int, default=100, help="checkouts per level (at least 2 per connection)"
+    )
     parser.add_argument("--stock", type=int, default=50, help="flash sale: units S")
     parser.add_argument("--shoppers", type=int, default=500, help="flash sale: shoppers N")
     parser.add_argument("--workers", type=int, default=0, help="skip the probe (2-4)")
@@ -325,8 +327,8 @@ def report(results: dict) -> str:
         "the whole fulfilment chain inside the request). gunicorn's sync workers "
         "close the connection after each response, so wrk reconnects every request. "
         f"Read scenarios and add-to-cart run {settings['duration']} s per concurrency "
-        f"(wrk {settings['wrk_threads']} threads); checkout runs {settings['checkouts']} "
-        "checkouts per concurrency, each with its own cart (1 unit of one of 20 SKUs "
+        f"(wrk {settings['wrk_threads']} threads); checkout runs max({settings['checkouts']}, "
+        "2 x connections) checkouts per concurrency, each with its own cart (1 unit of one of 20 SKUs "
         "with plentiful stock) and Idempotency-Key, one connection per wrk thread. "
         "Latencies are wrk's, over every completed request.",
         "",
@@ -378,7 +380,7 @@ def report(results: dict) -> str:
             "",
             "### gunicorn workers: 2, 3 or 4 on 2 cores",
             "",
-            "Probe before the run: 3 s bare view + 3 s product API + 64 checkouts, 16 "
+            "Probe before the run: 3 s bare view + 3 s product API + 40 checkouts, 16 "
             "connections, one fresh gunicorn each; the best geometric mean of the three "
             "rates wins.",
             "",
