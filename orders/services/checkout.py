@@ -182,20 +182,23 @@ def _replay(record: CheckoutIdempotencyKey) -> CheckoutResult:
 def _claim(*, key: str, request_hash: str, user) -> tuple[CheckoutIdempotencyKey, CheckoutResult | None]:  # noqa: ANN001,E501
     """Own the key (first request or take-over of a crashed one) or return the
     finished result of the request that owns it."""
-    try:
-        with transaction.atomic():
-            record = CheckoutIdempotencyKey.objects.create(
-                key=key, request_hash=request_hash,
-                user=user if user is not None and user.is_authenticated else None,
-            )
-        record.fresh = True  # type: ignore[attr-defined]
-        return record, None
-    except IntegrityError:
-        pass
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
     delay = 0.02
     while True:
-        record = CheckoutIdempotencyKey.objects.get(key=key)
+        try:
+            with transaction.atomic():
+                record = CheckoutIdempotencyKey.objects.create(
+                    key=key, request_hash=request_hash,
+                    user=user if user is not None and user.is_authenticated else None,
+                )
+            record.fresh = True  # type: ignore[attr-defined]
+            return record, None
+        except IntegrityError:
+            pass
+        found = CheckoutIdempotencyKey.objects.filter(key=key).first()
+        if found is None:  # the owner gave the key back (invalid request): claim it
+            continue
+        record = found
         if record.request_hash != request_hash:
             raise IdempotencyConflict(
                 "This Idempotency-Key was already used with a different request."
