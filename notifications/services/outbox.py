@@ -191,3 +191,23 @@ def outbox_sweep(*, max_batches: int = 20) -> PublishResult:
         if len(result.published) + len(result.failed) < OUTBOX_BATCH_SIZE:
             break
     return total
+
+
+def outbox_prune(*, older_than: timedelta, batch_size: int = 1000) -> int:
+    """Delete published events older than `older_than`; return how many.
+
+    Unpublished rows are never deleted. Deleting in batches keeps each
+    transaction short on a large table. Resending a notification needs its event,
+    so keep events longer than staff may want to resend.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(published_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += OutboxEvent.objects.filter(pk__in=ids).delete()[0]

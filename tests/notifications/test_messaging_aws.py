@@ -283,3 +283,24 @@ def test_consume_notifications_without_its_queue_says_how_to_create_it(aws, sett
     settings.SQS_QUEUE_PREFIX = "missing-"
     with pytest.raises(CommandError, match="ensure_messaging"):
         call_command("consume_notifications", "--channel", "sms", "--once")
+
+
+def test_a_new_fan_out_queue_without_filter_receives_every_event(aws, settings):
+    from notifications.services import messaging_ensure
+
+    # given room for more: an analytics queue with no event_types in messaging.json
+    settings.MESSAGING = {
+        **settings.MESSAGING,
+        "channel_queues": {**settings.MESSAGING["channel_queues"], "analytics": {}},
+    }
+    settings.SQS_QUEUE_PREFIX = "more-"
+    resources = messaging_ensure(with_event_bus=False)
+    settings.SNS_ORDER_EVENTS_TOPIC_ARN = resources.topic_arn
+    events = [record("payment.captured", number="SC-ANA00001"), record("order.placed")]
+    outbox_sweep()
+    received = client("sqs").receive_message(
+        QueueUrl=resources.queue_urls["analytics"], MaxNumberOfMessages=10
+    )["Messages"]
+    assert sorted(json.loads(m["Body"])["id"] for m in received) == sorted(
+        str(e.id) for e in events
+    )

@@ -139,3 +139,24 @@ def test_two_relays_never_publish_one_event_twice(monkeypatch):
     # then every event was published exactly once
     assert sorted(published) == sorted(ids)
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+
+
+def test_prune_deletes_only_old_published_events(capsys):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old_published = record("order.delivered", number="SC-OLD00001")
+    old_unpublished = record("order.delivered", number="SC-OLD00002")
+    recent = record("order.delivered", number="SC-NEW00001")
+    long_ago = timezone.now() - timedelta(days=40)
+    OutboxEvent.objects.filter(pk=old_published.pk).update(published_at=long_ago)
+    OutboxEvent.objects.filter(pk=recent.pk).update(published_at=timezone.now())
+    OutboxEvent.objects.filter(pk=old_unpublished.pk).update(occurred_at=long_ago)
+    call_command("outbox_prune", "--days", "30")
+    assert "deleted=1" in capsys.readouterr().out
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {
+        old_unpublished.pk,
+        recent.pk,
+    }
