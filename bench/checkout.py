@@ -85,18 +85,30 @@ def application():  # noqa: ANN201 - gunicorn app factory
 
 
 def checkout_once(base: str, cart_token: str) -> tuple[int, float]:
-    body = json.dumps({
-        "cart_id": cart_token,
-        "email": "bench@example.com",
-        "shipping_address": {"name": "Bench Shopper", "line1": "1 Load St",
-                             "city": "Testville", "postal_code": "12345", "country": "US"},
-        "shipping_method": "standard",
-        "payment_token": "tok_visa",
-    }).encode()
+    body = json.dumps(
+        {
+            "cart_id": cart_token,
+            "email": "bench@example.com",
+            "shipping_address": {
+                "name": "Bench Shopper",
+                "line1": "1 Load St",
+                "city": "Testville",
+                "postal_code": "12345",
+                "country": "US",
+            },
+            "shipping_method": "standard",
+            "payment_token": "tok_visa",
+        }
+    ).encode()
     request = urllib.request.Request(
-        f"{base}/api/v1/checkout/", data=body, method="POST",
-        headers={**HTTPS, "Content-Type": "application/json",
-                 "Idempotency-Key": uuid.uuid4().hex},
+        f"{base}/api/v1/checkout/",
+        data=body,
+        method="POST",
+        headers={
+            **HTTPS,
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
     )
     start = time.perf_counter()
     try:
@@ -135,6 +147,9 @@ def main() -> None:
     env = production_env(
         database=DATABASE, API_THROTTLE_ANON="1000000/min", DATABASE_POOL_MAX_SIZE="20"
     )
+    import os
+
+    load = os.getloadavg()[0]
     prepare_database(env)
     seed = SEED.replace("N)", f"{args.checkouts + 32})")
     tokens = json.loads(manage(env, "shell", "-c", seed).strip().splitlines()[-1])
@@ -166,27 +181,35 @@ def main() -> None:
             )
     write_section(
         "Checkout",
-        "\n".join([
-            "`POST /api/v1/checkout/` end to end (validation, idempotency key, test-gateway",
-            "authorisation, stock row lock + reservation, order + outbox write) on PostgreSQL,",
-            "gunicorn 2 sync workers, production settings, Redis cache; fulfilment hand-off",
-            "replaced by a no-op. Each request has its own cart and Idempotency-Key; every",
-            "one must return 201.",
-            "",
-            "```",
-            f".venv/bin/python bench/checkout.py --checkouts {args.checkouts} --threads {args.threads}",
-            "```",
-            "",
-            f"Machine: {machine_facts()}. The machine is shared with other engineers'",
-            "test runs while this was measured (load average well above the 2 cores):",
-            "treat the numbers as a lower bound. Same run, same server: a bare Django",
-            f"view served {bare.requests_per_sec:.0f} req/s (wrk, 16 connections), so one",
-            f"checkout costs about {bare.requests_per_sec / max(r_spread, 0.1):.0f}× a bare request.",
-            "",
-            "| scenario | checkouts | client threads | checkouts/s | p50 ms | p95 ms | p99 ms |",
-            "|---|---|---|---|---|---|---|",
-            *rows,
-        ]),
+        "\n".join(
+            [
+                "`POST /api/v1/checkout/` end to end (validation, idempotency key, test-gateway",
+                "authorisation, stock row lock + reservation, order + outbox write) on PostgreSQL,",
+                "gunicorn 2 sync workers, production settings, Redis cache; fulfilment hand-off",
+                "replaced by a no-op. Each request has its own cart and Idempotency-Key; every",
+                "one must return 201.",
+                "",
+                "```",
+                f".venv/bin/python bench/checkout.py --checkouts {args.checkouts} --threads {args.threads}",
+                "```",
+                "",
+                f"Machine: {machine_facts()}. The machine is shared with other engineers'",
+                "test runs while this was measured (1-minute load average "
+            f"{load:.1f} at the start):",
+                "treat the numbers as a lower bound. Same run, same server: a bare Django",
+                f"view served {bare.requests_per_sec:.0f} req/s (wrk, 16 connections), so one",
+                f"checkout costs about {bare.requests_per_sec / max(r_spread, 0.1):.0f}× a bare request.",
+                "",
+                "| scenario | checkouts | client threads | checkouts/s | p50 ms | p95 ms | p99 ms |",
+                "|---|---|---|---|---|---|---|",
+                *rows,
+                "",
+                "Two sync workers serve two checkouts at a time, so under 16 client",
+                "threads the latency is mostly queueing (≈ 8 × the service time). The hot",
+                "SKU is not slower than the spread case: its row lock is held only for",
+                "the short order transaction, never across the payment call.",
+            ]
+        ),
     )
 
 
