@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -99,7 +100,7 @@ def readiness_checks() -> dict[str, tuple[Callable[[], CheckResult], bool]]:
         "broker": (check_broker, True),
     }
     for alias in settings.REPLICA_DATABASES:
-        checks[f"database:{alias}"] = (lambda a=alias: check_replica(a), False)
+        checks[f"database:{alias}"] = (partial(check_replica, alias), False)
     return checks
 
 
