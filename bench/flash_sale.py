@@ -115,7 +115,11 @@ def fixtures_ensure() -> None:
         )
         Variant.objects.get_or_create(
             sku=sku,
-            defaults={"product": product, "name": "One size", "price": Decimal("19.99")},
+            defaults={
+                "product": product,
+                "name": "One size",
+                "price": Decimal("19.99"),
+            },
         )
     Variant.objects.filter(sku__in=PLENTY_SKUS).update(
         stock_on_hand=PLENTY_STOCK, stock_reserved=0
@@ -195,12 +199,16 @@ class LoadResult:
         return sum(self.statuses.get(f"409_{code}", 0) for code in OUT_OF_STOCK)
 
     def count(self, prefix: str) -> int:
-        return sum(n for status, n in self.statuses.items() if status.startswith(prefix))
+        return sum(
+            n for status, n in self.statuses.items() if status.startswith(prefix)
+        )
 
     @property
     def errors(self) -> int:
         """Socket errors, missing answers, any status but 2xx and out-of-stock 409."""
-        bad = sum(n for status, n in self.statuses.items() if not status.startswith("2"))
+        bad = sum(
+            n for status, n in self.statuses.items() if not status.startswith("2")
+        )
         bad -= self.out_of_stock
         missing = max(0, self.expected - self.requests) if self.expected else 0
         return bad + self.socket_errors + missing + self.extra
@@ -258,9 +266,10 @@ def wrk_lua(
     if proc.returncode:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {stderr}\n{stdout}")
     summary = parse_wrk(stdout, base)
-    seconds = float(re.search(r"requests in ([\d.]+)(m?s)", stdout).group(1))
-    if re.search(r"requests in [\d.]+ms", stdout):
-        seconds /= 1000
+    took = re.search(r"requests in ([\d.]+)(us|ms|s|m),", stdout)
+    if not took:
+        raise RuntimeError(f"cannot read the run time from wrk's output:\n{stdout}")
+    seconds = float(took.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[took.group(2)]
     fields = _parse_result(stdout)
     statuses = {
         key[1:]: int(value) for key, value in fields.items() if key.startswith("s")
@@ -287,7 +296,9 @@ def wrk_lua(
 def shipping_method_code(base: str) -> str:
     status, body = fetch(f"{base}/api/v1/shipping-methods/", headers=HTTPS)
     if status != 200:
-        raise RuntimeError(f"GET /api/v1/shipping-methods/ answered {status}: {body[:300]}")
+        raise RuntimeError(
+            f"GET /api/v1/shipping-methods/ answered {status}: {body[:300]}"
+        )
     methods = json.loads(body)
     methods = methods.get("results", methods) if isinstance(methods, dict) else methods
     return methods[0]["code"]
