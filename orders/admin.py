@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -198,7 +199,7 @@ class OrderAdmin(admin.ModelAdmin):
             request, "admin/orders/order/mark_shipped.html",
             {**self.admin_site.each_context(request), "title": "Mark orders shipped",
              "orders": queryset, "form": form, "opts": self.model._meta,
-             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+             "action_checkbox_name": ACTION_CHECKBOX_NAME},
         )
 
     @admin.action(description="Mark delivered", permissions=["ship"])

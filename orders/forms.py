@@ -61,7 +61,7 @@ class AddressForm(forms.Form):
         return value
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("sms_opt_in") and not data.get("phone"):
             self.add_error("phone", "A phone number is needed for SMS updates.")
         return data
@@ -72,7 +72,9 @@ class ShippingForm(forms.Form):
 
     def __init__(self, *args, methods=(), **kwargs) -> None:  # noqa: ANN001,ANN002,ANN003
         super().__init__(*args, **kwargs)
-        self.fields["shipping_method"].choices = [(m.code, m.name) for m in methods]
+        field = self.fields["shipping_method"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(m.code, m.name) for m in methods]
 
 
 class PaymentForm(forms.Form):

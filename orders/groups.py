@@ -22,7 +22,7 @@ ORDER_MANAGER_PERMISSIONS = frozenset(
 )
 
 
-def order_managers_group_ensure(**_: Any) -> None:
+def order_managers_group_ensure(**kwargs: Any) -> None:
     """Create or repair the group so it has exactly ORDER_MANAGER_PERMISSIONS
     (post_migrate handler; safe to run any number of times)."""
     from django.contrib.auth.models import Group, Permission

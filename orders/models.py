@@ -31,7 +31,6 @@ def _currency_default() -> str:
     return settings.STORE_CURRENCY
 
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class ShippingMethod(models.Model):
@@ -41,12 +40,12 @@ class ShippingMethod(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     description = models.CharField(max_length=200, blank=True)
     price = models.DecimalField(
-        **MONEY, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, default=_currency_default)
     # Orders whose subtotal reaches this ship for free; empty: never free.
     free_over = models.DecimalField(
-        **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
@@ -126,10 +125,10 @@ class Order(models.Model):
         ShippingMethod, on_delete=models.PROTECT, related_name="orders"
     )
     currency = models.CharField(max_length=3, default=_currency_default)
-    subtotal = models.DecimalField(**MONEY)
-    shipping_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    tax_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    total = models.DecimalField(**MONEY)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
     # Snapshot of how tax was applied when the order was placed.
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
     prices_include_tax = models.BooleanField(default=False)
@@ -196,8 +195,8 @@ class OrderLine(models.Model):
     variant_name = models.CharField(max_length=120)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # The price the customer paid, frozen at checkout.
-    unit_price = models.DecimalField(**MONEY)
-    line_total = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ("id",)
@@ -279,10 +278,10 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default=_currency_default)
-    captured_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    captured_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     reference = models.CharField(max_length=100, blank=True, db_index=True)
     risk_level = models.CharField(
         max_length=16, choices=RiskLevel.choices, default=RiskLevel.NORMAL
@@ -325,7 +324,7 @@ class PaymentTransaction(models.Model):
         Payment, on_delete=models.CASCADE, related_name="transactions"
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     succeeded = models.BooleanField()
     reference = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFUNDED: frozenset(),
 }
 
-Actor = AbstractBaseUser | str | None
+Actor = AbstractBaseUser | AnonymousUser | str | None
 
 
 def actor_describe(actor: Actor) -> tuple[Any, str]:
