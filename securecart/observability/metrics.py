@@ -12,12 +12,18 @@ process's own values when this process does not write to the directory itself.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 
-import prometheus_client
-from prometheus_client import CollectorRegistry, Counter, Histogram, values
+# prometheus_client writes to PROMETHEUS_MULTIPROC_DIR as soon as a metric is
+# created; a missing directory would stop every process at import.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-from . import emf
+import prometheus_client  # noqa: E402
+from prometheus_client import CollectorRegistry, Counter, Histogram, values  # noqa: E402
+
+from . import emf  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
