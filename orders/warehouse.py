@@ -10,6 +10,7 @@ parcel. Transient trouble raises `WarehouseUnavailable` (the task retries);
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 
 class WarehouseError(Exception):
@@ -66,13 +69,19 @@ class BuiltinWarehouse:
     ) -> ShipmentBooking:
         calls_key = _CALLS_KEY.format(number=order_number)
         cache.add(calls_key, 0, timeout=_LEDGER_TTL)
-        cache.incr(calls_key)
+        calls = cache.incr(calls_key)
         if os.environ.get("WAREHOUSE_TEST_FAILURE") == "always":
             raise WarehouseUnavailable("built-in warehouse: simulated outage")
         digest = hashlib.sha256(order_number.encode()).hexdigest()[:12].upper()
         tracking_number = f"SCP{digest}"
         created = cache.add(
             _BOOKING_KEY.format(number=order_number), tracking_number, _LEDGER_TTL
+        )
+        logger.info(
+            "built-in warehouse booking", extra={
+                "order_number": order_number, "call": calls, "new_booking": created,
+                "tracking_number": tracking_number,
+            },
         )
         delay = float(os.environ.get("WAREHOUSE_TEST_DELAY_SECONDS") or 0)
         if delay > 0:

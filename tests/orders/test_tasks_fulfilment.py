@@ -25,6 +25,7 @@ from orders.services.checkout import Address, checkout_submit
 from orders.warehouse import builtin_warehouse_ledger
 from shop.models import CartLine, Variant
 from tests.factories.shop import CartFactory, VariantFactory
+from tests.services import wait_until
 
 S = Order.Status
 
@@ -233,3 +234,160 @@ def test_steps_are_acked_late_retried_with_backoff_and_routed_to_fulfilment(sett
     assert settings.CELERY_TASK_TIME_LIMIT < visibility
     reconcile = app.amqp.router.route({}, tasks.orders_reconcile_task.name, (), {})
     assert reconcile["queue"].name == "default"
+
+
+# --- a real worker on SQS (moto) -----------------------------------------------------
+# Lower than the 30 s of the celery_sqs fixture so the kill -9 test waits less for
+# SQS to redeliver; still far above any step here (they take milliseconds).
+VISIBILITY_TIMEOUT = 10
+
+
+@pytest.fixture
+def fulfilment_sqs(redis_cache, celery_sqs):
+    """The Celery queues of this test on moto, made by ensure_queues (with DLQs)."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "ensure_queues", prefix=celery_sqs.prefix,
+        visibility_timeout=VISIBILITY_TIMEOUT, stdout=io.StringIO(),
+    )
+    return celery_sqs
+
+
+def bookings(worker) -> list[dict]:
+    """The built-in warehouse's booking log lines of one worker process.
+
+    Read from the worker's own log rather than the shared cache ledger: the test
+    Redis database may be flushed by other suites running on the same server.
+    """
+    import json
+
+    lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("message") == "built-in warehouse booking"]
+
+
+def order_status(order: Order) -> str:
+    return Order.objects.values_list("status", flat=True).get(pk=order.pk)
+
+
+def timeline(order: Order) -> list[str]:
+    return [
+        f"{e.kind}:{e.to_status}" if e.kind in ("status", "placed") else f"{e.kind}:{e.message}"
+        for e in OrderEvent.objects.filter(order=order).order_by("created_at", "id")
+    ]
+
+
+@pytest.mark.aws
+@pytest.mark.redis
+@pytest.mark.worker
+def test_worker_takes_an_order_from_placed_to_shipped_over_sqs(
+    fulfilment_sqs, celery_worker_factory,
+):
+    worker = celery_worker_factory(queues="fulfilment")
+    # when: checkout commits, the chain goes to the fulfilment queue on SQS
+    order = place_order()
+    wait_until(lambda: order_status(order) == S.SHIPPED, 60, message="order shipped")
+    # then: the timeline shows each step, in order
+    steps = timeline(order)
+    assert steps[0] == "placed:placed"
+    assert steps[1] == "status:processing"
+    assert steps[2].startswith("payment:Payment of 55.00 captured")
+    assert steps[3].startswith("note:Shipment booked with SecureCart Post")
+    assert steps[4] == "stock:Stock committed (shipped)."
+    assert steps[5] == "status:shipped"
+    assert event_types(order) == [
+        "order.placed", "order.processing", "payment.captured", "order.shipped"
+    ]
+    log = worker.log()
+    for name in ("order_fraud_check_task", "order_payment_capture_task",
+                 "order_shipment_request_task", "order_ship_task"):
+        assert f"orders.tasks.{name}" in log
+
+
+@pytest.mark.aws
+@pytest.mark.redis
+@pytest.mark.worker
+@pytest.mark.slow
+def test_worker_killed_during_shipment_ends_shipped_exactly_once(
+    fulfilment_sqs, celery_worker_factory,
+):
+    # given: a warehouse that books at once but answers after two minutes
+    first = celery_worker_factory(
+        queues="fulfilment", extra_env={"WAREHOUSE_TEST_DELAY_SECONDS": "120"}
+    )
+    order = place_order(quantity=2, stock=10)
+    wait_until(lambda: bookings(first), 60, message="the worker to be inside the warehouse call")
+    # when: kill -9 while the step runs (its message is not acked yet)
+    first.kill()
+    order.refresh_from_db()
+    assert order.status == S.PROCESSING and order.tracking_number == ""
+    second = celery_worker_factory(queues="fulfilment")
+    # then: SQS redelivers after the visibility timeout and the order ships once
+    wait_until(lambda: order_status(order) == S.SHIPPED, 90, message="order shipped")
+    order.refresh_from_db()
+    # the redelivered step asked the warehouse again and got the same parcel back
+    assert [b["tracking_number"] for b in bookings(first) + bookings(second)] == [
+        order.tracking_number, order.tracking_number
+    ]
+    assert OrderEvent.objects.filter(order=order, message__startswith="Shipment booked").count() == 1
+    assert captures(order) == 1
+    assert statuses(order) == [("placed", "processing"), ("processing", "shipped")]
+    assert event_types(order).count("order.shipped") == 1
+    variant = variant_of(order)
+    assert (variant.stock_on_hand, variant.stock_reserved) == (8, 0)
+
+
+@pytest.mark.aws
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_step_message_delivered_twice_changes_nothing_the_second_time(
+    fulfilment_sqs, celery_worker_factory,
+):
+    from orders import tasks
+
+    worker = celery_worker_factory(queues="fulfilment")
+    order = place_order()
+    wait_until(lambda: order_status(order) == S.SHIPPED, 60, message="order shipped")
+    before = (timeline(order), event_types(order), captures(order),
+              len(bookings(worker)), variant_of(order).stock_on_hand)
+    # when: every step's message arrives again (sent by hand, as SQS may)
+    ids = [
+        task.apply_async(args=[order.pk]).id
+        for task in (tasks.order_fraud_check_task, tasks.order_payment_capture_task,
+                     tasks.order_shipment_request_task, tasks.order_ship_task)
+    ]
+    for task_id in ids:
+        wait_until(lambda task_id=task_id: f"[{task_id}] succeeded" in worker.log(), 30,
+                   message=f"the worker to run {task_id}")
+    # then
+    after = (timeline(order), event_types(order), captures(order),
+             len(bookings(worker)), variant_of(order).stock_on_hand)
+    assert after == before
+    assert before[3] == 1
+    assert worker.log().count("skipped: order is shipped") >= 4
+
+
+@pytest.mark.aws
+@pytest.mark.redis
+@pytest.mark.worker
+def test_worker_compensates_a_step_that_always_fails(
+    fulfilment_sqs, celery_worker_factory,
+):
+    celery_worker_factory(queues="fulfilment")
+    # given: a card whose capture always times out
+    order = place_order(token="tok_capture_fails", quantity=3, stock=10)
+    # then: after the last retry the order is cancelled and everything given back
+    wait_until(
+        lambda: Payment.objects.get(order=order).status == Payment.Status.VOIDED,
+        90, message="the authorisation to be voided",
+    )
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+    assert captures(order, succeeded=False) >= 4  # the first try and 3 retries
+    assert captures(order) == 0
+    variant = variant_of(order)
+    assert (variant.stock_on_hand, variant.stock_reserved) == (10, 0)
+    assert event_types(order).count("order.cancelled") == 1
+    assert statuses(order) == [("placed", "processing"), ("processing", "cancelled")]
