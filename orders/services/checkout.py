@@ -86,6 +86,10 @@ class CheckoutUnavailable(Exception):
     """The payment gateway could not be reached; retry with the same key."""
 
 
+class _PaymentTaken(Exception):
+    """The authorisation was used or voided by another process meanwhile."""
+
+
 @dataclass(frozen=True)
 class Address:
     name: str
@@ -319,8 +323,14 @@ def order_place(
     """Reserve stock and create the order for an authorised payment, in one
     transaction (raises StaleCart / InsufficientStock, and nothing is kept)."""
     with transaction.atomic():
-        # Lock order: cart → stock rows by variant pk.
+        # Lock order: cart → payment → stock rows by variant pk.
         Cart.objects.select_for_update(of=("self",)).filter(pk=plan.cart.pk).exists()
+        # A slow twin (taken-over claim) or the orphan sweep may have used or
+        # voided this authorisation meanwhile: it pays for one order at most.
+        if not Payment.objects.select_for_update(of=("self",)).filter(
+            pk=payment.pk, order__isnull=True, status=Payment.Status.AUTHORISED
+        ).exists():
+            raise _PaymentTaken
         lines = list(
             CartLine.objects.filter(cart_id=plan.cart.pk).select_related("variant__product")
         )
@@ -481,6 +491,13 @@ def checkout_submit(
             plan=plan, payment=payment, user=user, email=email, phone=phone,
             sms_opt_in=sms_opt_in, address=address, client_ip=client_ip, record=record,
         )
+    except _PaymentTaken:
+        record.refresh_from_db()
+        if record.state == K.COMPLETED:
+            return _replay(record)
+        raise IdempotencyInProgress(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        ) from None
     except (InsufficientStock, StaleCart) as exc:
         code = "insufficient_stock" if isinstance(exc, InsufficientStock) else "stale_cart"
         try:
@@ -504,6 +521,22 @@ def payment_void_orphaned(*, older_than: timedelta = ORPHAN_PAYMENT_AFTER) -> in
     for payment in Payment.objects.filter(
         order__isnull=True, status=Payment.Status.AUTHORISED, updated_at__lt=cutoff
     ):
+        # First close the checkout attempt (if still open and idle), so that no
+        # retry can resume it and place an order on an authorisation being voided.
+        record_pk = payment.authorise_key.removeprefix("checkout-")
+        if record_pk.isdigit():
+            open_attempt = CheckoutIdempotencyKey.objects.filter(pk=int(record_pk)).exclude(
+                state=K.COMPLETED
+            )
+            if open_attempt.exists() and not open_attempt.filter(
+                updated_at__lt=cutoff
+            ).update(
+                state=K.COMPLETED, response_status=409,
+                response_body={"detail": "This checkout was abandoned; start again.",
+                               "code": "checkout_abandoned"},
+                updated_at=timezone.now(),
+            ):
+                continue  # the attempt is active again: leave it alone
         try:
             payment_void_payment(payment=payment, actor_label="system:sweep")
             voided += 1

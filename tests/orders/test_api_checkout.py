@@ -394,3 +394,20 @@ def test_same_key_from_another_customer_is_a_conflict_not_a_replay(client, stand
 
     assert response.status_code == 409
     assert "access_token" not in response.json()
+
+
+def test_an_authorisation_pays_for_one_order_only(client, standard_shipping):
+    # given: an order already placed with this authorisation (a slow twin's view)
+    from orders.services.checkout import Address, _PaymentTaken, _plan, order_place
+    from tests.factories.orders import ADDRESS
+
+    cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
+    plan = _plan(cart_token=cart.token, user=None, method_code="standard", country="GB")
+    post(client, checkout_payload(cart_with([(CatalogVariantFactory(), 1)])))
+    used = Payment.objects.get()
+    # when / then
+    with pytest.raises(_PaymentTaken):
+        order_place(plan=plan, payment=used, user=None, email="a@example.com", phone="",
+                    sms_opt_in=False, address=Address(**ADDRESS), client_ip=None)
+    assert Order.objects.count() == 1
+    assert CartLine.objects.filter(cart=cart).count() == 1

@@ -40,3 +40,44 @@ def test_void_orphaned_payments_voids_only_old_authorisations_without_order():
     recent.refresh_from_db()
     assert old.status == "voided" and recent.status == "authorised"
     assert old.transactions.filter(kind="void", succeeded=True).count() == 1
+
+
+def test_orphan_sweep_closes_the_abandoned_checkout_so_a_retry_cannot_use_the_payment(
+    client, no_fulfilment
+):
+    import json
+
+    from orders.models import CheckoutIdempotencyKey, Order
+    from orders.services import checkout as checkout_module
+    from tests.factories.orders import (
+        CatalogVariantFactory,
+        ShippingMethodFactory,
+        cart_with,
+        checkout_payload,
+    )
+
+    ShippingMethodFactory()
+    payload = checkout_payload(cart_with([(CatalogVariantFactory(), 1)]))
+
+    def post():
+        return client.post("/api/v1/checkout/", data=json.dumps(payload),
+                           content_type="application/json",
+                           headers={"Idempotency-Key": "abandoned"})
+
+    real = checkout_module.order_place
+    checkout_module.order_place = lambda **kw: (_ for _ in ()).throw(SystemExit("crash"))
+    try:
+        with pytest.raises(SystemExit):
+            post()
+    finally:
+        checkout_module.order_place = real
+    long_ago = timezone.now() - timedelta(hours=1)
+    CheckoutIdempotencyKey.objects.update(updated_at=long_ago)
+    Payment.objects.update(updated_at=long_ago)
+
+    call_command("void_orphaned_payments")
+    response = post()
+
+    assert Payment.objects.get().status == "voided"
+    assert response.status_code == 409 and response.json()["code"] == "checkout_abandoned"
+    assert Order.objects.count() == 0
