@@ -32,7 +32,8 @@ S = Order.Status
 
 # --- helpers ---------------------------------------------------------------------
 def place_order(*, token: str = "tok_visa", quantity: int = 2, stock: int = 10,
-                price: str = "25.00") -> Order:
+                price: str = "25.00", email: str = "ada@example.com", phone: str = "",
+                country: str = "GB") -> Order:
     """Place an order through the real checkout service and return it."""
     variant = VariantFactory(stock_on_hand=stock, price=Decimal(price))
     method, _ = ShippingMethod.objects.get_or_create(
@@ -44,9 +45,9 @@ def place_order(*, token: str = "tok_visa", quantity: int = 2, stock: int = 10,
     )
     result = checkout_submit(
         idempotency_key=uuid.uuid4().hex, cart_token=cart.token, user=None,
-        email="ada@example.com",
+        email=email, phone=phone,
         address=Address(name="Ada Lovelace", line1="1 Analytical St", city="London",
-                        postal_code="N1 1AA", country="GB"),
+                        postal_code="N1 1AA", country=country),
         shipping_method=method.code, payment_token=token,
     )
     assert result.status_code == 201, result.body
