@@ -201,8 +201,9 @@ def _json_lines(text: str) -> list[dict]:
 @pytest.mark.slow
 @override_settings(ROOT_URLCONF=__name__)
 def test_request_and_trace_ids_reach_the_worker_log_lines_and_spans(
-    client, celery_worker_factory, web_tracing, otlp_receiver
+    client, otlp_receiver, celery_worker_factory, web_tracing
 ):
+    # (otlp_receiver first: it must outlive the worker, which flushes on exit)
     # given a worker that exports its spans over OTLP/HTTP
     worker = celery_worker_factory(
         queues="default",
