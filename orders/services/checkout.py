@@ -24,6 +24,9 @@ key resumes (same authorisation), and `payment_void_orphaned` voids those
 never retried; an authorisation is not a charge. After 4 commits the key row
 holds the response, so a retry replays it and fulfilment is started after
 commit (the reconcile sweep re-drives it if the process died in between).
+The order transaction also locks the payment row and requires it unused and
+authorised, so one authorisation can never pay for two orders (a slow process
+racing the retry that took its claim over) or for one the sweep is voiding.
 """
 
 from __future__ import annotations
