@@ -85,6 +85,13 @@ class CategoryListApi(ShopApiView):
 
 
 class ProductListApi(ShopApiView):
+    def catalog_prefetch_key(self, request: Request) -> str:
+        """The cached JSON answer's key: the throttle reads it with its counter."""
+        # The host is part of the key: pagination links are absolute URLs.
+        return caching.catalog_key(
+            "api-products-json", request.get_host(), request.get_full_path()
+        )
+
     @extend_schema(
         parameters=[
             ProductQuerySerializer,
@@ -94,12 +101,16 @@ class ProductListApi(ShopApiView):
         responses=ProductSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        # The host is part of the key: pagination links are absolute URLs.
         wants_json = request.accepted_renderer.format == "json"
         where = (request.get_host(), request.get_full_path())
-        json_key = caching.catalog_key("api-products-json", *where)
+        json_key = self.catalog_prefetch_key(request)
         if wants_json:
-            version, body = caching.catalog_get(json_key)
+            version, body = None, None
+            prefetched = getattr(request, "catalog_prefetched", None)
+            if prefetched and prefetched[0] == json_key:
+                version, body = caching.catalog_entry(prefetched[1], json_key)
+            if version is None:  # not prefetched (signed in) or no counter yet
+                version, body = caching.catalog_get(json_key)
             if body is not None:  # the common case: no validation, no rendering
                 return HttpResponse(body, content_type="application/json")
         query = ProductQuerySerializer(data=request.query_params)

@@ -31,14 +31,10 @@ def catalog_version() -> int:
 
 def catalog_get(key: str) -> tuple[int, object | None]:
     """Return (current generation, value or None when missing or stale)."""
-    found = cache.get_many([CATALOG_VERSION_KEY, key])
-    version = found.get(CATALOG_VERSION_KEY)
+    version, value = catalog_entry(cache.get_many([CATALOG_VERSION_KEY, key]), key)
     if version is None:
         return catalog_version(), None
-    entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
-        return version, entry[1]
-    return version, None
+    return version, value
 
 
 def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -> None:
@@ -53,3 +49,61 @@ def catalog_invalidate() -> None:
     except ValueError:  # no counter yet (or evicted): start above any old one
         if not cache.add(CATALOG_VERSION_KEY, 2, timeout=None):
             cache.incr(CATALOG_VERSION_KEY)
+
+
+def _redis_cache():  # noqa: ANN202
+    """The default cache if it is django-redis (for pipelining), else None."""
+    try:
+        from django_redis.cache import RedisCache
+    except ImportError:  # pragma: no cover - django-redis is a dependency
+        return None
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
+def count_and_get_many(
+    *, counter: str, ttl: int, keys: list[str]
+) -> tuple[int | None, dict]:
+    """Count one hit on `counter` (created with `ttl`) and read `keys`, in one
+    round trip on Redis (pipeline) — the API's throttle and its cache read together.
+
+    Returns (count or None when the cache is unreachable, {key: value}).
+    """
+    backend = _redis_cache()
+    if backend is None:
+        try:
+            count = cache.incr(counter)
+        except ValueError:
+            cache.add(counter, 0, ttl)
+            count = cache.incr(counter)
+        return count, cache.get_many(keys)
+    try:
+        client = backend.client.get_client(write=True)
+        counter_key = backend.make_key(counter)
+        real_keys = [backend.make_key(key) for key in keys]
+        pipe = client.pipeline(transaction=False)
+        pipe.set(counter_key, 0, ex=ttl, nx=True)
+        pipe.incr(counter_key)
+        pipe.mget(real_keys)
+        _, count, values = pipe.execute()
+        found = {
+            key: backend.client.decode(value)
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+        return int(count), found
+    except Exception:  # noqa: BLE001 - like IGNORE_EXCEPTIONS: degrade, never 500
+        return None, {}
+
+
+def catalog_entry(found: dict, key: str) -> tuple[int | None, object | None]:
+    """(generation, fresh value or None) from a get_many result holding the
+    generation counter and `key`."""
+    version = found.get(CATALOG_VERSION_KEY)
+    entry = found.get(key)
+    if version is not None and isinstance(entry, tuple) and len(entry) == 2:
+        if entry[0] == version:
+            return version, entry[1]
+    return version, None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from . import caching
+
 
 class _FixedWindowMixin:
     wait_seconds = 0.0
@@ -25,6 +27,17 @@ class _FixedWindowMixin:
         now = self.timer()
         window = int(now) - int(now) % self.duration
         counter = f"{key}:{window}"
+        prefetch = getattr(view, "catalog_prefetch_key", None)
+        cache_key = prefetch(request) if prefetch else None
+        if cache_key:
+            # Count this hit and read the view's cached answer in one round trip.
+            count, found = caching.count_and_get_many(
+                counter=counter,
+                ttl=self.duration + 1,
+                keys=[caching.CATALOG_VERSION_KEY, cache_key],
+            )
+            request.catalog_prefetched = (cache_key, found)
+            return self._decide(count, window, now)
         try:  # one round trip once the window's counter exists
             count = self.cache.incr(counter)
         except ValueError:  # first request of the window
@@ -33,6 +46,9 @@ class _FixedWindowMixin:
                 count = self.cache.incr(counter)
             except ValueError:  # evicted at once: count this one
                 count = 1
+        return self._decide(count, window, now)
+
+    def _decide(self, count: int | None, window: int, now: float) -> bool:
         if count is None:  # cache unreachable (errors ignored): do not lock people out
             return True
         if count > self.num_requests:

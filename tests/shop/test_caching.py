@@ -32,6 +32,14 @@ def test_checkout_style_stock_update_plus_invalidate_refreshes_pages_on_redis(
     services.catalog_cache_invalidate(product_ids=[variant.product_id])
     assert client.get(url).json()["variants"][0]["available"] == 0
 
+    # the product list's cached JSON is read in the throttle's Redis pipeline
+    list_url = "/api/v1/products/"
+    assert client.get(list_url).json()["results"][0]["variants"][0]["available"] == 0
+    Variant.objects.filter(pk=variant.pk).update(stock_reserved=1)
+    assert client.get(list_url).json()["results"][0]["variants"][0]["available"] == 0
+    services.catalog_cache_invalidate()
+    assert client.get(list_url).json()["results"][0]["variants"][0]["available"] == 3
+
     import redis
 
     raw = redis.Redis.from_url(redis_cache.url)
