@@ -74,7 +74,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
     "securecart.health.HealthCheckMiddleware",
-    "securecart.health.HealthCheckMiddleware",
     "securecart.observability.middleware.RequestMetricsMiddleware",
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
