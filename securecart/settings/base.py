@@ -312,10 +312,14 @@ if CELERY_BROKER_URL.startswith("sqs://"):
 # securecart/celery.py. AWS_ACCOUNT_ID saves an STS call to find them.
 SQS_PREDEFINED_QUEUES = env_bool("SQS_PREDEFINED_QUEUES", False)
 AWS_ACCOUNT_ID = env("AWS_ACCOUNT_ID")
-# A task must finish well inside the visibility timeout, or SQS redelivers it
-# to a second worker while the first still runs (enforced by the prefork pool).
-CELERY_TASK_TIME_LIMIT = _visibility - 60
-CELERY_TASK_SOFT_TIME_LIMIT = _visibility - 90
+# A task must finish well inside the visibility timeout of any queue (the
+# shortest), or SQS redelivers it to a second worker while the first still runs
+# (enforced by the prefork pool).
+_shortest_visibility = min(
+    q["visibility_timeout"] for q in MESSAGING["celery_queues"].values()
+)
+CELERY_TASK_TIME_LIMIT = _shortest_visibility - 30
+CELERY_TASK_SOFT_TIME_LIMIT = _shortest_visibility - 45
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "notifications.tasks.outbox_relay_task",
