@@ -61,7 +61,8 @@ def production_env(
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"{server}/{database}",
         "DATABASE_REPLICA_URLS": "",
-        "REDIS_URL": redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
+        "REDIS_URL": redis_url
+        or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3"),
         "CACHE_KEY_PREFIX": f"bench-{database}",
         "CELERY_BROKER_URL": "",
         "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
@@ -108,7 +109,9 @@ def prepare_database(env: dict[str, str]) -> None:
     manage(env, "collectstatic", "--noinput", "-v0")
 
 
-def wait_for_http(url: str, *, timeout: float = 30, headers: dict | None = None) -> None:
+def wait_for_http(
+    url: str, *, timeout: float = 30, headers: dict | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -133,6 +136,34 @@ def fetch(url: str, *, headers: dict | None = None) -> tuple[int, str]:
         return error.code, error.read().decode(errors="replace")
 
 
+class Server(str):
+    """The base URL of a served app (a str), also carrying gunicorn's master pid."""
+
+    pid: int
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    with contextlib.suppress(OSError):
+        return [int(child) for child in path.read_text().split()]
+    return []
+
+
+def server_cpu_seconds(server: Server) -> float:
+    """CPU time (user + system) used so far by gunicorn's master and workers.
+
+    CPU per request is far less sensitive than req/s to what else the shared machine
+    runs: use it next to throughput (Linux /proc only; 0.0 elsewhere).
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in [server.pid, *_children(server.pid)]:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 @contextlib.contextmanager
 def gunicorn(
     app: str,
@@ -141,8 +172,9 @@ def gunicorn(
     workers: int = 2,
     port: int | None = None,
     log_path: Path | None = None,
-) -> Iterator[str]:
-    """Serve `app` (gunicorn app spec) on a free loopback port; yield the base URL."""
+) -> Iterator[Server]:
+    """Serve `app` (gunicorn app spec) on a free loopback port; yield the base URL
+    (a str; `.pid` is gunicorn's master, see server_cpu_seconds)."""
     port = port or free_port()
     log_path = log_path or ROOT / "var" / f"bench-gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +190,8 @@ def gunicorn(
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
+        base = Server(f"http://127.0.0.1:{port}")
+        base.pid = proc.pid
         try:
             wait_for_http(f"{base}/healthz")
             yield base
@@ -240,7 +273,9 @@ def run_wrk(
     )
     result = parse_wrk(done.stdout, url)
     if result.non_2xx:
-        raise RuntimeError(f"{result.non_2xx} non-2xx responses from {url}:\n{done.stdout}")
+        raise RuntimeError(
+            f"{result.non_2xx} non-2xx responses from {url}:\n{done.stdout}"
+        )
     return result
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -64,12 +65,21 @@ def _grid_context(
     }
 
 
+LISTING_PARAMS = frozenset({"q", "sort", "per_page", "page"})
+
+
 def _is_plain_visitor(request: HttpRequest) -> bool:
-    """No session and no pending messages: every such visitor sees the same page."""
+    """No session and no pending messages: every such visitor sees the same page.
+
+    Only URLs with the listing's own parameters qualify, so random query strings
+    cannot fill the cache with copies of a page.
+    """
     return (
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        and set(request.GET) <= LISTING_PARAMS
+        and len(request.get_full_path()) <= 300
     )
 
 
@@ -85,10 +95,14 @@ def _whole_page_cached(view):  # noqa: ANN001, ANN202
         key = caching.catalog_key("page", request.get_full_path())
         version, body = caching.catalog_get(key)
         if body is not None:
-            return HttpResponse(body)
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.cookies:
-            caching.catalog_set(key, version, response.content)
+            response = HttpResponse(body)
+        else:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                caching.catalog_set(key, version, response.content)
+        # The page differs for signed-in visitors: no shared cache (CDN) may serve
+        # this copy to a request that carries cookies.
+        patch_vary_headers(response, ("Cookie",))
         return response
 
     return wrapper

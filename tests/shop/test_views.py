@@ -223,3 +223,13 @@ def test_signed_in_customer_never_gets_the_anonymous_cached_page(
     )
     body = _text(client.get(url))
     assert "Sign out" in body and "Sign in" not in body
+
+
+def test_whole_page_cache_varies_on_cookie_and_ignores_unknown_parameters(client):
+    category = VariantFactory(product__name="Kettle").product.category
+    first = client.get(f"/c/{category.slug}/")
+    cached = client.get(f"/c/{category.slug}/")
+    assert "Cookie" in cached["Vary"] and "Kettle" in _text(cached)
+    assert _text(first) == _text(cached)
+    odd = client.get(f"/c/{category.slug}/?utm_source=<b>x</b>")
+    assert odd.status_code == 200 and "<b>x</b>" not in _text(odd)
