@@ -39,7 +39,9 @@ def plot(results: dict, path: Path) -> None:
     for index, (name, rows) in enumerate(series.items()):
         color = f"C{index}"
         x = [row["connections"] for row in rows]
-        latency.plot(x, [r["p95_ms"] for r in rows], "o-", color=color, label=f"{name} p95")
+        latency.plot(
+            x, [r["p95_ms"] for r in rows], "o-", color=color, label=f"{name} p95"
+        )
         latency.plot(x, [r["p50_ms"] for r in rows], "s--", color=color, alpha=0.6,
                      label=f"{name} p50")  # fmt: skip
         throughput.plot(x, [r["per_sec"] for r in rows], "o-", color=color, label=name)
@@ -71,7 +73,9 @@ def plot(results: dict, path: Path) -> None:
 def main() -> None:
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results.json"
     target = (
-        Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "bench" / "latency_vs_concurrency.png"
+        Path(sys.argv[2])
+        if len(sys.argv) > 2
+        else ROOT / "bench" / "latency_vs_concurrency.png"
     )
     plot(json.loads(source.read_text()), target)
     print(target)
