@@ -232,7 +232,8 @@ def test_steps_are_acked_late_retried_with_backoff_and_routed_to_fulfilment(sett
         assert task.max_retries >= 3 and task.retry_backoff
         # the longest retry countdown must expire before SQS would redeliver
         assert task.retry_backoff_max < visibility
-    assert settings.CELERY_TASK_TIME_LIMIT < visibility
+    shortest = min(q["visibility_timeout"] for q in settings.MESSAGING["celery_queues"].values())
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < shortest
     reconcile = app.amqp.router.route({}, tasks.orders_reconcile_task.name, (), {})
     assert reconcile["queue"].name == "default"
 
@@ -392,3 +393,35 @@ def test_worker_compensates_a_step_that_always_fails(
     assert (variant.stock_on_hand, variant.stock_reserved) == (10, 0)
     assert event_types(order).count("order.cancelled") == 1
     assert statuses(order) == [("placed", "processing"), ("processing", "cancelled")]
+
+
+def test_beat_schedules_the_outbox_sweep_and_reconcile_by_registered_task_names():
+    from securecart.celery import app
+
+    app.loader.import_default_modules()
+    schedule = app.conf.beat_schedule
+    names = {entry["task"] for entry in schedule.values()}
+    assert {"notifications.tasks.outbox_relay_task",
+            "orders.tasks.orders_reconcile_task"} <= names
+    for entry in schedule.values():
+        assert entry["task"] in app.tasks, entry["task"]
+        # a beat message left waiting (no worker) expires instead of piling up
+        assert 0 < entry["options"]["expires"] <= 2 * entry["schedule"]
+
+
+@pytest.mark.django_db
+def test_the_reconcile_task_redrives_stuck_orders(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.tasks import orders_reconcile_task
+
+    order = place_order()  # its workflow never started (on_commit did not run)
+    Order.objects.filter(pk=order.pk).update(
+        status_changed_at=timezone.now() - timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = orders_reconcile_task.apply().get()
+    assert counts == {"redriven": 1, "payments": 0, "failed": 0}
+    assert order_status(order) == S.SHIPPED
