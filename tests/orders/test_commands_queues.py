@@ -116,6 +116,26 @@ def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
 
 
 @pytest.mark.aws
+def test_redrive_works_for_a_notification_channel_queue_too(aws, prefix):
+    from notifications.clients.aws import client
+
+    sqs = client("sqs")
+    source = sqs.create_queue(QueueName=f"{prefix}notifications-email")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName=f"{prefix}notifications-email-dlq")["QueueUrl"]
+    for n in range(12):  # more than one receive batch
+        sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"n": n}))
+    out = run("redrive_dead_letters", "notifications-email-dlq", prefix=prefix)
+    assert "Moved 12 messages" in out
+    moved = 0
+    while batch := sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10).get("Messages"):
+        moved += len(batch)
+        sqs.delete_message_batch(QueueUrl=source, Entries=[
+            {"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch
+        ])
+    assert moved == 12
+
+
+@pytest.mark.aws
 def test_redrive_of_an_unknown_or_missing_queue_fails_clearly(aws, prefix):
     with pytest.raises(CommandError, match="Unknown queue 'nope'"):
         run("redrive_dead_letters", "nope", prefix=prefix)
