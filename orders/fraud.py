@@ -24,7 +24,7 @@ VELOCITY_WINDOW = timedelta(hours=24)
 HIGH_VALUE = Decimal("1000.00")
 ELEVATED_VALUE = Decimal("500.00")
 
-GATEWAY_RISK_POINTS = {
+GATEWAY_RISK_POINTS: dict[str, int] = {
     Payment.RiskLevel.HIGHEST: 80,
     Payment.RiskLevel.ELEVATED: 30,
 }
