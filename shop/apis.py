@@ -87,10 +87,14 @@ class CategoryListApi(ShopApiView):
 class ProductListApi(ShopApiView):
     def catalog_prefetch_key(self, request: Request) -> str:
         """The cached JSON answer's key: the throttle reads it with its counter."""
-        # The host is part of the key: pagination links are absolute URLs.
-        return caching.catalog_key(
-            "api-products-json", request.get_host(), request.get_full_path()
-        )
+        key = getattr(request, "catalog_json_key", None)
+        if key is None:
+            # The host is part of the key: pagination links are absolute URLs.
+            key = caching.catalog_key(
+                "api-products-json", request.get_host(), request.get_full_path()
+            )
+            request.catalog_json_key = key
+        return key
 
     @extend_schema(
         parameters=[
