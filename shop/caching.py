@@ -9,6 +9,7 @@ listing, product page or API answer outlives a price/stock/product change.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.core.cache import cache
 
@@ -29,7 +30,7 @@ def catalog_version() -> int:
     return int(version)
 
 
-def catalog_get(key: str) -> tuple[int, object | None]:
+def catalog_get(key: str) -> tuple[int, Any]:
     """Return (current generation, value or None when missing or stale)."""
     version, value = catalog_entry(cache.get_many([CATALOG_VERSION_KEY, key]), key)
     if version is None:
@@ -98,7 +99,7 @@ def count_and_get_many(
         return None, {}
 
 
-def catalog_entry(found: dict, key: str) -> tuple[int | None, object | None]:
+def catalog_entry(found: dict, key: str) -> tuple[int | None, Any]:
     """(generation, fresh value or None) from a get_many result holding the
     generation counter and `key`."""
     version = found.get(CATALOG_VERSION_KEY)

@@ -143,7 +143,7 @@ def demo_products() -> list[dict]:
                         f"The {name.lower()}: made to last, easy to care for, and "
                         f"a favourite of our {category.replace('-', ' ')} team."
                     ),
-                    "price": min(v["price"] for v in variants),
+                    "price": min(Decimal(str(v["price"])) for v in variants),
                     "is_featured": index == 0 or index == 5,
                     "variants": variants,
                     "hue": rng.random(),

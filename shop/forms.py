@@ -39,7 +39,9 @@ class AddToCartForm(forms.Form):
             choices.append((variant.sku, label))
             if first_available is None and available > 0:
                 first_available = variant.sku
-        self.fields["sku"].choices = choices
+        sku_field = self.fields["sku"]
+        assert isinstance(sku_field, forms.ChoiceField)
+        sku_field.choices = choices
         self.fields["sku"].error_messages["invalid_choice"] = (
             "Choose one of the options."
         )

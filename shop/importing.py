@@ -108,7 +108,12 @@ def validate_rows(
         if row.get("price"):
             try:
                 price = Decimal(row["price"])
-                if not price.is_finite() or price < 0 or price.as_tuple().exponent < -2:
+                exponent = price.as_tuple().exponent
+                if (
+                    not price.is_finite()
+                    or price < 0
+                    or (isinstance(exponent, int) and exponent < -2)
+                ):
                     raise InvalidOperation
             except InvalidOperation:
                 problems.append(f"price: {row['price']!r} is not an amount like 12.50")

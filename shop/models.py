@@ -143,7 +143,7 @@ class ProductImage(models.Model):
         ordering = ("position", "id")
 
     def __str__(self) -> str:
-        return self.alt_text or self.image.name
+        return self.alt_text or self.image.name or ""
 
 
 def _cart_token() -> str:

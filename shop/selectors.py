@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -54,7 +55,7 @@ def category_get(*, slug: str) -> Category | None:
     )
 
 
-def _descendants(root_id: int, rows: list[tuple[int, int | None]]) -> list[int]:
+def _descendants(root_id: int, rows: Sequence[tuple[int, int | None]]) -> list[int]:
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in rows:
         children.setdefault(parent_id, []).append(pk)
@@ -143,7 +144,7 @@ def product_list(
     if sort in SORTS:
         queryset = queryset.order_by(*SORTS[sort])
     elif ranked:
-        queryset = queryset.order_by("-rank", "name", "id")
+        queryset = queryset.order_by("-rank", "name", "id")  # type: ignore[misc]
     else:
         queryset = queryset.order_by("-is_featured", "name", "id")
     if with_variants:

@@ -10,12 +10,16 @@ here each caller is counted once.
 
 from __future__ import annotations
 
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 from . import caching
 
 
-class _FixedWindowMixin:
+class _FixedWindowMixin(SimpleRateThrottle):
     wait_seconds = 0.0
 
     def allow_request(self, request, view) -> bool:  # noqa: ANN001

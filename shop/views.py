@@ -142,7 +142,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         context.update(
             category=category,
-            subcategories=category.active_children,
+            subcategories=getattr(category, "active_children", []),
             sort_labels={
                 k: v for k, v in selectors.SORT_LABELS.items() if k != "relevance"
             },
@@ -315,7 +315,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("shop:cart")
     try:
         services.cart_line_set_quantity(
