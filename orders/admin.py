@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from notifications.admin import notification_history
+
 from .exceptions import OrdersError
 from .models import (
     Order,
@@ -120,10 +122,15 @@ class OrderAdmin(admin.ModelAdmin):
                                  "shipped_at", "delivered_at")}),
         ("Risk and stock", {"fields": ("risk_score", "risk_reasons", "stock_released_at",
                                        "stock_committed_at")}),
+        ("Notifications", {"fields": ("notifications",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:  # noqa: ANN001
-        return [f.name for f in Order._meta.concrete_fields]
+        return [f.name for f in Order._meta.concrete_fields] + ["notifications"]
+
+    @admin.display(description="Sent to the customer")
+    def notifications(self, order: Order) -> str:
+        return notification_history(order.number)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders are placed through checkout only

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from ..exceptions import InvalidTransition, PaymentError
+from ..fulfilment import fulfilment_start
 from ..inventory import stock_commit, stock_release
 from ..models import Order, Payment
 from ..payments import GatewayError
@@ -34,11 +35,19 @@ def order_hold(*, order: Order, actor: Actor = None, reason: str = "") -> Order:
 
 
 def order_release(*, order: Order, actor: Actor = None, reason: str = "") -> Order:
-    """Release a held order back into processing."""
+    """Release a held order back into processing; fulfilment resumes after commit.
+
+    Staff release from the admin and the fulfilment workflow share this path, so a
+    released order always goes on to capture, shipment and shipped.
+    """
     _check(order, S.PROCESSING)
     if order.status != S.ON_HOLD:
         raise InvalidTransition(f"Order {order.number} is not on hold.")
-    return order_transition(order=order, to=S.PROCESSING, actor=actor, reason=reason)
+    with transaction.atomic():
+        order = order_transition(order=order, to=S.PROCESSING, actor=actor, reason=reason)
+        order_id = order.pk
+        transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
+    return order
 
 
 def order_cancel(*, order: Order, actor: Actor = None, reason: str = "") -> Order:

@@ -129,3 +129,26 @@ def test_staff_without_the_group_cannot_act_or_see(client):
     _act(client, "cancel", [order])
     order.refresh_from_db()
     assert order.status == "placed"
+
+
+def test_releasing_a_fraud_hold_in_admin_resumes_fulfilment_to_shipped(
+    client, manager, django_capture_on_commit_callbacks
+):
+    # given an order that fraud review put on hold
+    order = OrderFactory(status=Order.Status.ON_HOLD)
+    # when staff release it (eager Celery runs the workflow after commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        _act(client, "release", [order])
+    # then capture, shipment and shipped follow without further staff action
+    order.refresh_from_db()
+    assert order.status == "shipped" and order.tracking_number
+    assert Payment.objects.get(order=order).status == "captured"
+    steps = list(order.events.filter(kind="status").values_list("to_status", flat=True))
+    assert steps == ["processing", "shipped"]
+
+
+def test_order_page_shows_the_notifications_sent_for_it(client, manager):
+    order = OrderFactory()
+    page = client.get(f"{CHANGELIST}{order.pk}/change/").content.decode()
+    assert "Sent to the customer" in page
+    assert f"?order_number={order.number}" in page
