@@ -1,6 +1,7 @@
 -- wrk script for the cart and checkout benchmarks (bench/flash_sale.py).
 --
---   wrk -t<T> -c<T> -d<limit>s -s bench/flash_sale.lua <base> -- <mode> <ids file> <arg> <T> <done file>
+--   wrk -t<T> -c<T> -d<limit>s -s bench/flash_sale.lua <base> \
+--       -- <mode> <ids file> <arg> <T> <done file> <closed port>
 --
 -- mode "checkout": every request is POST /api/v1/checkout/ for the next cart id
 --   of this thread, with a fresh Idempotency-Key, payment token tok_visa and the
@@ -26,7 +27,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local mode, arg, nthreads, donefile
+local mode, arg, nthreads, donefile, closed_port
 local ids = {}
 local next_index = 1
 local finished = false
@@ -41,6 +42,7 @@ end
 
 function init(args)
   mode, arg, nthreads, donefile = args[1], args[3], tonumber(args[4] or "1"), args[5]
+  closed_port = args[6]
   math.randomseed(os.time() + tid * 7919)
   if args[2] and args[2] ~= "-" then
     local index = 0
@@ -118,6 +120,13 @@ function response(status, headers, body)
     next_index = next_index + 1
     if next_index > #ids then
       mark_done()
+      -- gunicorn closes every connection, and wrk reconnects right after this
+      -- callback. That idle connection would hold a sync worker (waiting for a
+      -- request line) until wrk exits, starving the threads still running:
+      -- point the reconnect at a loopback port where nothing listens instead.
+      if closed_port then
+        wrk.thread.addr = wrk.lookup("127.0.0.1", closed_port)[1]
+      end
       wrk.thread:stop()
     end
   end

@@ -38,6 +38,7 @@ from bench.common import (  # noqa: E402
     HTTPS,
     ROOT,
     fetch,
+    free_port,
     manage,
     parse_wrk,
     prepare_database,
@@ -259,6 +260,7 @@ def wrk_lua(
             wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s",
             "--timeout", "30s", "-s", str(LUA), base,
             "--", mode, str(ids_file) if ids else "-", arg, str(threads), str(done_file),
+            str(free_port()),  # nothing listens there: see flash_sale.lua
         ]  # fmt: skip
         proc = subprocess.Popen(  # noqa: S603
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
