@@ -30,6 +30,9 @@ def _save_changed_fields(obj, form) -> None:  # noqa: ANN001
 class ChangedFieldsAdminMixin:
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         _save_changed_fields(obj, form)
+        if isinstance(obj, Variant):
+            # A variant's price moves its product's "from" price in listings.
+            services.product_refresh_price(product_ids=[obj.product_id])
 
     def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
         instances = formset.save(commit=False)
@@ -138,7 +141,8 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
         "is_featured",
         "updated_at",
     )
-    list_editable = ("price", "is_active", "is_featured")
+    # The listing price follows the variants (edit prices on the variants).
+    list_editable = ("is_active", "is_featured")
     list_filter = ("is_active", "is_featured", "category", LowStockFilter)
     list_select_related = ("category",)
     search_fields = ("name", "slug", "description", "variants__sku")
@@ -146,6 +150,19 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     inlines = (VariantInline, ProductImageInline)
     actions = (activate_products, deactivate_products)
     list_per_page = 50
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "price" in form.base_fields:
+            form.base_fields["price"].help_text = (
+                'The listing ("from") price. Once the product has active variants it '
+                "follows the cheapest of them."
+            )
+        return form
+
+    def save_related(self, request, form, formsets, change) -> None:  # noqa: ANN001
+        super().save_related(request, form, formsets, change)
+        services.product_refresh_price(product_ids=[form.instance.pk])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (

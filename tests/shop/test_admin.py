@@ -159,3 +159,31 @@ def test_admin_edit_does_not_overwrite_stock_reserved_meanwhile(
     assert response.status_code == 302
     variant.refresh_from_db()
     assert (variant.price, variant.stock_reserved) == (Decimal("6.00"), 3)
+
+
+def test_variant_price_edit_in_admin_moves_the_products_from_price(
+    admin_client, client
+):
+    product = ProductFactory(price=Decimal("48.00"))
+    small = VariantFactory(product=product, price=Decimal("48.00"), sku="B-S")
+    VariantFactory(product=product, price=Decimal("60.00"), sku="B-L")
+    listing = f"/c/{product.category.slug}/"
+    assert "$48.00" in client.get(listing).content.decode()
+
+    response = admin_client.post(
+        "/admin/shop/variant/",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(small.pk),
+            "form-0-price": "42.50",
+            "form-0-stock_on_hand": str(small.stock_on_hand),
+            "form-0-is_active": "on",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Product.objects.get(pk=product.pk).price == Decimal("42.50")
+    body = client.get(listing).content.decode()
+    assert "$42.50" in body and "$48.00" not in body
