@@ -226,7 +226,8 @@ def main() -> int:
 
     loads: list[fs.LoadResult] = []
     sales: list[dict] = []
-    with gunicorn(APP, env, workers=workers) as base:
+    server_log = ROOT / "var" / "bench-run-gunicorn.log"
+    with gunicorn(APP, env, workers=workers, log_path=server_log) as base:
         shipping = fs.shipping_method_code(base)
         warm(base)
         for name in READS:  # warm every worker's cache connection and code paths
@@ -250,6 +251,13 @@ def main() -> int:
                 f"oversold {sale['db']['oversold']}, p95 {sale['p95_ms']:.0f} ms")  # fmt: skip
 
     load_after = os.getloadavg()
+    server = server_log.read_text(errors="replace")
+    gunicorn_log = {
+        "worker_timeouts": server.count("WORKER TIMEOUT"),
+        "errors": server.count("[ERROR]"),
+        "server_errors_500": server.count('"status_code": 500'),
+    }
+    log(f"gunicorn log: {gunicorn_log}")
     elapsed = time.monotonic() - started
     results = {
         "command": command,
@@ -271,6 +279,7 @@ def main() -> int:
             for load in loads
         ],  # fmt: skip
         "flash_sale": sales,
+        "gunicorn_log": gunicorn_log,
         "elapsed_seconds": elapsed,
     }
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
@@ -282,8 +291,10 @@ def main() -> int:
     if not args.no_write:
         write_block(body)
     log(f"done in {elapsed:.0f} s; wrote {RESULTS.name}, {PLOT.name}, BENCHMARKS.md")
-    ok = all(sale["consistent"] for sale in sales) and not any(
-        load.errors for load in loads
+    ok = (
+        all(sale["consistent"] and not sale["errors"] for sale in sales)
+        and not any(load.errors for load in loads)
+        and not gunicorn_log["worker_timeouts"]
     )
     return 0 if ok else 1
 
@@ -378,6 +389,7 @@ def report(results: dict) -> str:
                 f"{row['p99_ms']:.1f} | {row['errors']} ({row['error_rate']:.1%}) |"
             )
     sales = results["flash_sale"]
+    log_counts = results.get("gunicorn_log", {})
     lines += [
         "",
         f"### Flash sale: {settings['shoppers']} shoppers, {settings['stock']} units",
@@ -440,7 +452,10 @@ def report(results: dict) -> str:
         "![p50 and p95 latency and throughput against concurrent connections]"
         "(bench/latency_vs_concurrency.png)",
         "",
-        f"Whole run: {results['elapsed_seconds']:.0f} s.",
+        f"Whole run: {results['elapsed_seconds']:.0f} s. Server log of the measured "
+        f"gunicorn: {log_counts.get('worker_timeouts', '?')} worker timeouts, "
+        f"{log_counts.get('errors', '?')} `[ERROR]` lines, "
+        f"{log_counts.get('server_errors_500', '?')} responses 500.",
     ]
     return "\n".join(lines)
 
