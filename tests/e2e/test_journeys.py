@@ -401,12 +401,10 @@ def test_staff_price_edit_shows_on_the_storefront_at_once(
     editor = _staff_in("Catalog managers", "catalogue-editor")
     _warm(page)
 
-    # staff lowers the board's listing price and its variant's price (inline)
+    # staff lowers the board's price in the product's variants inline
     staff = staff_page(editor)
     variant_price = _open_board_in_admin(staff)
     expect(variant_price).to_have_value("48.00")
-    expect(staff.get_by_label("Price")).to_have_value("48.00")
-    staff.get_by_label("Price").fill("42.50")
     variant_price.fill("42.50")
     staff.get_by_role("button", name="Save", exact=True).click()
     expect(staff.locator(".messagelist")).to_contain_text(
@@ -414,7 +412,8 @@ def test_staff_price_edit_shows_on_the_storefront_at_once(
     )
     assert Variant.objects.get(sku="BOARD-WAL").price == Decimal("42.50")
 
-    # the very next storefront requests show the new price, not the cached one
+    # the very next storefront requests show the new price, not the cached one:
+    # the listing's "from" price follows the variant too
     page.goto("/c/kitchen/")
     expect(_listed(page, "Walnut Serving Board")).to_contain_text("$42.50")
     page.goto("/p/walnut-serving-board/")
@@ -433,50 +432,6 @@ def test_staff_price_edit_shows_on_the_storefront_at_once(
     expect(cart.get_by_role("row", name="Subtotal (1 item)")).to_contain_text("$42.50")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="shop/admin.py: saving a variant's price (ProductAdmin inline, VariantAdmin "
-    "list_editable) never calls shop.services.product_refresh_price, so the product's "
-    "'from' price on the product page and in listings keeps the old price",
-)
-def test_staff_variant_price_edit_moves_the_from_price_too(
-    page, catalog, staff_page, redis_cache
-):
-    catalog_managers_group_ensure()
-    editor = _staff_in("Catalog managers", "catalogue-editor")
-    _warm(page)
-
-    variant_price = _open_board_in_admin(staff_page(editor))
-    variant_price.fill("42.50")
-    variant_price.page.get_by_role("button", name="Save", exact=True).click()
-    expect(variant_price.page.locator(".messagelist")).to_contain_text(
-        "was changed successfully"
-    )
-
-    page.goto("/p/walnut-serving-board/")
-    # the one variant costs $42.50 now: nothing on the page may still say $48.00
-    expect(page.locator("label", has=page.get_by_text("Large"))).to_contain_text(
-        "$42.50"
-    )
-    expect(page.get_by_role("main")).not_to_contain_text("$48.00", timeout=1_000)
-    page.goto("/c/kitchen/")
-    expect(_listed(page, "Walnut Serving Board")).to_contain_text(
-        "$42.50", timeout=1_000
-    )
-
-
-class FulfilmentNotResumed(AssertionError):
-    """The released order stayed in processing: nothing restarted its workflow."""
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=FulfilmentNotResumed,
-    reason="orders/admin.py OrderAdmin.release calls orders.services.order_release, "
-    "which only moves on_hold → processing; it must go through "
-    "orders.fulfilment.order_release_hold so capture → shipment → shipped resume",
-)
 def test_staff_releases_a_fraud_hold_and_the_order_proceeds(page, catalog, staff_page):
     order_managers_group_ensure()
     manager = _staff_in(ORDER_MANAGERS, "order-manager")
@@ -523,40 +478,29 @@ def test_staff_releases_a_fraud_hold_and_the_order_proceeds(page, catalog, staff
     staff.get_by_role("button", name="Go").click()
     expect(staff.locator(".messagelist")).to_contain_text("Released 1 order(s).")
 
-    # the admin's order page: the release in the timeline, the hold over
+    # the admin's order page: eager Celery ran the resumed workflow before the
+    # release's response, so the order is already shipped; the release is in
+    # the timeline under the manager's name
     staff.goto("/admin/orders/order/?q=" + number)
     staff.get_by_role("link", name=number).click()
     expect(staff.get_by_role("heading", name="View order")).to_be_visible()
-    release = (
-        staff.get_by_role("group", name="Order events")
-        .get_by_role("row")
-        .filter(has_text="order-manager")
-    )
+    # the admin renders read-only fields as plain divs: found by their class
+    expect(staff.locator(".field-status .readonly")).to_have_text("Shipped")
+    events = staff.get_by_role("group", name="Order events")
+    release = events.get_by_role("row").filter(has_text="order-manager")
     expect(release).to_have_count(1)
     expect(release).to_contain_text("on_hold")
     expect(release).to_contain_text("processing")
-    status = staff.locator(
-        ".field-status .readonly"
-    )  # admin read-only fields are plain divs
-    expect(status).not_to_have_text("On hold")
+    shipped = events.get_by_role("row").filter(has_text="Shipped with SecureCart Post")
+    expect(shipped).to_have_count(1)
+    expect(shipped).to_contain_text("system:fulfilment")
+    expect(shipped).to_contain_text(TRACKING)
 
-    # the customer's page shows the release too
+    # the customer's page follows: released, paid and shipped
     page.goto(customer_url)
-    expect(page.locator("#order-status")).not_to_have_text("On hold")
-    expect(_timeline(page).get_by_role("listitem")).to_contain_text(
-        [
-            _moved("placed", "on hold"),
-            _moved("on hold", "processing"),
-        ]
-    )
-
-    # and the order proceeds: eager Celery has finished a resumed workflow
-    # before the release's response, so both pages must already say Shipped
-    if status.inner_text().strip() != "Shipped":
-        raise FulfilmentNotResumed(f"admin shows {status.inner_text()!r} after release")
+    expect(page.locator("#order-status")).to_have_text("Shipped")
     order = Order.objects.get(number=number)
     assert order.payment.status == Payment.Status.CAPTURED
-    expect(page.locator("#order-status")).to_have_text("Shipped")
     expect(
         page.get_by_text(f"Tracking: SecureCart Post {order.tracking_number}")
     ).to_be_visible()
