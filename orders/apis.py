@@ -166,7 +166,7 @@ class OrderDetailApi(APIView):
 class OrderListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="orders_list", responses={200: dict})
+    @extend_schema(operation_id="orders_list", responses={200: dict, 403: dict, 404: dict})
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
