@@ -22,6 +22,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_checkout
 
 run: demo
 	$(PY) manage.py collectstatic --noinput -v0
