@@ -1,0 +1,105 @@
+"""The `make bench` bookkeeping: BENCHMARKS.md editing and how answers are counted.
+
+No server here (speed lives in bench/); these guard the parts whose mistakes would
+silently misreport: another engineer's section lost, a 409 "sold out" counted as an
+error (or a real error hidden), a shopper left without an answer not noticed.
+"""
+
+from __future__ import annotations
+
+from bench.common import write_section
+from bench.flash_sale import LoadResult, _parse_result, flash_sale_table
+from bench.run import END, START, write_block
+
+OTHERS = "# Benchmarks\n\n## Checkout\nnumbers A\n\n## Catalog\nnumbers B\n"
+
+
+def test_write_block_goes_on_top_and_keeps_other_sections(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(OTHERS)
+
+    write_block("## Full run\nfirst", path)
+    text = path.read_text()
+    assert text.startswith(f"# Benchmarks\n\n{START}\n## Full run\nfirst\n{END}\n")
+    assert text.endswith("## Checkout\nnumbers A\n\n## Catalog\nnumbers B\n")
+
+    write_block("## Full run\nsecond", path)
+    text = path.read_text()
+    assert "first" not in text and text.count(START) == 1 and text.count(END) == 1
+    assert "## Checkout\nnumbers A\n\n## Catalog\nnumbers B\n" in text
+
+
+def test_other_engineers_write_section_leaves_the_block_alone(tmp_path):
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(OTHERS)
+    write_block("## Full run\nmine\n### Results\nrows", path)
+
+    write_section("Checkout", "numbers C", path)
+    write_section("Fulfilment", "numbers D", path)
+
+    text = path.read_text()
+    assert f"{START}\n## Full run\nmine\n### Results\nrows\n{END}\n" in text
+    assert "numbers A" not in text and "## Checkout\nnumbers C\n" in text
+    assert text.rstrip().endswith("## Fulfilment\nnumbers D")
+
+
+def _load(statuses, *, requests=None, expected=None, socket_errors=0):
+    return LoadResult(
+        scenario="flash sale", connections=8,
+        requests=sum(statuses.values()) if requests is None else requests,
+        seconds=1.0, per_sec=1.0, p50_ms=1, p95_ms=1, p99_ms=1, max_ms=1,
+        statuses=statuses, socket_errors=socket_errors, expected=expected,
+    )  # fmt: skip
+
+
+def test_sold_out_409s_are_not_errors_but_other_409s_are():
+    load = _load(
+        {
+            "201": 50,
+            "409_insufficient_stock": 10,
+            "409_stale_cart:insufficient_stock": 430,
+            "409_idempotency_in_progress": 3,
+            "409_stale_cart:price_changed": 2,
+            "500": 5,
+        },
+        expected=500,
+    )
+    assert load.out_of_stock == 440
+    assert load.errors == 10
+    assert load.error_rate == 10 / 500
+
+
+def test_checkout_counts_carts_without_an_answer_not_socket_reconnects():
+    load = _load(
+        {"201": 50, "409_insufficient_stock": 440}, expected=500, socket_errors=4
+    )
+    assert load.errors == 10  # 500 carts, 490 answers
+
+
+def test_duration_runs_count_socket_errors():
+    load = _load({"200": 1000}, socket_errors=7)
+    assert load.errors == 7
+
+
+def test_result_line_from_the_lua_script_is_read():
+    output = (
+        "Running 5s test\n  10 requests in 1.00s\n"
+        "RESULT requests=500 extra=0 p50=91000 p95=328000 p99=388000 max=400000 "
+        "connect=0 read=1 write=0 timeout=0 s201=50 s409_stale_cart:insufficient_stock=450\n"
+    )
+    fields = _parse_result(output)
+    assert fields["requests"] == "500" and fields["p95"] == "328000"
+    assert fields["s409_stale_cart:insufficient_stock"] == "450"
+
+
+def test_flash_sale_table_shows_oversold_and_the_stock_row():
+    row = {
+        "connections": 8, "shoppers": 500, "stock": 50, "per_sec": 72.6,
+        "sold_out_after_s": 2.1, "orders_per_sec": 23.4, "p50_ms": 92, "p95_ms": 328,
+        "p99_ms": 388, "out_of_stock_409": 450, "other_409": 0, "errors": 0,
+        "error_rate": 0.0, "socket_errors": 0,
+        "db": {"orders": 50, "oversold": 0, "reserved": 50, "on_hand": 50},
+    }  # fmt: skip
+    header, rule, line = flash_sale_table([row])
+    assert header.count("|") == rule.count("|") == line.count("|")
+    assert "| **0** | 50 / 50 |" in line
