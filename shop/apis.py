@@ -7,7 +7,8 @@ API's cart `id`), which is the capability to read and change it.
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -102,7 +103,19 @@ class ProductListApi(ShopApiView):
             OpenApiParameter("page", int, description="page number (from 1)"),
             OpenApiParameter("page_size", int, description="products per page (≤ 100)"),
         ],
-        responses=ProductSerializer(many=True),
+        responses={
+            200: inline_serializer(
+                name="PaginatedProductList",
+                fields={
+                    "count": drf_serializers.IntegerField(),
+                    "next": drf_serializers.URLField(allow_null=True),
+                    "previous": drf_serializers.URLField(allow_null=True),
+                    "results": ProductSerializer(many=True),
+                },
+            ),
+            400: dict,
+            404: dict,
+        },
     )
     def get(self, request: Request) -> Response:
         wants_json = request.accepted_renderer.format == "json"
@@ -149,7 +162,7 @@ class ProductListApi(ShopApiView):
 
 
 class ProductDetailApi(ShopApiView):
-    @extend_schema(responses=ProductSerializer)
+    @extend_schema(responses={200: ProductSerializer, 404: dict})
     def get(self, request: Request, slug: str) -> Response:
         key = caching.catalog_key("api-product", slug)
         version, data = caching.catalog_get(key)
