@@ -14,7 +14,8 @@ When a step fails for good (retries exhausted, or a permanent refusal),
   cancel): the order is cancelled, its stock released and the authorisation
   voided (or it waits on_hold for staff when the fraud check could not run);
 - after capture (shipment or ship step): the order goes on_hold for staff, who
-  release it (the workflow resumes, see `order_release_hold`) or cancel/refund.
+  release it (`orders.services.order_release`: the workflow resumes) or
+  cancel/refund.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .fraud import risk_assess
 from .inventory import stock_commit, stock_release
 from .lock_objects import order_lock
 from .models import Order, OrderEvent, Payment
-from .state import Actor, order_transition
+from .state import order_transition
 from .warehouse import get_warehouse
 
 logger = logging.getLogger(__name__)
@@ -73,20 +74,6 @@ def fulfilment_start(*, order_id: int) -> None:
             logger.exception("eager fulfilment of order %s stopped", order_id)
         return
     workflow.apply_async()
-
-
-def order_release_hold(*, order: Order, actor: Actor) -> Order:
-    """Release an order from on_hold (staff review passed); fulfilment resumes.
-
-    Raises InvalidTransition when the order is not on hold.
-    """
-    with transaction.atomic():
-        order = order_transition(
-            order=order, to=S.PROCESSING, actor=actor, reason="Released from hold."
-        )
-        order_id = order.pk
-        transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
-    return order
 
 
 # --- the steps (each called by one task) ----------------------------------------

@@ -15,12 +15,12 @@ from notifications.models import OutboxEvent
 from orders.fulfilment import (
     order_fraud_check,
     order_payment_capture,
-    order_release_hold,
     order_ship,
     order_shipment_request,
 )
 from orders.models import Order, OrderEvent, Payment, PaymentTransaction, ShippingMethod
 from orders.payments.test_gateway import simulate_failures
+from orders.services import order_release
 from orders.services.checkout import Address, checkout_submit
 from orders.warehouse import builtin_warehouse_ledger
 from shop.models import CartLine, Variant
@@ -160,7 +160,7 @@ def test_high_risk_order_waits_on_hold_until_staff_release_it(
     assert captures(order) == 0
     # when: staff release it
     with django_capture_on_commit_callbacks(execute=True):
-        order_release_hold(order=order, actor=admin_user)
+        order_release(order=order, actor=admin_user)
     # then: the workflow continues to shipped
     order.refresh_from_db()
     assert order.status == S.SHIPPED
@@ -181,7 +181,7 @@ def test_release_hold_refuses_an_order_that_is_not_on_hold(
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order()
     with pytest.raises(InvalidTransition):
-        order_release_hold(order=order, actor=admin_user)
+        order_release(order=order, actor=admin_user)
 
 
 @pytest.mark.django_db
