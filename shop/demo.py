@@ -123,7 +123,8 @@ def demo_products() -> list[dict]:
                 price = base + (
                     Decimal(position * 2) if kind == "size" and value == "XL" else 0
                 )
-                stock = rng.choice([0, 2, 4, 8, 15, 30, 60]) if index % 7 else 0
+                # every 7th product is sold out (never a featured one: 0 and 5)
+                stock = rng.choice([2, 4, 8, 15, 30, 60]) if index % 7 != 3 else 0
                 variants.append(
                     {
                         "sku": f"{slug[:40].upper()}-{value[:3].upper()}",
