@@ -16,32 +16,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from securecart.http import client_ip as request_client_ip
+
 logger = logging.getLogger(__name__)
 
 _PREFIX = "accounts:login-failures"
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """Return the caller's IP, trusting X-Forwarded-For only as far as configured.
-
-    Behind the load balancer (and CloudFront) REMOTE_ADDR is a proxy; each trusted
-    proxy appends one address, so the client is the Nth address from the right.
-    Addresses further left are set by the caller and could be forged.
-    """
-    if request is None:
-        return "unknown"
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    hops = settings.TRUSTED_PROXY_COUNT
-    if hops <= 0:
-        return remote
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
-    if len(forwarded) >= hops:
-        return forwarded[-hops]
-    return forwarded[0] if forwarded else remote
+    """Return the caller's IP for throttling ("unknown" when there is none)."""
+    return request_client_ip(request) or "unknown"
 
 
 def _digest(value: str) -> str:

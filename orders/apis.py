@@ -26,6 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from securecart.http import client_ip
+
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
 from .exceptions import (
     CheckoutInvalid,
@@ -59,10 +61,6 @@ class SessionUserIfCsrfValid(SessionAuthentication):
         except exceptions.PermissionDenied:
             return None
         return (user, None)
-
-
-def client_ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _problem(detail: str, code: str, http_status: int, **extra: Any) -> Response:

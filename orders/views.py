@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from securecart.http import client_ip
 from shop.selectors import cart_get_for_request
 
 from .exceptions import (
@@ -181,7 +182,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
             ),
             shipping_method=state["shipping_method"],
             payment_token=state["payment_token"],
-            client_ip=request.META.get("REMOTE_ADDR"),
+            client_ip=client_ip(request),
         )
     except (StaleCart, InsufficientStock) as exc:
         messages.error(request, exc.message)

@@ -411,3 +411,19 @@ def test_an_authorisation_pays_for_one_order_only(client, standard_shipping):
                     sms_opt_in=False, address=Address(**ADDRESS), client_ip=None)
     assert Order.objects.count() == 1
     assert CartLine.objects.filter(cart=cart).count() == 1
+
+
+def test_order_records_the_shoppers_ip_behind_the_load_balancer(
+    client, standard_shipping, settings
+):
+    # given one trusted proxy (the ALB) appending the caller's address
+    settings.TRUSTED_PROXY_COUNT = 1
+    cart = cart_with([(CatalogVariantFactory(), 1)])
+    # when a shopper checks out through it, with a forged left-most entry
+    response = post(
+        client, checkout_payload(cart), REMOTE_ADDR="10.0.3.7",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9",
+    )
+    # then fraud velocity keys on the shopper's address, not the proxy's
+    assert response.status_code == 201, response.content
+    assert Order.objects.get(number=response.json()["number"]).client_ip == "203.0.113.9"
