@@ -31,6 +31,7 @@ from .fulfilment import (
     orders_reconcile,
 )
 from .payments import GatewayError
+from .services import payment_void_orphaned
 from .warehouse import WarehouseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -136,3 +137,9 @@ def order_payment_release_task(self: Task, order_id: int) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def orders_reconcile_task() -> dict[str, int]:
     return orders_reconcile()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def payment_void_orphaned_task() -> int:
+    # Authorisations a crashed or abandoned checkout left without an order.
+    return payment_void_orphaned()

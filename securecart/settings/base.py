@@ -331,6 +331,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("RECONCILE_INTERVAL_SECONDS", 300)),
         "options": {"queue": "default", "expires": 240},
     },
+    "void-orphaned-payments": {
+        "task": "orders.tasks.payment_void_orphaned_task",
+        "schedule": float(env_int("ORPHAN_PAYMENT_SWEEP_SECONDS", 300)),
+        "options": {"queue": "default", "expires": 240},
+    },
     # Outbox lag and cache hit ratio as CloudWatch EMF (no-op unless emf).
     "metrics-gauges": {
         "task": "securecart.metrics_gauges_task",

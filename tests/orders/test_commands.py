@@ -81,3 +81,19 @@ def test_orphan_sweep_closes_the_abandoned_checkout_so_a_retry_cannot_use_the_pa
     assert Payment.objects.get().status == "voided"
     assert response.status_code == 409 and response.json()["code"] == "checkout_abandoned"
     assert Order.objects.count() == 0
+
+
+def test_beat_voids_orphaned_authorisations_periodically(settings):
+    # given beat's schedule entry and an authorisation a crashed checkout left behind
+    entry = settings.CELERY_BEAT_SCHEDULE["void-orphaned-payments"]
+    payment = Payment.objects.create(gateway="test", amount=Decimal("9.00"), authorise_key="k")
+    payment_authorise(payment=payment, token="tok_visa")
+    Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    # when beat's task runs
+    from securecart.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start
+    voided = app.tasks[entry["task"]].apply().get()
+    # then the orphan is voided
+    payment.refresh_from_db()
+    assert voided == 1 and payment.status == "voided"
