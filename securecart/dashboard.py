@@ -48,13 +48,14 @@ CHART_HOURS = 24
 def orders_today(*, now: datetime) -> list[dict[str, Any]]:
     """Count and revenue of orders placed since local midnight, per currency."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return list(
-        Order.objects.filter(placed_at__gte=start)
+    return [
+        dict(row)
+        for row in Order.objects.filter(placed_at__gte=start)
         .exclude(status=Order.Status.CANCELLED)
         .values("currency")
         .annotate(count=Count("id"), revenue=Sum("total"))
         .order_by("currency")
-    )
+    ]
 
 
 def orders_per_hour(*, now: datetime, hours: int = CHART_HOURS) -> list[dict[str, Any]]:

@@ -77,15 +77,17 @@ def _exporter() -> Any:
     )
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-            OTLPSpanExporter,
+            OTLPSpanExporter as GrpcExporter,
         )
-    elif protocol == "http/protobuf":
+
+        return GrpcExporter()
+    if protocol == "http/protobuf":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-            OTLPSpanExporter,
+            OTLPSpanExporter as HttpExporter,
         )
-    else:
-        raise ValueError(f"unsupported OTEL_EXPORTER_OTLP_PROTOCOL {protocol!r}")
-    return OTLPSpanExporter()
+
+        return HttpExporter()
+    raise ValueError(f"unsupported OTEL_EXPORTER_OTLP_PROTOCOL {protocol!r}")
 
 
 def install_provider(exporter: Any = None, *, batch: bool = True) -> Any:

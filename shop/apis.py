@@ -98,6 +98,7 @@ class ProductListApi(ShopApiView):
         return key
 
     @extend_schema(
+        operation_id="products_list",
         parameters=[
             ProductQuerySerializer,
             OpenApiParameter("page", int, description="page number (from 1)"),

@@ -245,7 +245,7 @@ def gauges_emit() -> int:
         emf.emit(name=name, value=value, unit=unit, dimensions={})
         written += 1
     stats = redis_keyspace_stats()
-    if stats is not None and sum(stats):
+    if stats is not None and (stats[0] or stats[1]):
         hits, misses = stats
         emf.emit(
             name="CacheHitRatio",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import cast
 
 # prometheus_client writes to PROMETHEUS_MULTIPROC_DIR as soon as a metric is
 # created; a missing directory would stop every process at import.
@@ -62,9 +63,9 @@ class Metric:
         try:
             child = self.prom.labels(**labels) if labels else self.prom
             if isinstance(self.prom, Counter):
-                child.inc(value)
+                cast(Counter, child).inc(value)
             else:
-                child.observe(value)
+                cast(Histogram, child).observe(value)
             if emf.enabled():
                 emf.emit(
                     name=self.emf_name,
