@@ -156,3 +156,22 @@ def address_delete(*, address: Address) -> None:
         if successor is not None:
             successor.is_default = True
             successor.save(update_fields=["is_default"])
+
+
+@transaction.atomic
+def address_save_unless_known(*, user: User, **fields: object) -> Address:
+    """Save an address typed at checkout unless the customer already has it.
+
+    Checkout offers "save this address"; a resubmitted or repeated step must not
+    fill the address book with copies, so an identical saved address is reused.
+    """
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown address fields: {sorted(unknown)}")
+    # Lock the user's row so two concurrent submits see each other's insert.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    same = {name: value for name, value in fields.items() if name != "is_default"}
+    existing = Address.objects.filter(user=user, **same).first()
+    if existing is not None:
+        return existing
+    return address_create(user=user, **fields)

@@ -22,7 +22,29 @@ def _country_choices() -> list[tuple[str, str]] | None:
     return country_choices()
 
 
+NEW_ADDRESS = "new"
+# Filled from a saved address when one is chosen; typed only for a new address.
+SAVED_ADDRESS_FIELDS = (
+    "name", "line1", "line2", "city", "region", "postal_code", "country",
+)
+
+
+def saved_address_label(address) -> str:  # noqa: ANN001
+    """One line naming a saved address, read out as the radio's label."""
+    label = ", ".join(address.as_lines())
+    return f"{label} (default)" if address.is_default else label
+
+
 class AddressForm(forms.Form):
+    """Contact details plus a delivery address, typed or chosen from the account.
+
+    With ``saved_addresses`` (the signed-in customer's own, from
+    ``accounts.selectors.address_list_for_user``) the form offers them as radios
+    plus "A new address"; the choices are exactly those rows, so a posted id of
+    anyone else's address is an invalid choice, never a lookup. With ``user`` (signed
+    in) a new address may be saved to the account.
+    """
+
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=32, required=False, help_text="For delivery questions.")
     sms_opt_in = forms.BooleanField(required=False, label="Send me order updates by SMS")
@@ -34,15 +56,53 @@ class AddressForm(forms.Form):
     postal_code = forms.CharField(max_length=20, label="Postal code")
     country = forms.CharField(max_length=2, label="Country")
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+    def __init__(
+        self, *args, saved_addresses=(), can_save: bool = False, **kwargs  # noqa: ANN001,ANN002,ANN003
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = _country_choices()
         if choices:
             self.fields["country"] = forms.ChoiceField(
                 choices=[("", "Choose a country…"), *choices], label="Country"
             )
+        self.saved_addresses = {str(a.pk): a for a in saved_addresses}
+        if self.saved_addresses:
+            default = next(iter(self.saved_addresses))  # the selector lists it first
+            self.fields["saved_address"] = forms.ChoiceField(
+                label="Deliver to",
+                widget=forms.RadioSelect,
+                initial=default,
+                choices=[
+                    *((pk, saved_address_label(a)) for pk, a in self.saved_addresses.items()),
+                    (NEW_ADDRESS, "A new address"),
+                ],
+            )
+            if self.is_bound and self.data.get("saved_address") != NEW_ADDRESS:
+                # A saved address (or a bad id, reported on its own field): the
+                # typed fields are ignored, so they must not fail validation.
+                for name in SAVED_ADDRESS_FIELDS:
+                    self.fields[name].required = False
+        if can_save:
+            self.fields["save_address"] = forms.BooleanField(
+                required=False, label="Save this address to my account"
+            )
+
+    def contact_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("email", "phone", "sms_opt_in")]
+
+    def new_address_fields(self) -> list[forms.BoundField]:
+        names = [*SAVED_ADDRESS_FIELDS, *(["save_address"] if "save_address" in self.fields else [])]
+        return [self[name] for name in names]
+
+    @property
+    def uses_saved_address(self) -> bool:
+        return bool(self.saved_addresses) and (
+            self.cleaned_data.get("saved_address") not in (None, "", NEW_ADDRESS)
+        )
 
     def clean_country(self) -> str:
+        if not self.cleaned_data["country"] and not self.fields["country"].required:
+            return ""
         try:
             return country_validate(self.cleaned_data["country"])
         except ValidationError as exc:
@@ -50,6 +110,8 @@ class AddressForm(forms.Form):
 
     def clean_postal_code(self) -> str:
         value = self.cleaned_data["postal_code"].strip()
+        if not value and not self.fields["postal_code"].required:
+            return ""
         if not POSTAL_CODE.match(value):
             raise forms.ValidationError("Enter a valid postal code.")
         return value.upper()
@@ -62,6 +124,12 @@ class AddressForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean() or {}
+        if self.uses_saved_address:
+            chosen = self.saved_addresses[data["saved_address"]]
+            for name in SAVED_ADDRESS_FIELDS:
+                data[name] = getattr(chosen, name)
+            data["phone"] = data.get("phone") or chosen.phone
+            data["save_address"] = False  # already in the account
         if data.get("sms_opt_in") and not data.get("phone"):
             self.add_error("phone", "A phone number is needed for SMS updates.")
         return data

@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import address_list_for_user
+from accounts.services import address_save_unless_known
 from securecart.http import client_ip
 from shop.selectors import cart_get_for_request
 
@@ -25,7 +27,14 @@ from .exceptions import (
     InsufficientStock,
     StaleCart,
 )
-from .forms import AddressForm, PaymentForm, PlaceOrderForm, ShippingForm
+from .forms import (
+    NEW_ADDRESS,
+    SAVED_ADDRESS_FIELDS,
+    AddressForm,
+    PaymentForm,
+    PlaceOrderForm,
+    ShippingForm,
+)
 from .pricing import totals_compute
 from .selectors import (
     order_get_for_customer,
@@ -64,16 +73,33 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
     if cart is None:
         return redirect("/cart/")
     state = _state(request)
+    signed_in = request.user.is_authenticated
+    # Only this customer's own rows become choices: the form never looks an id up.
+    saved = list(address_list_for_user(user=request.user)) if signed_in else []
+    options = {"saved_addresses": saved, "can_save": signed_in}
     if request.method == "POST":
-        form = AddressForm(request.POST)
+        form = AddressForm(request.POST, **options)
         if form.is_valid():
-            _save(request, address=form.cleaned_data)
+            data = dict(form.cleaned_data)
+            if data.pop("save_address", False) and not form.uses_saved_address:
+                address = address_save_unless_known(
+                    user=request.user,
+                    phone=data.get("phone", ""),
+                    **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
+                )
+                data["saved_address"] = str(address.pk)
+            _save(request, address=data)
             return redirect("orders:checkout_shipping")
     else:
-        initial = state.get("address") or {}
-        if not initial and request.user.is_authenticated:
+        initial = dict(state.get("address") or {})
+        initial.pop("save_address", None)
+        if not initial and signed_in:
             initial = {"email": request.user.email, "phone": getattr(request.user, "phone", "")}
-        form = AddressForm(initial=initial)
+        if saved and initial.get("saved_address") not in (
+            *(str(a.pk) for a in saved), NEW_ADDRESS
+        ):
+            initial.pop("saved_address", None)  # gone or not theirs: the default
+        form = AddressForm(initial=initial, **options)
     return render(request, "orders/checkout_address.html", {"form": form, "step": 1})
 
 
