@@ -750,3 +750,22 @@ def test_dockerfile_builds_a_non_root_image_with_static_files_and_healthcheck():
     assert re.search(r"^HEALTHCHECK .*?/healthz", dockerfile, re.M | re.S)
     assert "gunicorn" in dockerfile and "securecart.wsgi:application" in dockerfile
     assert (ROOT / ".dockerignore").read_text().count(".venv") >= 1
+
+
+@pytest.mark.django_db
+def test_outbox_lag_alarm_watches_the_gauge_the_app_writes(settings, monkeypatch):
+    from securecart.observability import collectors, emf
+
+    # given the app writing its gauges as EMF, as in AWS
+    settings.SECURECART_METRICS_FORMAT = "emf"
+    written: list[str] = []
+    monkeypatch.setattr(emf, "emit", lambda *, name, **kwargs: written.append(name))
+    collectors.gauges_emit()
+    # then the alarm reads a metric the app writes, in the app's namespace
+    alarm = resource("observability", "aws_cloudwatch_metric_alarm", "outbox_lag")
+    namespace = module("observability")["variable"]["app_metrics_namespace"]
+    assert alarm["metric_name"] in written
+    assert alarm["namespace"] == "${var.app_metrics_namespace}"
+    assert namespace["default"] == settings.SECURECART_METRICS_NAMESPACE
+    assert alarm["threshold"] == "${var.outbox_lag_threshold_seconds}"
+    assert alarm["alarm_actions"] == "${local.alarm_topic}"

@@ -403,6 +403,25 @@ resource "aws_cloudwatch_metric_alarm" "redis_evictions" {
   tags = var.tags
 }
 
+# The app's own gauge (EMF from the beat-scheduled metrics task): domain events
+# committed but not published to SNS/EventBridge, so customers get no email.
+resource "aws_cloudwatch_metric_alarm" "outbox_lag" {
+  alarm_name          = "${var.name}-outbox-lag"
+  alarm_description   = "Oldest unpublished outbox event older than ${var.outbox_lag_threshold_seconds}s: the relay is not publishing"
+  namespace           = var.app_metrics_namespace
+  metric_name         = "OutboxLagSeconds"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.outbox_lag_threshold_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
+
+  tags = var.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "ecs_running_tasks" {
   for_each = var.ecs_services
 

@@ -77,6 +77,18 @@ variable "queue_age_threshold_seconds" {
   default     = 900
 }
 
+variable "app_metrics_namespace" {
+  description = "CloudWatch namespace of the app's EMF metrics (SECURECART_METRICS_NAMESPACE)."
+  type        = string
+  default     = "SecureCart"
+}
+
+variable "outbox_lag_threshold_seconds" {
+  description = "Alarm when the oldest unpublished outbox event is older than this."
+  type        = number
+  default     = 300
+}
+
 variable "db_instance_identifier" {
   description = "Identifier of the RDS primary."
   type        = string
