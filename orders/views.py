@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from accounts.selectors import address_list_for_user
 from accounts.services import address_save_unless_known
 from securecart.http import client_ip
@@ -73,17 +74,17 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
     if cart is None:
         return redirect("/cart/")
     state = _state(request)
-    signed_in = request.user.is_authenticated
+    customer = cast(User, request.user) if request.user.is_authenticated else None
     # Only this customer's own rows become choices: the form never looks an id up.
-    saved = list(address_list_for_user(user=request.user)) if signed_in else []
-    options = {"saved_addresses": saved, "can_save": signed_in}
+    saved = list(address_list_for_user(user=customer)) if customer else []
     if request.method == "POST":
-        form = AddressForm(request.POST, **options)
+        form = AddressForm(request.POST, saved_addresses=saved, can_save=bool(customer))
         if form.is_valid():
             data = dict(form.cleaned_data)
-            if data.pop("save_address", False) and not form.uses_saved_address:
+            wants_saved = data.pop("save_address", False)
+            if customer is not None and wants_saved and not form.uses_saved_address:
                 address = address_save_unless_known(
-                    user=request.user,
+                    user=customer,
                     phone=data.get("phone", ""),
                     **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
                 )
@@ -93,13 +94,15 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
     else:
         initial = dict(state.get("address") or {})
         initial.pop("save_address", None)
-        if not initial and signed_in:
-            initial = {"email": request.user.email, "phone": getattr(request.user, "phone", "")}
+        if not initial and customer is not None:
+            initial = {"email": customer.email, "phone": customer.phone}
         if saved and initial.get("saved_address") not in (
             *(str(a.pk) for a in saved), NEW_ADDRESS
         ):
             initial.pop("saved_address", None)  # gone or not theirs: the default
-        form = AddressForm(initial=initial, **options)
+        form = AddressForm(
+            initial=initial, saved_addresses=saved, can_save=bool(customer)
+        )
     return render(request, "orders/checkout_address.html", {"form": form, "step": 1})
 
 
