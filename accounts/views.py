@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +22,9 @@ from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
 from .forms import AddressForm, LoginForm, ProfileForm, SignUpForm
 from .models import Address, User
 from .selectors import address_get_for_user, address_list_for_user
+from .throttling import PasswordResetThrottle, ResetVerdict
+
+logger = logging.getLogger(__name__)
 
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
@@ -44,6 +48,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/account_password_reset_email.txt"
     subject_template_name = "registration/account_password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        verdict = PasswordResetThrottle.for_request(
+            self.request, form.cleaned_data["email"]
+        ).count_request()
+        if verdict is ResetVerdict.IP_LIMIT:
+            # The per-IP count depends only on the caller's own request rate, never
+            # on the address or on whether an account uses it, so a 429 leaks
+            # nothing and tells an honest but busy network to slow down. The page
+            # is still the neutral "check your email" one.
+            return render(self.request, PasswordResetDoneView.template_name, status=429)
+        if verdict is ResetVerdict.EMAIL_LIMIT:
+            # Over the per-address limit: the usual redirect, nothing sent. A
+            # distinct status here would tell anyone that this address has had
+            # resets requested lately, i.e. that someone cares about it.
+            logger.info("password reset throttled for one address")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
