@@ -66,6 +66,7 @@ from ..models import (
     OrderLine,
     Payment,
     ShippingMethod,
+    order_number_generate,
 )
 from ..payments import GatewayError
 from ..pricing import Totals, money, totals_compute
@@ -81,6 +82,8 @@ IDEMPOTENCY_WAIT_SECONDS = 15.0
 IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # Authorisations without an order older than this are voided by the sweep.
 ORPHAN_PAYMENT_AFTER = timedelta(minutes=15)
+# 30^8 numbers: a collision is rare, several in a row mean something else is wrong.
+ORDER_NUMBER_ATTEMPTS = 5
 
 K = CheckoutIdempotencyKey.State
 
@@ -367,7 +370,7 @@ def order_place(
             status=Order.Status.PLACED, status_changed_at=now, placed_at=now,
             client_ip=client_ip or None,
         )
-        order.save(force_insert=True)
+        _order_insert(order)
         order_lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
@@ -408,6 +411,44 @@ def order_place(
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     order._checkout_lines = order_lines  # type: ignore[attr-defined]
     return order
+
+
+def _order_insert(order: Order) -> None:
+    """Insert the order under a fresh random number, drawing another one when
+    it collides with an existing order's (the stock reservation and the rest of
+    the transaction survive, thanks to the savepoint)."""
+    for attempt in range(1, ORDER_NUMBER_ATTEMPTS + 1):
+        order.number = order_number_generate()
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return
+        except IntegrityError as exc:
+            if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):
+                raise
+            logger.warning("order number %s already taken; drawing another", order.number)
+
+
+def _is_number_collision(exc: IntegrityError) -> bool:
+    """Whether exc is the unique violation of Order.number (and nothing else:
+    a CHECK or another unique constraint must still fail the checkout)."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is None:  # SQLite names the column in the message only
+        return f"UNIQUE constraint failed: {Order._meta.db_table}.number" in str(exc)
+    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
+        return False
+    connection = transaction.get_connection()  # the one the order went to
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, Order._meta.db_table
+        )
+    number_column = Order._meta.get_field("number").column
+    return any(
+        name == diag.constraint_name
+        for name, info in constraints.items()
+        if info["unique"] and info["columns"] == [number_column]
+    )
 
 
 # --- the whole flow ---------------------------------------------------------------
