@@ -245,6 +245,21 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind} {self.from_status}→{self.to_status}"
 
+    # The status columns carry no `choices` (the history must keep any code ever
+    # written), so these stand in for get_FOO_display; unknown codes show as-is.
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)
+
+
+def _status_label(code: str) -> str:
+    try:
+        return str(Order.Status(code).label)
+    except ValueError:
+        return code
+
 
 class Payment(models.Model):
     """One card payment through the gateway (never card data: only references).
