@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.http import HttpRequest
+from django.utils.text import capfirst
 
 from . import services
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
@@ -58,8 +62,41 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ("parent",)
 
 
+class VariantInlineForm(forms.ModelForm):
+    """A variant row whose inputs each carry an accessible name.
+
+    A tabular inline labels its inputs only by the column header, which
+    assistive technology does not tie to the input; "Price of SKU-123" tells a
+    screen reader (and role/label locators) which field of which variant it is.
+    """
+
+    class Meta:
+        model = Variant
+        # The inline's own `fields` decide what the admin renders; this list
+        # (the editable ones) only keeps the form explicit on its own.
+        fields = (
+            "sku",
+            "name",
+            "options",
+            "price",
+            "currency",
+            "stock_on_hand",
+            "is_active",
+            "position",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The saved SKU, not a half-typed one from the posted data.
+        variant = self.instance.sku if self.instance.pk else "new variant"
+        for field in self.fields.values():
+            label = capfirst(str(field.label or ""))
+            field.widget.attrs["aria-label"] = f"{label} of {variant}"
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantInlineForm
     extra = 0
     fields = (
         "sku",

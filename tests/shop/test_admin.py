@@ -187,3 +187,24 @@ def test_variant_price_edit_in_admin_moves_the_products_from_price(
     assert Product.objects.get(pk=product.pk).price == Decimal("42.50")
     body = client.get(listing).content.decode()
     assert "$42.50" in body and "$48.00" not in body
+
+
+def test_variant_inline_inputs_are_named_for_screen_readers(admin_client):
+    product = VariantFactory(sku="SKU-123").product
+    VariantFactory(product=product, sku="SKU-456")
+
+    response = admin_client.get(f"/admin/shop/product/{product.pk}/change/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for sku in ("SKU-123", "SKU-456"):
+        for label in ("Price", "Stock on hand", "Sku", "Is active"):
+            assert html.count(f'aria-label="{label} of {sku}"') == 1, (label, sku)
+    # Each aria-label sits on that row's own input, not on another row's.
+    formset = response.context["inline_admin_formsets"][0].formset
+    for form in formset.forms:
+        sku = form.instance.sku
+        assert f'aria-label="Price of {sku}"' in str(form["price"])
+        assert f'aria-label="Stock on hand of {sku}"' in str(form["stock_on_hand"])
+    # The blank row that "Add another" copies names a new variant.
+    assert 'aria-label="Price of new variant"' in html
