@@ -322,12 +322,12 @@ def report(results: dict) -> str:
         f"{machine['redis']}, {machine['wrk']}. Server, database, Redis and wrk share "
         "these cores.",
         "",
-        "**The machine was shared with other engineers' test runs during the "
-        "measurement** (load average "
-        f"{results['load_average_before'][0]:.1f} before, "
-        f"{results['load_average_after'][0]:.1f} after, on {machine['nproc']} cores): "
-        "absolute numbers are low and noisy; compare scenarios with the bare view of "
-        "the same run.",
+        "1-minute load average "
+        f"{results['load_average_before'][0]:.1f} before the run and "
+        f"{results['load_average_after'][0]:.1f} after, on {machine['nproc']} cores "
+        "(the run's own gunicorn, PostgreSQL, Redis and wrk account for about 2); a "
+        "higher reading means other work shared the cores. Absolute numbers depend "
+        "on that: compare scenarios with the bare view of the same run.",
         "",
         "### Commands",
         "",
