@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from .countries import country_choices
 from .models import Address, User
 from .selectors import email_in_use
+from .services import ADDRESS_FIELDS
 from .throttling import LoginThrottle
 
 THROTTLED_MESSAGE = (
@@ -175,17 +176,7 @@ class AddressForm(forms.ModelForm):
 
     class Meta:
         model = Address
-        fields = [
-            "name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-            "is_default",
-        ]
+        fields = list(ADDRESS_FIELDS)
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),

@@ -48,7 +48,6 @@ from .services import Address, CheckoutUnavailable, checkout_submit
 
 SESSION_KEY = "checkout"
 ORDERS_SESSION_KEY = "orders_placed"  # {number: access_token} of this browser
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
@@ -207,7 +206,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
             sms_opt_in=bool(address.get("sms_opt_in")),
             address=Address(
                 phone=address.get("phone", ""),
-                **{field: address.get(field, "") for field in ADDRESS_FIELDS},
+                **{field: address.get(field, "") for field in SAVED_ADDRESS_FIELDS},
             ),
             shipping_method=state["shipping_method"],
             payment_token=state["payment_token"],
