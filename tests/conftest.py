@@ -28,6 +28,18 @@ from tests.services import (
 ARTIFACTS = ROOT / "artifacts"
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say once which services this run found (and why it fell back)."""
+    from django.conf import settings
+
+    redis = (
+        f"redis: {TEST_REDIS_URL}"
+        if redis_available()
+        else f"redis: none at {TEST_REDIS_URL}; redis-marked tests skip"
+    )
+    return [getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"), redis]
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     markers = {mark.name for mark in item.iter_markers()}
     if markers & {"postgres", "replica", "worker"}:
