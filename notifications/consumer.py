@@ -19,8 +19,9 @@ from botocore.exceptions import HTTPClientError
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from securecart.aws import SQS_MAX_WAIT_SECONDS, client
+
 from . import messaging
-from .clients.aws import SQS_MAX_WAIT_SECONDS, client
 from .exceptions import MalformedMessage
 from .services import failed_message_record, notification_message_handle
 

@@ -60,7 +60,7 @@ def sqs_account_id() -> str:
 
     if settings.AWS_ACCOUNT_ID:
         return settings.AWS_ACCOUNT_ID
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     return client("sts").get_caller_identity()["Account"]
 

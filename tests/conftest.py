@@ -124,7 +124,7 @@ def moto_server() -> Iterator[MotoServer]:
 @pytest.fixture
 def aws(moto_server: MotoServer, settings) -> Iterator[MotoServer]:
     """A clean moto server; the app's boto3 clients point at it."""
-    from notifications.clients.aws import reset_clients
+    from securecart.aws import reset_clients
 
     moto_server.reset()
     settings.AWS_ENDPOINT_URL = moto_server.endpoint

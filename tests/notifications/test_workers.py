@@ -85,7 +85,7 @@ def test_process_killed_after_commit_before_publish_the_sweep_publishes_it(
     # then it is published, once, to the channel queues
     event.refresh_from_db()
     assert event.published_at is not None
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     body = client("sqs").receive_message(
         QueueUrl=resources.queue_urls["notifications-email"], MaxNumberOfMessages=10
@@ -189,7 +189,7 @@ def test_order_placed_end_to_end_sends_one_confirmation_then_shipped_email_and_s
 
 
 def test_sqs_clients_read_longer_than_the_longest_long_poll(aws):
-    from notifications.clients.aws import SQS_MAX_WAIT_SECONDS, client
+    from securecart.aws import SQS_MAX_WAIT_SECONDS, client
 
     assert client("sqs").meta.config.read_timeout > SQS_MAX_WAIT_SECONDS
     assert client("sns").meta.config.read_timeout <= 10
