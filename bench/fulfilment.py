@@ -125,8 +125,8 @@ def main() -> None:  # noqa: PLR0915
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import orders.services.checkout as checkout
-    from orders.fulfilment import fulfilment_start
     from orders.models import Order, ShippingMethod
+    from orders.services.fulfilment import fulfilment_start
     from shop.models import Cart, CartLine, Category, Product, Variant
 
     category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from notifications.admin import notification_history
 
 from .exceptions import OrdersError
+from .integrations.payments import GatewayError
 from .models import (
     Order,
     OrderEvent,
@@ -27,7 +28,6 @@ from .models import (
     ShippingMethod,
     TaxRate,
 )
-from .payments import GatewayError
 from .services import (
     order_cancel,
     order_hold,

@@ -27,13 +27,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from securecart.http import client_ip
+from shop.exceptions import InsufficientStock
 
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
     IdempotencyInProgress,
-    InsufficientStock,
     StaleCart,
 )
 from .selectors import (

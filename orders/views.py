@@ -19,13 +19,13 @@ from accounts.models import User
 from accounts.selectors import address_list_for_user
 from accounts.services import address_save_unless_known
 from securecart.http import client_ip
+from shop.exceptions import InsufficientStock
 from shop.selectors import cart_get_for_request
 
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
     IdempotencyInProgress,
-    InsufficientStock,
     StaleCart,
 )
 from .forms import (

@@ -45,7 +45,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.services import event_record
+from shop.exceptions import InsufficientStock
 from shop.models import Cart, CartLine
+from shop.stock import stock_reserve
 
 from ..exceptions import (
     CartNotFound,
@@ -53,12 +55,10 @@ from ..exceptions import (
     EmptyCart,
     IdempotencyConflict,
     IdempotencyInProgress,
-    InsufficientStock,
     StaleCart,
     UnknownShippingMethod,
 )
-from ..fulfilment import fulfilment_start
-from ..inventory import stock_reserve
+from ..integrations.payments import GatewayError
 from ..models import (
     CheckoutIdempotencyKey,
     Order,
@@ -68,11 +68,11 @@ from ..models import (
     ShippingMethod,
     order_number_generate,
 )
-from ..payments import GatewayError
 from ..pricing import Totals, money, totals_compute
 from ..selectors import shipping_method_get, tax_rate_for
-from ..state import actor_describe
+from .fulfilment import fulfilment_start
 from .payments import payment_authorise, payment_void_payment
+from .transitions import actor_describe
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from notifications.services import envelope_parse, notification_message_handle
 from orders.models import ShippingMethod
 from orders.services.checkout import Address, checkout_submit
 from orders.services.orders import order_mark_shipped
-from orders.state import order_transition
+from orders.services.transitions import order_transition
 from shop.models import CartLine
 from tests.factories.shop import CartFactory, VariantFactory
 from tests.notifications.helpers import envelope

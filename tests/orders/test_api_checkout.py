@@ -11,13 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import OutboxEvent
+from orders.integrations.payments import test_gateway
 from orders.models import (
     CheckoutIdempotencyKey,
     Order,
     Payment,
     PaymentTransaction,
 )
-from orders.payments import test_gateway
 from shop.models import CartLine
 from tests.factories.orders import (
     CatalogVariantFactory,

@@ -18,7 +18,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from orders.exceptions import InsufficientStock, InvalidTransition, StaleCart
+from orders.exceptions import InvalidTransition, StaleCart
 from orders.models import Order, OrderEvent
 from orders.services import (
     Address,
@@ -30,7 +30,8 @@ from orders.services import (
     order_refund,
     order_release,
 )
-from orders.state import TRANSITIONS, order_transition
+from orders.services.transitions import TRANSITIONS, order_transition
+from shop.exceptions import InsufficientStock
 from shop.models import Variant
 from tests.factories.orders import (
     ADDRESS,

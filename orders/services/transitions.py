@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from notifications.services import event_record
 
-from .exceptions import InvalidTransition
-from .models import Order, OrderEvent
+from ..exceptions import InvalidTransition
+from ..models import Order, OrderEvent
 
 S = Order.Status
 
