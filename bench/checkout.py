@@ -73,7 +73,7 @@ def application():  # noqa: ANN201 - gunicorn app factory
     import django
 
     django.setup(set_prefix=False)
-    import orders.services.checkout as checkout
+    import orders.services.placement as checkout
 
     checkout.fulfilment_start = lambda *, order_id: None  # stands in for the SQS send
     from django.conf import settings

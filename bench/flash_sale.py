@@ -81,7 +81,7 @@ def application():  # noqa: ANN201 - gunicorn app factory
     not what production serves. Same stub as bench/checkout.py.
     """
     from bench.bare_urls import application as bare_application  # sets Django up
-    from orders.services import checkout
+    from orders.services import placement as checkout
 
     checkout.fulfilment_start = lambda *, order_id: None
     return bare_application()

@@ -125,6 +125,7 @@ def main() -> None:  # noqa: PLR0915
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import orders.services.checkout as checkout
+    import orders.services.placement as placement
     from orders.models import Order, ShippingMethod
     from orders.services.fulfilment import fulfilment_start
     from shop.models import Cart, CartLine, Category, Product, Variant
@@ -155,7 +156,7 @@ def main() -> None:  # noqa: PLR0915
             email=f"bench-{uuid.uuid4().hex[:8]}@example.com", address=address,
             shipping_method=method.code, payment_token=f"tok_visa_{uuid.uuid4().hex}",
         )
-        assert result.status_code == 201, result.body
+        assert result.placed, result.error
         return result.order.pk
 
     def wait_shipped(ids: list[int], timeout: float) -> None:
@@ -174,12 +175,12 @@ def main() -> None:  # noqa: PLR0915
             workers = start_workers(count, env, logdir)
             try:
                 # burst: place with fulfilment held back, then enqueue every chain
-                real_start = checkout.fulfilment_start
-                checkout.fulfilment_start = lambda *, order_id: None
+                real_start = placement.fulfilment_start
+                placement.fulfilment_start = lambda *, order_id: None
                 try:
                     burst = [place(n) for n in range(args.orders)]
                 finally:
-                    checkout.fulfilment_start = real_start
+                    placement.fulfilment_start = real_start
                 t0 = time.time()
                 for order_id in burst:
                     fulfilment_start(order_id=order_id)

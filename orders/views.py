@@ -4,10 +4,8 @@ and the customer's order pages. Thin: validation in forms, work in services."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +18,9 @@ from accounts.selectors import address_list_for_user
 from accounts.services import address_save_unless_known
 from securecart.http import client_ip
 from shop.exceptions import InsufficientStock
-from shop.selectors import cart_get_for_request
+from shop.models import Cart
+from shop.selectors import cart_get_for_request, cart_issues
+from shop.services import cart_lines_accept_prices
 
 from .exceptions import (
     CheckoutInvalid,
@@ -36,13 +36,12 @@ from .forms import (
     PlaceOrderForm,
     ShippingForm,
 )
-from .pricing import totals_compute
 from .selectors import (
+    checkout_totals,
     order_get_for_customer,
     order_list_for_customer,
     shipping_method_get,
     shipping_method_list,
-    tax_rate_for,
 )
 from .services import Address, CheckoutUnavailable, checkout_submit
 
@@ -142,20 +141,15 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/checkout_payment.html", {"form": form, "step": 3})
 
 
-def _review_context(request: HttpRequest, cart, state: dict) -> dict[str, Any]:  # noqa: ANN001
-    from orders.services.checkout import _line_issues
-
+def _review_context(request: HttpRequest, cart: Cart, state: dict) -> dict[str, Any]:
     lines = list(cart.lines.all())
     method = shipping_method_get(code=state["shipping_method"])
-    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     totals = None
     if method is not None:
-        totals = totals_compute(
-            subtotal=subtotal, method=method,
-            tax_rate=tax_rate_for(country=state["address"]["country"]),
-            prices_include_tax=settings.PRICES_INCLUDE_TAX,
+        totals = checkout_totals(
+            cart=cart, method=method, country=state["address"]["country"]
         )
-    issues = _line_issues(lines)
+    issues = [issue.as_line() for issue in cart_issues(lines=lines)]
     return {
         "cart": cart, "lines": lines, "method": method, "totals": totals,
         "address": state["address"], "payment_token": state["payment_token"],
@@ -178,8 +172,6 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def checkout_accept_prices(request: HttpRequest) -> HttpResponse:
-    from shop.services import cart_lines_accept_prices
-
     cart = cart_get_for_request(request)
     if cart is not None:
         cart_lines_accept_prices(cart=cart)
@@ -221,11 +213,13 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
     except (IdempotencyConflict, IdempotencyInProgress, CheckoutUnavailable) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("orders:checkout_review")
-    if result.status_code == 402:
-        messages.error(request, f"{result.body.get('detail')} Please choose another card.")
+    if result.code == "payment_declined":
+        detail = (result.error or {}).get("detail")
+        messages.error(request, f"{detail} Please choose another card.")
         return redirect("orders:checkout_payment")
-    if result.status_code != 201 or result.order is None:
-        messages.error(request, result.body.get("detail") or "Please review your order.")
+    if result.order is None:
+        detail = (result.error or {}).get("detail")
+        messages.error(request, detail or "Please review your order.")
         return redirect("orders:checkout_review")
     order = result.order
     placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from notifications.models import OutboxEvent
 from orders.models import Order, PaymentTransaction
-from orders.services import checkout
+from orders.services import placement as checkout
 from tests.factories.orders import (
     CatalogVariantFactory,
     OrderFactory,
@@ -35,7 +35,7 @@ def _numbers(monkeypatch, *numbers: str) -> list[str]:  # noqa: ANN001
         handed.append(next(queue, numbers[-1]))
         return handed[-1]
 
-    monkeypatch.setattr("orders.services.checkout.order_number_generate", generate)
+    monkeypatch.setattr("orders.services.placement.order_number_generate", generate)
     return handed
 
 
@@ -105,7 +105,7 @@ def _draws(monkeypatch) -> Callable[[], int]:  # noqa: ANN001
         calls.append(f"SC-T{len(calls):07d}")
         return calls[-1]
 
-    monkeypatch.setattr("orders.services.checkout.order_number_generate", generate)
+    monkeypatch.setattr("orders.services.placement.order_number_generate", generate)
     return lambda: len(calls)
 
 
