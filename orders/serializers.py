@@ -8,6 +8,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from securecart.addresses import Address
+from securecart.countries import country_codes
+
 from .models import Order, OrderLine, ShippingMethod
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")
@@ -18,13 +21,7 @@ TOKEN = re.compile(r"^tok_[A-Za-z0-9_]{1,90}$")
 def country_validate(value: str) -> str:
     """Return an upper-case ISO 3166-1 alpha-2 code or raise ValidationError."""
     code = (value or "").strip().upper()
-    try:
-        from accounts.countries import country_codes
-
-        known = code in country_codes()
-    except ImportError:  # accounts' list not available: shape check only
-        known = bool(re.fullmatch(r"[A-Z]{2}", code))
-    if not known:
+    if code not in country_codes():
         raise DjangoValidationError(
             "Enter a valid two-letter country code (ISO 3166-1 alpha-2), e.g. US."
         )
@@ -111,16 +108,7 @@ def order_body(order: Order, lines: list[OrderLine] | None = None) -> dict[str, 
         "total": str(order.total),
         "prices_include_tax": order.prices_include_tax,
         "shipping_method": order.shipping_method.code,
-        "shipping_address": {
-            "name": order.shipping_name,
-            "line1": order.shipping_line1,
-            "line2": order.shipping_line2,
-            "city": order.shipping_city,
-            "region": order.shipping_region,
-            "postal_code": order.shipping_postal_code,
-            "country": order.shipping_country,
-            "phone": order.shipping_phone,
-        },
+        "shipping_address": Address.from_object(order, prefix="shipping_").as_dict(),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
         "access_token": order.access_token,
         "lines": [

@@ -196,10 +196,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
             email=address["email"],
             phone=address.get("phone", ""),
             sms_opt_in=bool(address.get("sms_opt_in")),
-            address=Address(
-                phone=address.get("phone", ""),
-                **{field: address.get(field, "") for field in SAVED_ADDRESS_FIELDS},
-            ),
+            address=Address.from_mapping(address),
             shipping_method=state["shipping_method"],
             payment_token=state["payment_token"],
             client_ip=client_ip(request),

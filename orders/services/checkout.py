@@ -38,6 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from securecart.addresses import Address
 from shop.exceptions import InsufficientStock
 from shop.models import Cart
 from shop.selectors import cart_get_by_token, cart_issues
@@ -64,7 +65,6 @@ from .idempotency import (
 from .payments import payment_authorise, payment_void_payment
 from .placement import (
     ORDER_NUMBER_ATTEMPTS,
-    Address,
     CheckoutPlan,
     PaymentTaken,
     cart_snapshot,

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from securecart.addresses import Address
+
 from ..integrations.warehouse import get_warehouse
 from ..lock_objects import order_lock
 from ..models import Order, OrderEvent, Payment
@@ -150,13 +152,7 @@ def order_shipment_request(*, order_id: int) -> str:
             return "skipped: payment not captured"
         request = _ShipmentRequest(
             number=order.number,
-            address={
-                "name": order.shipping_name, "line1": order.shipping_line1,
-                "line2": order.shipping_line2, "city": order.shipping_city,
-                "region": order.shipping_region,
-                "postal_code": order.shipping_postal_code,
-                "country": order.shipping_country, "phone": order.shipping_phone,
-            },
+            address=Address.from_object(order, prefix="shipping_").as_dict(),
             lines=[
                 {"sku": sku, "quantity": qty}
                 for sku, qty in order.lines.values_list("sku", "quantity")

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.services import event_record
+from securecart.addresses import Address
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
 from shop.stock import stock_reserve
@@ -44,18 +45,6 @@ ORDER_NUMBER_ATTEMPTS = 5
 
 class PaymentTaken(Exception):
     """The authorisation was used or voided by another process meanwhile."""
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str = ""
-    region: str = ""
-    phone: str = ""
 
 
 @dataclass
@@ -123,10 +112,7 @@ def order_place(
         order = Order(
             user=_customer(user),
             email=email, phone=phone, sms_opt_in=sms_opt_in,
-            shipping_name=address.name, shipping_line1=address.line1,
-            shipping_line2=address.line2, shipping_city=address.city,
-            shipping_region=address.region, shipping_postal_code=address.postal_code,
-            shipping_country=address.country, shipping_phone=address.phone,
+            **address.as_columns(prefix="shipping_"),
             shipping_method=plan.method, currency=plan.cart.currency,
             subtotal=totals.subtotal, shipping_total=totals.shipping_total,
             tax_total=totals.tax_total, total=totals.total, tax_rate=totals.tax_rate,
