@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     PYTHON,
     ROOT,
     ensure_database,
@@ -59,7 +59,7 @@ def start_workers(count: int, env: dict[str, str], logdir: Path) -> list[subproc
     for n in range(count):
         log_path = logdir / f"worker-{count}-{n}.log"
         workers.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [PYTHON, "-m", "celery", "-A", "securecart", "worker", "-P", "solo",
                  "-Q", "fulfilment", "--loglevel", "WARNING", "--without-gossip",
                  "--without-mingle", "--without-heartbeat",
@@ -85,7 +85,7 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.kill()
 
 
-def main() -> None:  # noqa: PLR0915
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100, help="orders per burst")
     parser.add_argument("--steady", type=int, default=40, help="orders at a steady rate")

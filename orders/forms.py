@@ -22,7 +22,7 @@ NEW_ADDRESS = "new"
 SAVED_ADDRESS_FIELDS = POSTAL_FIELDS
 
 
-def saved_address_label(address) -> str:  # noqa: ANN001
+def saved_address_label(address) -> str:
     """One line naming a saved address, read out as the radio's label."""
     label = ", ".join(address.as_lines())
     return f"{label} (default)" if address.is_default else label
@@ -50,7 +50,7 @@ class AddressForm(forms.Form):
     country = forms.CharField(max_length=2, label="Country")
 
     def __init__(
-        self, *args, saved_addresses=(), can_save: bool = False, **kwargs  # noqa: ANN001,ANN002,ANN003
+        self, *args, saved_addresses=(), can_save: bool = False, **kwargs
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"] = forms.ChoiceField(
@@ -129,7 +129,7 @@ class AddressForm(forms.Form):
 class ShippingForm(forms.Form):
     shipping_method = forms.ChoiceField(widget=forms.RadioSelect, label="Shipping method")
 
-    def __init__(self, *args, methods=(), **kwargs) -> None:  # noqa: ANN001,ANN002,ANN003
+    def __init__(self, *args, methods=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["shipping_method"]
         assert isinstance(field, forms.ChoiceField)

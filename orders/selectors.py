@@ -56,7 +56,7 @@ def _order_detail_queryset() -> QuerySet[Order]:
     )
 
 
-def order_list_for_customer(*, user) -> QuerySet[Order]:  # noqa: ANN001
+def order_list_for_customer(*, user) -> QuerySet[Order]:
     if user is None or not user.is_authenticated:
         return Order.objects.none()
     return (
@@ -68,7 +68,7 @@ def order_list_for_customer(*, user) -> QuerySet[Order]:  # noqa: ANN001
 
 
 def order_get_for_customer(
-    *, number: str, user=None, access_token: str | None = None  # noqa: ANN001
+    *, number: str, user=None, access_token: str | None = None
 ) -> Order | None:
     """The order if the caller may see it: its signed-in owner, or anyone with
     its access token (compared in constant time). Otherwise None (→ 404)."""

@@ -59,7 +59,7 @@ def _save(request: HttpRequest, **values: Any) -> None:
     request.session[SESSION_KEY] = state
 
 
-def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
+def _cart_or_redirect(request: HttpRequest):
     cart = cart_get_for_request(request)
     if cart is None or not list(cart.lines.all()):
         messages.info(request, "Your cart is empty.")
@@ -238,7 +238,7 @@ def checkout_complete(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def _order_url(order, guest: bool) -> str:  # noqa: ANN001
+def _order_url(order, guest: bool) -> str:
     url = f"/orders/{order.number}/"
     return f"{url}?token={order.access_token}" if guest else url
 

@@ -159,7 +159,7 @@ def validate_rows(
     return report
 
 
-def read_csv(handle) -> tuple[csv.DictReader, list[str]]:  # noqa: ANN001
+def read_csv(handle) -> tuple[csv.DictReader, list[str]]:
     reader = csv.DictReader(handle)
     header = [name.strip() for name in (reader.fieldnames or [])]
     if not header:
@@ -172,7 +172,7 @@ def read_csv(handle) -> tuple[csv.DictReader, list[str]]:  # noqa: ANN001
 
 def products_import(
     *,
-    handle,  # noqa: ANN001
+    handle,
     skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
     progress_every: int = 500,

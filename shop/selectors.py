@@ -34,7 +34,7 @@ SORT_LABELS = {
 }
 
 
-def _search_vector():  # noqa: ANN202 - PostgreSQL-only expression
+def _search_vector():
     from django.contrib.postgres.search import SearchVector
 
     # The same expression as the GIN index in Product.Meta, so the index is usable.
@@ -45,14 +45,6 @@ def _search_vector():  # noqa: ANN202 - PostgreSQL-only expression
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("parent")
-
-
-def category_get(*, slug: str) -> Category | None:
-    return (
-        Category.objects.filter(slug=slug, is_active=True)
-        .select_related("parent")
-        .first()
-    )
 
 
 def _descendants(root_id: int, rows: Sequence[tuple[int, int | None]]) -> list[int]:

@@ -49,7 +49,7 @@ def _order_event(payment: Payment, message: str, actor_label: str = "system") ->
         )
 
 
-def _call(payment: Payment, kind: str, amount: Decimal, call) -> GatewayResult:  # noqa: ANN001
+def _call(payment: Payment, kind: str, amount: Decimal, call) -> GatewayResult:
     """Make one gateway call; a transient failure is recorded, then re-raised."""
     try:
         return call()

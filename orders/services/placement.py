@@ -70,7 +70,7 @@ def order_place(
     *,
     plan: CheckoutPlan,
     payment: Payment,
-    user,  # noqa: ANN001
+    user,
     email: str,
     phone: str,
     sms_opt_in: bool,

@@ -52,10 +52,6 @@ def transition_allowed(*, from_status: str, to: str) -> bool:
     return to in TRANSITIONS.get(from_status, frozenset())
 
 
-def allowed_transitions(*, order: Order) -> frozenset[str]:
-    return TRANSITIONS.get(order.status, frozenset())
-
-
 def order_transition(
     *, order: Order, to: str, actor: Actor = None, reason: str = ""
 ) -> Order:

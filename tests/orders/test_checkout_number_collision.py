@@ -25,7 +25,7 @@ URL = "/api/v1/checkout/"
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fulfilment")]
 
 
-def _numbers(monkeypatch, *numbers: str) -> list[str]:  # noqa: ANN001
+def _numbers(monkeypatch, *numbers: str) -> list[str]:
     """Make the generator hand out `numbers` in turn (then the last one forever);
     returns the list of numbers it handed out."""
     handed: list[str] = []
@@ -39,7 +39,7 @@ def _numbers(monkeypatch, *numbers: str) -> list[str]:  # noqa: ANN001
     return handed
 
 
-def _post(client, cart, key: str | None = None):  # noqa: ANN001,ANN202
+def _post(client, cart, key: str | None = None):
     return client.post(
         URL, data=json.dumps(checkout_payload(cart)), content_type="application/json",
         headers={"Idempotency-Key": key or uuid.uuid4().hex},
@@ -98,7 +98,7 @@ def _unsaved_order(**overrides: object) -> Order:
     return template
 
 
-def _draws(monkeypatch) -> Callable[[], int]:  # noqa: ANN001
+def _draws(monkeypatch) -> Callable[[], int]:
     calls: list[str] = []
 
     def generate() -> str:
