@@ -67,39 +67,54 @@ def _cart_or_redirect(request: HttpRequest):
     return cart
 
 
+def _address_posted(
+    request: HttpRequest, form: AddressForm, customer: User | None
+) -> dict[str, Any]:
+    """The step's state from a valid form; a new address may join the account."""
+    data = dict(form.cleaned_data)
+    wants_saved = data.pop("save_address", False)
+    if customer is not None and wants_saved and not form.uses_saved_address:
+        address = address_save_unless_known(
+            user=customer,
+            phone=data.get("phone", ""),
+            **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
+        )
+        data["saved_address"] = str(address.pk)
+    return data
+
+
+def _address_initial(
+    state: dict[str, Any], customer: User | None, saved: list
+) -> dict[str, Any]:
+    initial = dict(state.get("address") or {})
+    initial.pop("save_address", None)
+    if not initial and customer is not None:
+        initial = {"email": customer.email, "phone": customer.phone}
+    if saved and initial.get("saved_address") not in (
+        *(str(a.pk) for a in saved),
+        NEW_ADDRESS,
+    ):
+        initial.pop("saved_address", None)  # gone or not theirs: the default
+    return initial
+
+
 def checkout_address(request: HttpRequest) -> HttpResponse:
     cart = _cart_or_redirect(request)
     if cart is None:
         return redirect("/cart/")
-    state = _state(request)
     customer = cast(User, request.user) if request.user.is_authenticated else None
     # Only this customer's own rows become choices: the form never looks an id up.
     saved = list(address_list_for_user(user=customer)) if customer else []
     if request.method == "POST":
         form = AddressForm(request.POST, saved_addresses=saved, can_save=bool(customer))
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            wants_saved = data.pop("save_address", False)
-            if customer is not None and wants_saved and not form.uses_saved_address:
-                address = address_save_unless_known(
-                    user=customer,
-                    phone=data.get("phone", ""),
-                    **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
-                )
-                data["saved_address"] = str(address.pk)
-            _save(request, address=data)
+            _save(request, address=_address_posted(request, form, customer))
             return redirect("orders:checkout_shipping")
     else:
-        initial = dict(state.get("address") or {})
-        initial.pop("save_address", None)
-        if not initial and customer is not None:
-            initial = {"email": customer.email, "phone": customer.phone}
-        if saved and initial.get("saved_address") not in (
-            *(str(a.pk) for a in saved), NEW_ADDRESS
-        ):
-            initial.pop("saved_address", None)  # gone or not theirs: the default
         form = AddressForm(
-            initial=initial, saved_addresses=saved, can_save=bool(customer)
+            initial=_address_initial(_state(request), customer, saved),
+            saved_addresses=saved,
+            can_save=bool(customer),
         )
     return render(request, "orders/checkout_address.html", {"form": form, "step": 1})
 
