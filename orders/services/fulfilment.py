@@ -68,6 +68,14 @@ def _task(name: str, order_id: int) -> Signature:
     return current_app.signature(name, args=(order_id,), immutable=True)
 
 
+def _payment_status(order_id: int) -> str | None:
+    return (
+        Payment.objects.filter(order_id=order_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 # --- entry points --------------------------------------------------------------
 def fulfilment_start(*, order_id: int) -> None:
     """Hand an order to the fulfilment workflow (call after commit).
@@ -118,9 +126,7 @@ def order_payment_capture(*, order_id: int) -> str:
         order = order_lock(order_id=order_id)
         if order.status != S.PROCESSING:
             return f"skipped: order is {order.status}"
-        status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
+        status = _payment_status(order_id)
         if status in (P.CAPTURED, P.REFUNDED):
             return "already captured"
     # Outside the lock: a network call, idempotent by the payment's key.
@@ -203,9 +209,7 @@ def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
     reason = f"Fulfilment step {step} failed: {error}"[:500]
     with transaction.atomic():
         order = order_lock(order_id=order_id)
-        payment_status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
+        payment_status = _payment_status(order_id)
         money_taken = payment_status in (P.CAPTURED, P.REFUNDED)
         if order.status not in (S.PLACED, S.PROCESSING):
             outcome = f"nothing to do: order is {order.status}"
@@ -232,9 +236,7 @@ def order_payment_release(*, order_id: int) -> str:
         order = order_lock(order_id=order_id)
         if order.status != S.CANCELLED:
             return f"skipped: order is {order.status}"
-        status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
+        status = _payment_status(order_id)
     # Gateway calls, outside the lock; both are idempotent.
     if status == P.AUTHORISED:
         payment_void(order=order, actor_label=ACTOR)
