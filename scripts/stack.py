@@ -1,0 +1,121 @@
+"""Steps of `make stack` that run inside honcho (see Procfile.stack).
+
+    python scripts/stack.py setup   # web: wait for moto (and Redis), create the S3
+                                    # bucket, migrate, demo data, static files, SQS
+                                    # queues, SNS topic + channel queues, EventBridge
+                                    # bus, `doctor`; then mark the stack ready
+    python scripts/stack.py wait    # worker, beat, consumers: wait for that mark
+
+scripts/stack.sh sets the environment (var/stack/env) and STACK_RUN_ID, so a mark
+left by an earlier run never counts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_DIR = Path(os.environ.get("STACK_DIR", ROOT / "var" / "stack"))
+READY = STACK_DIR / "ready"
+RUN_ID = os.environ.get("STACK_RUN_ID", "")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def wait_for_port(url: str, what: str, timeout: float = 60) -> None:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{what} at {host}:{port} did not answer in {timeout:.0f}s")
+            time.sleep(0.2)
+
+
+def setup() -> None:
+    started = time.monotonic()
+    READY.unlink(missing_ok=True)
+    wait_for_port(os.environ["AWS_ENDPOINT_URL"], "moto server")
+    if os.environ.get("REDIS_URL"):
+        wait_for_port(os.environ["REDIS_URL"], "Redis")
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securecart.settings.local")
+    import django
+
+    django.setup()
+    from botocore.exceptions import ClientError
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from notifications.clients.aws import client
+    from notifications.services import messaging_ensure
+
+    bucket = settings.AWS_STORAGE_BUCKET_NAME
+    if bucket:
+        s3 = client("s3")
+        try:
+            s3.head_bucket(Bucket=bucket)
+        except ClientError:
+            s3.create_bucket(Bucket=bucket)
+            say(f"created S3 bucket {bucket}")
+    call_command("migrate", "--noinput", verbosity=1)
+    call_command("seed_demo")
+    call_command("seed_checkout")
+    call_command("collectstatic", "--noinput", verbosity=0)
+    call_command("ensure_queues")
+    resources = messaging_ensure(with_event_bus=bool(settings.EVENT_BUS_NAME))
+    # The processes got the topic and bus in their environment before it existed:
+    # make sure they name what was created.
+    if resources.topic_arn != settings.SNS_ORDER_EVENTS_TOPIC_ARN:
+        raise SystemExit(
+            f"SNS topic is {resources.topic_arn}, but the environment says "
+            f"SNS_ORDER_EVENTS_TOPIC_ARN={settings.SNS_ORDER_EVENTS_TOPIC_ARN}"
+        )
+    say(f"SNS topic {resources.topic_arn}; channel queues {', '.join(resources.queue_urls)}")
+    call_command("doctor")  # exits 1, naming the dependency, when one is missing
+
+    READY.write_text(RUN_ID)
+    web = f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
+    say(
+        "\n".join(
+            [
+                f"SecureCart stack ready in {time.monotonic() - started:.0f}s "
+                "(worker, beat and consumers start now):",
+                f"  store   {web}/",
+                f"  admin   {web}/{settings.ADMIN_URL}  (staff / "
+                f"{os.environ.get('DEMO_STAFF_PASSWORD') or 'securecart-demo'})",
+                f"  API     {web}/api/v1/docs/",
+                f"  moto    {settings.AWS_ENDPOINT_URL}/moto-api/  (SMS sent: "
+                f"{settings.AWS_ENDPOINT_URL}/moto-api/data.json)",
+                f"  emails  {settings.EMAIL_FILE_PATH}/",
+            ]
+        )
+    )
+
+
+def wait(timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    say("waiting for web to finish setting up the stack")
+    while not (READY.exists() and READY.read_text() == RUN_ID):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the stack was not set up within {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    commands = {"setup": setup, "wait": wait}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        raise SystemExit(f"usage: {sys.argv[0]} setup|wait")
+    commands[sys.argv[1]]()
