@@ -14,11 +14,14 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.exceptions import HTTPClientError
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from securecart.aws import SQS_MAX_WAIT_SECONDS, client
+
 from . import messaging
-from .clients.aws import client
 from .exceptions import MalformedMessage
 from .services import failed_message_record, notification_message_handle
 
@@ -58,7 +61,8 @@ class ConsumerStats:
 class ChannelConsumer:
     def __init__(self, *, channel: str, wait_seconds: int = 20, batch_size: int = 10):
         self.channel = channel
-        self.wait_seconds = wait_seconds
+        # SQS accepts 0-20 s; the SQS client's read timeout outlasts the longest.
+        self.wait_seconds = max(0, min(wait_seconds, SQS_MAX_WAIT_SECONDS))
         self.batch_size = batch_size
         self.stats = ConsumerStats()
         self.stopping = threading.Event()
@@ -68,12 +72,22 @@ class ChannelConsumer:
 
     def poll(self) -> int:
         """Receive one batch (long poll) and handle it; return messages received."""
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=self.wait_seconds,
-            AttributeNames=["ApproximateReceiveCount"],
-        )
+        try:
+            response = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=self.batch_size,
+                WaitTimeSeconds=self.wait_seconds,
+                AttributeNames=["ApproximateReceiveCount"],
+            )
+        except (BotocoreConnectionError, HTTPClientError) as exc:
+            # A network blip (timeout, reset) is not a reason to die: nothing was
+            # received, so nothing is lost; wait a moment and poll again.
+            logger.warning(
+                "receive failed, polling again",
+                extra={"channel": self.channel, "error": str(exc)},
+            )
+            self.stopping.wait(1)
+            return 0
         messages = response.get("Messages", [])
         for message in messages:
             _drop_stale_connections()

@@ -41,7 +41,7 @@ class OutboxEvent(models.Model):
         return f"{self.type} {self.order_number} ({self.id})"
 
     def envelope(self) -> dict:
-        """Return the event as the envelope in ARCHITECTURE.md."""
+        """Return the event as the envelope in docs/architecture.md."""
         return {
             "id": str(self.id),
             "type": self.type,

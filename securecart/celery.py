@@ -1,6 +1,6 @@
 """The Celery application, configured from Django settings (CELERY_* names).
 
-Three modes, chosen by CELERY_BROKER_URL (see ARCHITECTURE.md):
+Three modes, chosen by CELERY_BROKER_URL (see docs/architecture.md):
 - empty: tasks run eagerly, in-process (callers enqueue after commit);
 - ``sqs://``: kombu's SQS transport, one queue per workload (names from
   securecart/messaging.json under SQS_QUEUE_PREFIX), region and endpoint from
@@ -60,7 +60,7 @@ def sqs_account_id() -> str:
 
     if settings.AWS_ACCOUNT_ID:
         return settings.AWS_ACCOUNT_ID
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     return client("sts").get_caller_identity()["Account"]
 

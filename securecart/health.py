@@ -77,7 +77,7 @@ def check_broker() -> CheckResult:
     if not url:
         return CheckResult(True, "eager (no broker configured)")
     if url.startswith("sqs://"):
-        from notifications.clients.aws import client  # local: boto3 is slow to import
+        from securecart.aws import client  # local: boto3 is slow to import
 
         name = f"{settings.SQS_QUEUE_PREFIX}{settings.CELERY_TASK_DEFAULT_QUEUE}"
         client("sqs").get_queue_url(QueueName=name)

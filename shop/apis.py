@@ -1,4 +1,4 @@
-"""REST API v1 for the catalog and carts (contract in shared/ARCHITECTURE.md).
+"""REST API v1 for the catalog and carts (contract in docs/architecture.md).
 
 Thin views over selectors/services. A cart is addressed by its unguessable token (the
 API's cart `id`), which is the capability to read and change it.

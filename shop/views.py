@@ -19,7 +19,11 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from . import caching, selectors, services
 from .exceptions import ShopError
@@ -108,7 +112,7 @@ def _whole_page_cached(view):  # noqa: ANN001, ANN202
     return wrapper
 
 
-@require_GET
+@require_safe
 @_whole_page_cached
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> str:
@@ -126,7 +130,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/home.html", {"fragment": mark_safe(fragment)})  # noqa: S308 (our own render)
 
 
-@require_GET
+@require_safe
 @_whole_page_cached
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sort, per_page, page = _listing_params(request, default_sort="name")
@@ -159,7 +163,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @_whole_page_cached
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
@@ -271,7 +275,7 @@ def _product_add_to_cart(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def cart_detail(request: HttpRequest) -> HttpResponse:
     cart = selectors.cart_get_for_request(request)
     lines = list(cart.lines.all()) if cart is not None else []

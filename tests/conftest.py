@@ -28,6 +28,18 @@ from tests.services import (
 ARTIFACTS = ROOT / "artifacts"
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say once which services this run found (and why it fell back)."""
+    from django.conf import settings
+
+    redis = (
+        f"redis: {TEST_REDIS_URL}"
+        if redis_available()
+        else f"redis: none at {TEST_REDIS_URL}; redis-marked tests skip"
+    )
+    return [getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"), redis]
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     markers = {mark.name for mark in item.iter_markers()}
     if markers & {"postgres", "replica", "worker"}:
@@ -112,7 +124,7 @@ def moto_server() -> Iterator[MotoServer]:
 @pytest.fixture
 def aws(moto_server: MotoServer, settings) -> Iterator[MotoServer]:
     """A clean moto server; the app's boto3 clients point at it."""
-    from notifications.clients.aws import reset_clients
+    from securecart.aws import reset_clients
 
     moto_server.reset()
     settings.AWS_ENDPOINT_URL = moto_server.endpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .aws import client
+from securecart.aws import client
 
 
 class PutEventsFailed(Exception):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .aws import client
+from securecart.aws import client
 
 
 def topic_publish(*, topic_arn: str, envelope: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from notifications import messaging
-from notifications.clients.aws import client
+from securecart.aws import client
 
 
 @dataclass

@@ -71,7 +71,7 @@ def queue_depths(*, max_age: float | None = None) -> list[QueueDepth]:
         cached = _queue_cache.get(key)
         if cached and time.monotonic() - cached[0] < max_age:
             return cached[1]
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     sqs = client("sqs")
     suffix = settings.MESSAGING.get("dlq_suffix", "-dlq")

@@ -23,8 +23,77 @@ def _port_open(host: str, port: int) -> bool:
 # Worker processes started by the tests get explicit URLs and set this to 0.
 _AUTODETECT = env("SECURECART_AUTODETECT_SERVICES", "1") == "1"
 
-if _AUTODETECT and not os.environ.get("DATABASE_URL") and _port_open("127.0.0.1", 5432):
-    DATABASES["default"] = database_config("postgres://shop:shop@127.0.0.1:5432/shop")
+_LOCAL_POSTGRES_URL = "postgres://shop:shop@127.0.0.1:5432/shop"
+
+
+def _local_postgres_problem() -> str | None:
+    """Make the project's role and database on a local PostgreSQL if missing.
+
+    Returns None when `shop`/`shop` can connect (creating the role and database
+    first through a trusted superuser login when it cannot), else why not.
+    """
+    import getpass
+
+    import psycopg
+
+    def app_can_connect() -> str | None:
+        try:
+            psycopg.connect(_LOCAL_POSTGRES_URL, connect_timeout=2).close()
+        except psycopg.Error as exc:
+            return str(exc).strip().splitlines()[-1]
+        return None
+
+    problem = app_can_connect()
+    if problem is None:
+        return None
+    for admin in dict.fromkeys(("postgres", getpass.getuser())):
+        try:
+            conn = psycopg.connect(
+                host="127.0.0.1", port=5432, user=admin, dbname="postgres",
+                connect_timeout=2, autocommit=True,
+            )
+        except psycopg.Error:
+            continue
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_roles WHERE rolname = 'shop'")
+                if cur.fetchone() is None:
+                    cur.execute("CREATE ROLE shop LOGIN CREATEDB PASSWORD 'shop'")
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = 'shop'")
+                if cur.fetchone() is None:
+                    cur.execute("CREATE DATABASE shop OWNER shop")
+        except psycopg.Error as exc:
+            problem = f"{problem}; creating it as {admin!r} failed: {exc}".strip()
+        finally:
+            conn.close()
+        retry = app_can_connect()
+        if retry is None:
+            return None
+        problem = retry
+    return problem
+
+
+# One line the test run prints about which database it uses and why (conftest).
+TEST_DATABASE_NOTE = "database: " + (
+    "DATABASE_URL" if os.environ.get("DATABASE_URL") else "SQLite (in memory)"
+)
+if _AUTODETECT and not os.environ.get("DATABASE_URL"):
+    if _port_open("127.0.0.1", 5432):
+        _problem = _local_postgres_problem()
+        if _problem is None:
+            DATABASES["default"] = database_config(_LOCAL_POSTGRES_URL)
+            TEST_DATABASE_NOTE = "database: PostgreSQL at 127.0.0.1:5432 (role shop)"
+        else:
+            TEST_DATABASE_NOTE = (
+                "database: SQLite, because PostgreSQL on 127.0.0.1:5432 refused the "
+                f"project's role and it could not be created ({_problem}); "
+                "run `make services` or set DATABASE_URL"
+            )
+    else:
+        TEST_DATABASE_NOTE = (
+            "database: SQLite, because nothing listens on 127.0.0.1:5432 "
+            "(set DATABASE_URL or start PostgreSQL for the postgres-marked tests)"
+        )
 
 if (
     _AUTODETECT

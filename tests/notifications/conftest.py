@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from notifications import messaging as names
-from notifications.clients.aws import client
 from notifications.consumer import ChannelConsumer
 from notifications.services import messaging_ensure
+from securecart.aws import client
 
 
 class FlakyEmailBackend:

@@ -95,12 +95,22 @@ def process_env(base: dict[str, str], **extra: str) -> dict[str, str]:
 class ConsumerProcess:
     """A real `manage.py consume_notifications --channel X` process."""
 
-    def __init__(self, *, channel: str, env: dict[str, str], log_path: Path):
+    def __init__(
+        self,
+        *,
+        channel: str,
+        env: dict[str, str],
+        log_path: Path,
+        wait_seconds: int | None = 1,
+    ):
+        """`wait_seconds=None` runs the command with its default long poll."""
         self.channel, self.env, self.log_path = channel, env, log_path
+        self.wait_seconds = wait_seconds
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ConsumerProcess:
         log = self.log_path.open("ab")
+        wait = [] if self.wait_seconds is None else ["--wait-seconds", str(self.wait_seconds)]
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -108,8 +118,7 @@ class ConsumerProcess:
                 "consume_notifications",
                 "--channel",
                 self.channel,
-                "--wait-seconds",
-                "1",
+                *wait,
             ],
             cwd=ROOT,
             env=self.env,

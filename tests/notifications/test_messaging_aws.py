@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from notifications.clients.aws import client
 from notifications.models import FailedMessage, NotificationLog, OutboxEvent
 from notifications.services import outbox_sweep
+from securecart.aws import client
 from tests.notifications.helpers import envelope, moto_sms, record
 from tests.services import wait_until
 

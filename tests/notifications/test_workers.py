@@ -1,13 +1,16 @@
 """Real processes: a celery worker relays the outbox, consume_notifications sends."""
 
 import json
+import os
 import subprocess
 import sys
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
 
+from notifications.clients.sns import topic_publish
 from notifications.models import NotificationLog, OutboxEvent
 from notifications.services import messaging_ensure
 from notifications.tasks import outbox_relay_task
@@ -17,6 +20,7 @@ from shop.models import CartLine
 from tests.factories.shop import CartFactory, VariantFactory
 from tests.notifications.helpers import (
     ConsumerProcess,
+    envelope,
     mailbox_subjects,
     moto_sms,
     process_env,
@@ -81,7 +85,7 @@ def test_process_killed_after_commit_before_publish_the_sweep_publishes_it(
     # then it is published, once, to the channel queues
     event.refresh_from_db()
     assert event.published_at is not None
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     body = client("sqs").receive_message(
         QueueUrl=resources.queue_urls["notifications-email"], MaxNumberOfMessages=10
@@ -182,3 +186,45 @@ def test_order_placed_end_to_end_sends_one_confirmation_then_shipped_email_and_s
     finally:
         for consumer in consumers:
             consumer.stop()
+
+
+def test_sqs_clients_read_longer_than_the_longest_long_poll(aws):
+    from securecart.aws import SQS_MAX_WAIT_SECONDS, client
+
+    assert client("sqs").meta.config.read_timeout > SQS_MAX_WAIT_SECONDS
+    assert client("sns").meta.config.read_timeout <= 10
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_idle_consumer_with_default_long_poll_outlives_empty_polls_then_sends(
+    messaging, settings, tmp_path
+):
+    # given a real email consumer with the command's default long poll (20 s) on an
+    # empty queue; before the read timeout outlasted the poll it died at ~40 s
+    mail_dir = tmp_path / "mail"
+    env = process_env(
+        {**os.environ, **AWS_TEST_ENV},
+        AWS_ENDPOINT_URL=messaging.endpoint,
+        SQS_QUEUE_PREFIX=settings.SQS_QUEUE_PREFIX,
+        TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(mail_dir),
+    )
+    consumer = ConsumerProcess(
+        channel="email", env=env, log_path=tmp_path / "consumer.log", wait_seconds=None
+    ).start()
+    try:
+        # when it idles through two full long polls and more
+        time.sleep(45)
+        assert consumer.proc.poll() is None, consumer.log()
+        # and then an event arrives through SNS
+        topic_publish(
+            topic_arn=messaging.resources.topic_arn,
+            envelope=envelope("order.shipped", tracking_number="1Z999"),
+        )
+        # then the poll in progress takes it and the email is sent once
+        subjects = wait_until(lambda: mailbox_subjects(mail_dir), 15, interval=0.2)
+        assert subjects == ["SecureCart: Order SC-TEST0001 has shipped"]
+        assert "Error" not in consumer.log(), consumer.log()
+    finally:
+        consumer.stop()

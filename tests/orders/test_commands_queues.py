@@ -36,7 +36,7 @@ def queue_attributes(sqs, name: str) -> dict:
 # --- ensure_queues ---------------------------------------------------------------
 @pytest.mark.aws
 def test_ensure_queues_creates_each_celery_queue_with_a_dead_letter_queue(aws, prefix, settings):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     out = run("ensure_queues", prefix=prefix)
     sqs = client("sqs")
@@ -58,7 +58,7 @@ def test_ensure_queues_creates_each_celery_queue_with_a_dead_letter_queue(aws, p
 
 @pytest.mark.aws
 def test_ensure_queues_is_idempotent_and_repairs_drift(aws, prefix):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     run("ensure_queues", prefix=prefix)
     again = run("ensure_queues", prefix=prefix)
@@ -78,7 +78,7 @@ def test_ensure_queues_is_idempotent_and_repairs_drift(aws, prefix):
 def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
     aws, prefix, settings
 ):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     run("ensure_queues", prefix=prefix)
     sqs = client("sqs")
@@ -117,7 +117,7 @@ def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
 
 @pytest.mark.aws
 def test_redrive_works_for_a_notification_channel_queue_too(aws, prefix):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     sqs = client("sqs")
     source = sqs.create_queue(QueueName=f"{prefix}notifications-email")["QueueUrl"]
@@ -174,7 +174,7 @@ def test_worker_on_predefined_queues_consumes_what_ensure_queues_created(
 ):
     from django.core.cache import cache
 
-    from notifications.clients.aws import client
+    from securecart.aws import client
     from securecart.tasks import HEARTBEAT_KEY, worker_heartbeat_task
 
     run("ensure_queues", prefix=celery_sqs.prefix)

@@ -125,7 +125,7 @@ def test_orders_per_hour_fills_gaps_and_counts_per_hour(db):
 @pytest.mark.aws
 @pytest.mark.django_db
 def test_dashboard_lists_queue_and_dlq_depths(client, aws, settings):
-    from notifications.clients.aws import client as aws_client
+    from securecart.aws import client as aws_client
     from securecart.observability.collectors import clear_queue_cache
 
     settings.CELERY_BROKER_URL = "sqs://"

@@ -87,7 +87,7 @@ def test_doctor_names_a_failed_primary_database(monkeypatch):
 @pytest.fixture
 def aws_estate(aws, settings):
     """Every queue, DLQ, the topic, bus and bucket on moto, under a test prefix."""
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     prefix = "doc-"
     settings.CELERY_BROKER_URL = "sqs://"
@@ -154,7 +154,7 @@ def test_doctor_names_a_missing_bucket_and_topic(aws_estate, settings):
 def test_doctor_worker_round_trip_through_a_real_worker(
     redis_cache, celery_worker, celery_sqs, settings
 ):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     # the worker created its own queues; the estate also has DLQs and channels
     names = [

@@ -51,7 +51,7 @@ def test_readyz_fails_when_the_broker_queue_is_missing(client, aws, settings):
 
 @pytest.mark.aws
 def test_readyz_finds_the_sqs_broker_queue(client, aws, settings):
-    from notifications.clients.aws import client as aws_client
+    from securecart.aws import client as aws_client
 
     settings.CELERY_BROKER_URL = "sqs://"
     settings.SQS_QUEUE_PREFIX = "ready-"

@@ -231,7 +231,7 @@ def test_outbox_lag_is_the_age_of_the_oldest_unpublished_event(scrape):
 @pytest.mark.aws
 @pytest.mark.django_db
 def test_queue_and_dead_letter_depths_come_from_sqs(aws, settings, scrape):
-    from notifications.clients.aws import client as aws_client
+    from securecart.aws import client as aws_client
 
     settings.CELERY_BROKER_URL = "sqs://"
     settings.SQS_QUEUE_PREFIX = "qd-"

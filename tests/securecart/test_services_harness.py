@@ -48,7 +48,7 @@ def test_redis_cache_round_trips_through_a_real_server(redis_cache):
 
 @pytest.mark.aws
 def test_moto_fans_sns_out_to_sqs_with_a_filter_policy(aws):
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     sns, sqs = client("sns"), client("sqs")
     topic = sns.create_topic(Name="probe-events")["TopicArn"]
@@ -88,7 +88,7 @@ def test_a_real_worker_process_consumes_tasks_from_sqs(redis_cache, celery_worke
                message="the worker to run the heartbeat task")
     assert "securecart.worker_heartbeat_task" in worker.log()
     # the message went through SQS on moto, under this test's queue prefix
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     urls = client("sqs").list_queues(QueueNamePrefix=celery_sqs.prefix).get("QueueUrls", [])
     assert any(url.endswith(f"{celery_sqs.prefix}default") for url in urls)

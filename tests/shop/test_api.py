@@ -1,4 +1,4 @@
-"""The REST API contract of shared/ARCHITECTURE.md for catalog and carts."""
+"""The REST API contract of docs/architecture.md for catalog and carts."""
 
 from decimal import Decimal
 

@@ -233,3 +233,21 @@ def test_whole_page_cache_varies_on_cookie_and_ignores_unknown_parameters(client
     assert _text(first) == _text(cached)
     odd = client.get(f"/c/{category.slug}/?utm_source=<b>x</b>")
     assert odd.status_code == 200 and "<b>x</b>" not in _text(odd)
+
+
+def test_storefront_pages_answer_head_like_get_without_a_body(client):
+    # uptime probes and link checkers send HEAD
+    variant = VariantFactory(product__name="Probe Lamp", product__is_featured=True)
+    product = variant.product
+    for url in [
+        "/",
+        f"/c/{product.category.slug}/",
+        "/search/?q=lamp",
+        f"/p/{product.slug}/",
+        "/cart/",
+    ]:
+        head = client.head(url)
+        assert head.status_code == 200, url
+        assert head.content == b"", url
+        assert head["Content-Type"].startswith("text/html"), url
+    assert client.post("/search/?q=lamp").status_code == 405

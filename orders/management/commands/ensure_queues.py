@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from notifications.clients.aws import client
+from securecart.aws import client
 
 # 14 days, the SQS maximum: time for an operator to look before redriving.
 DLQ_RETENTION_SECONDS = 1_209_600

@@ -44,7 +44,7 @@ def _database_detail(alias: str) -> str:
 
 def _sqs_check(full_name: str) -> Callable[[], health.CheckResult]:
     def check() -> health.CheckResult:
-        from notifications.clients.aws import client
+        from securecart.aws import client
 
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=full_name)["QueueUrl"]
@@ -65,7 +65,7 @@ def _sqs_check(full_name: str) -> Callable[[], health.CheckResult]:
 
 
 def _sns_check() -> health.CheckResult:
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     arn = settings.SNS_ORDER_EVENTS_TOPIC_ARN
     attrs = client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
@@ -75,14 +75,14 @@ def _sns_check() -> health.CheckResult:
 
 
 def _event_bus_check() -> health.CheckResult:
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     bus = client("events").describe_event_bus(Name=settings.EVENT_BUS_NAME)
     return health.CheckResult(True, bus["Arn"])
 
 
 def _bucket_check() -> health.CheckResult:
-    from notifications.clients.aws import client
+    from securecart.aws import client
 
     bucket = settings.AWS_STORAGE_BUCKET_NAME
     client("s3").head_bucket(Bucket=bucket)

@@ -13,13 +13,20 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
+# SQS long polls hold a receive call open for up to 20 s (the API's maximum): the
+# read timeout of SQS clients must outlast it, or an idle consumer's poll is cut
+# off (ReadTimeoutError) and the message it was about to get stays invisible.
+SQS_MAX_WAIT_SECONDS = 20
+READ_TIMEOUT_SECONDS = {"sqs": SQS_MAX_WAIT_SECONDS + 10}
+DEFAULT_READ_TIMEOUT_SECONDS = 10
+
 
 @lru_cache(maxsize=16)
 def _client(service: str, region: str, endpoint_url: str | None) -> Any:
     config = Config(
         retries={"max_attempts": 3, "mode": "standard"},
         connect_timeout=2,
-        read_timeout=10,
+        read_timeout=READ_TIMEOUT_SECONDS.get(service, DEFAULT_READ_TIMEOUT_SECONDS),
     )
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url, config=config
