@@ -65,6 +65,21 @@ status() {
   psql_p "select application_name, state, sync_state, replay_lag from pg_stat_replication" 2>/dev/null || true
 }
 
+# The primary streams to the replica, seen twice in a row within 6 s. A replica
+# that was stopped while the primary recycled the WAL it still needs never gets
+# there (its receiver fails with "requested WAL segment ... has already been
+# removed"): up then rebuilds it.
+streaming() {
+  local q="select count(*) from pg_stat_replication where application_name='replica$RPORT' and state='streaming'"
+  local seen=0
+  for _ in $(seq 12); do
+    if [ "$(psql_p "$q")" -ge 1 ]; then seen=$((seen + 1)); else seen=0; fi
+    [ "$seen" -ge 2 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 up() {
   local t0=$SECONDS
   # 1. primary
@@ -106,7 +121,8 @@ up() {
     if replica_running \
        && [ "$(psql_r 'select pg_is_in_recovery()' 2>/dev/null)" = "t" ] \
        && [ "$(psql_r 'select system_identifier from pg_control_system()' 2>/dev/null)" = \
-            "$(psql_p 'select system_identifier from pg_control_system()')" ]; then
+            "$(psql_p 'select system_identifier from pg_control_system()')" ] \
+       && streaming; then
       healthy=1
     fi
   fi

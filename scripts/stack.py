@@ -5,6 +5,7 @@
                                     # queues, SNS topic + channel queues, EventBridge
                                     # bus, `doctor`; then mark the stack ready
     python scripts/stack.py wait    # worker, beat, consumers: wait for that mark
+    python scripts/stack.py moto    # moto server on 127.0.0.1:$MOTO_PORT, no request log
 
 scripts/stack.sh sets the environment (var/stack/env) and STACK_RUN_ID, so a mark
 left by an earlier run never counts.
@@ -39,7 +40,7 @@ def wait_for_port(url: str, what: str, timeout: float = 60) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{what} at {host}:{port} did not answer in {timeout:.0f}s")
+                raise SystemExit(f"{what} at {host}:{port} did not answer in {timeout:.0f}s") from None
             time.sleep(0.2)
 
 
@@ -59,8 +60,8 @@ def setup() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from notifications.clients.aws import client
     from notifications.services import messaging_ensure
+    from securecart.aws import client
 
     bucket = settings.AWS_STORAGE_BUCKET_NAME
     if bucket:
@@ -71,6 +72,7 @@ def setup() -> None:
             s3.create_bucket(Bucket=bucket)
             say(f"created S3 bucket {bucket}")
     call_command("migrate", "--noinput", verbosity=1)
+    media_forget_missing()
     call_command("seed_demo")
     call_command("seed_checkout")
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -105,6 +107,41 @@ def setup() -> None:
     )
 
 
+def media_forget_missing() -> None:
+    """moto keeps S3 in memory: images uploaded by an earlier run are gone.
+
+    Their rows go, so that pages do not link to missing files; seed_demo then
+    draws the demo catalog's images again.
+    """
+    from django.core.files.storage import default_storage
+
+    from shop.models import ProductImage
+
+    missing = [
+        image.pk
+        for image in ProductImage.objects.only("pk", "image")
+        if not default_storage.exists(image.image.name)
+    ]
+    if missing:
+        ProductImage.objects.filter(pk__in=missing).delete()
+        say(
+            f"{len(missing)} product images of an earlier run were not in S3 (moto "
+            "starts empty): removed; seed_demo draws the demo ones again"
+        )
+
+
+def moto() -> None:
+    """moto server on 127.0.0.1:$MOTO_PORT, without its per-request log lines."""
+    import logging
+
+    from moto.server import main
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    port = os.environ.get("MOTO_PORT", "5000")
+    say(f"moto server on http://127.0.0.1:{port} (S3, SQS, SNS, EventBridge; in memory)")
+    main(["--host", "127.0.0.1", "--port", port])
+
+
 def wait(timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     say("waiting for web to finish setting up the stack")
@@ -115,7 +152,7 @@ def wait(timeout: float = 900) -> None:
 
 
 if __name__ == "__main__":
-    commands = {"setup": setup, "wait": wait}
+    commands = {"setup": setup, "wait": wait, "moto": moto}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        raise SystemExit(f"usage: {sys.argv[0]} setup|wait")
+        raise SystemExit(f"usage: {sys.argv[0]} setup|wait|moto")
     commands[sys.argv[1]]()
