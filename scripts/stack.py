@@ -13,11 +13,13 @@ left by an earlier run never counts.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +73,7 @@ def setup() -> None:
         except ClientError:
             s3.create_bucket(Bucket=bucket)
             say(f"created S3 bucket {bucket}")
+        bucket_policy_public_images(s3, bucket)
     call_command("migrate", "--noinput", verbosity=1)
     media_forget_missing()
     call_command("seed_demo")
@@ -105,6 +108,31 @@ def setup() -> None:
             ]
         )
     )
+
+
+def bucket_policy_public_images(s3: Any, bucket: str) -> None:
+    """Let browsers read product images straight from the bucket.
+
+    In AWS, CloudFront reads the bucket and browsers never do; here they load images
+    from moto's S3, which refuses anonymous reads without a policy. Only the images'
+    prefix is public: files under private/ still need a signed URL.
+    """
+    from shop.models import ProductImage
+
+    prefix = str(ProductImage._meta.get_field("image").upload_to).split("/")[0]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublicProductImages",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/{prefix}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
 def media_forget_missing() -> None:
