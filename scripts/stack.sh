@@ -36,17 +36,26 @@ command -v honcho >/dev/null || die "honcho is missing from $VENV: run make inst
 # --- PostgreSQL -----------------------------------------------------------------
 replica_urls=""
 pg_stop=""            # what to stop on exit: "", "down replica" or "down"
+cleanup() {
+  rm -f "$STACK_DIR/ready"
+  if [ -n "$pg_stop" ]; then
+    say "stopping the PostgreSQL processes this stack started"
+    # shellcheck disable=SC2086
+    bash scripts/pg-replica.sh $pg_stop || true
+  fi
+}
 shop_login() { psql "$PG_URL" -XAtqc 'select 1' >/dev/null 2>&1; }
 if [ "$(id -u)" = 0 ] && pg_lsclusters -h 2>/dev/null | awk '$1==15 && $2=="main"' | grep -q .; then
   primary_was_up=0; port_open 5432 && primary_was_up=1
   replica_was_up=0; port_open 5433 && replica_was_up=1
+  if [ "$replica_was_up" = 0 ]; then
+    if [ "$primary_was_up" = 0 ]; then pg_stop="down"; else pg_stop="down replica"; fi
+  fi
+  trap cleanup EXIT   # from here on: an interrupted start stops what it started too
   if bash scripts/pg-replica.sh up; then
     replica_urls=$REPLICA_URL
   else
     say "no read replica: scripts/pg-replica.sh up failed (see above); the primary only"
-  fi
-  if [ "$replica_was_up" = 0 ]; then
-    if [ "$primary_was_up" = 0 ]; then pg_stop="down"; else pg_stop="down replica"; fi
   fi
 elif port_open 5432; then
   say "no read replica: scripts/pg-replica.sh needs root and PostgreSQL 15 (cluster 15/main)"
@@ -63,13 +72,6 @@ else
 fi
 shop_login || die "cannot sign in to $PG_URL: create role and database shop (password shop), e.g. with sudo bash scripts/pg-replica.sh up"
 
-cleanup() {
-  rm -f "$STACK_DIR/ready"
-  if [ -n "$pg_stop" ]; then
-    say "stopping the PostgreSQL processes this stack started"
-    bash scripts/pg-replica.sh $pg_stop || true
-  fi
-}
 trap cleanup EXIT
 
 # --- Redis ------------------------------------------------------------------------
