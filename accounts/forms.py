@@ -10,7 +10,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from .countries import country_choices
+from securecart.countries import country_choices
+
 from .models import Address, User
 from .selectors import email_in_use
 from .services import ADDRESS_FIELDS

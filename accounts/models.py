@@ -3,7 +3,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
-from .countries import validate_country_code
+from securecart.addresses import Address as AddressValue
+from securecart.countries import validate_country_code
 
 
 class User(AbstractUser):
@@ -75,6 +76,4 @@ class Address(models.Model):
 
     def as_lines(self) -> list[str]:
         """Return the address as printable lines, skipping empty parts."""
-        locality = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        lines = [self.name, self.line1, self.line2, locality, self.country]
-        return [line for line in lines if line]
+        return AddressValue.from_object(self).as_lines()

@@ -7,21 +7,14 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
+from securecart.addresses import FIELDS
+
 from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
 from .models import Address, User
 from .selectors import email_in_use
 
-ADDRESS_FIELDS = (
-    "name",
-    "line1",
-    "line2",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-    "is_default",
-)
+# A saved address: the postal address and phone, and whether it is the default.
+ADDRESS_FIELDS = (*FIELDS, "is_default")
 
 
 def _username_from_email(email: str) -> str:

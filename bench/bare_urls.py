@@ -15,11 +15,11 @@ if not apps.ready:  # imported by gunicorn before Django is set up
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securecart.settings.production")
     django.setup(set_prefix=False)
 
-from django.conf import settings  # noqa: E402
-from django.http import HttpRequest, HttpResponse  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 
-from securecart.urls import urlpatterns as app_urlpatterns  # noqa: E402
+from securecart.urls import urlpatterns as app_urlpatterns
 
 
 def bare(request: HttpRequest) -> HttpResponse:
@@ -31,7 +31,7 @@ def bare(request: HttpRequest) -> HttpResponse:
 urlpatterns = [path("bench/bare", bare), *app_urlpatterns]
 
 
-def application():  # noqa: ANN201 - gunicorn app factory
+def application():
     from django.core.handlers.wsgi import WSGIHandler
 
     settings.ROOT_URLCONF = "bench.bare_urls"

@@ -89,7 +89,7 @@ def ensure_database(database_url: str) -> None:
 
 def manage(env: dict[str, str], *args: str) -> str:
     """Run `manage.py <args>` with env; return its stdout (raise on failure)."""
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [PYTHON, "manage.py", *args],
         cwd=ROOT,
         env=env,
@@ -116,7 +116,7 @@ def wait_for_http(
     while True:
         try:
             request = urllib.request.Request(url, headers=headers or {})
-            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=2) as response:
                 if response.status < 500:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -130,7 +130,7 @@ def fetch(url: str, *, headers: dict | None = None) -> tuple[int, str]:
     """GET a URL; return (status, body text) without raising on 4xx/5xx."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
@@ -179,7 +179,7 @@ def gunicorn(
     log_path = log_path or ROOT / "var" / f"bench-gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             [
                 PYTHON, "-m", "gunicorn", app,
                 "--bind", f"127.0.0.1:{port}",
@@ -268,7 +268,7 @@ def run_wrk(
     args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [*args, url], capture_output=True, text=True, check=True
     )
     result = parse_wrk(done.stdout, url)

@@ -146,7 +146,7 @@ def main() -> None:
         # --- database: migrate + demo catalog on the primary, wait for the replica
         recreate_database()
         for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
-            subprocess.run(  # noqa: S603
+            subprocess.run(
                 [PY, "manage.py", *command],
                 cwd=ROOT,
                 env=base_env,
@@ -189,7 +189,7 @@ def main() -> None:
 
         redis_port = free_port()
         procs.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [
                     "redis-server",
                     "--bind",
@@ -211,7 +211,7 @@ def main() -> None:
 
         def serve(extra_env: dict[str, str]) -> tuple[subprocess.Popen, int]:
             port = free_port()
-            proc = subprocess.Popen(  # noqa: S603
+            proc = subprocess.Popen(
                 [
                     PY,
                     "-m",
@@ -229,7 +229,7 @@ def main() -> None:
                 cwd=ROOT,
                 env={**base_env, **extra_env},
                 stdout=subprocess.DEVNULL,
-                stderr=open(work / f"gunicorn-{port}.log", "wb"),  # noqa: SIM115
+                stderr=open(work / f"gunicorn-{port}.log", "wb"),
             )
             wait_port(port)
             # Workers boot after the socket is bound: wait for an answer, then warm
@@ -237,7 +237,7 @@ def main() -> None:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    with urllib.request.urlopen(  # noqa: S310 (loopback)
+                    with urllib.request.urlopen(
                         f"http://127.0.0.1:{port}/healthz", timeout=5
                     ):
                         break
@@ -246,7 +246,7 @@ def main() -> None:
                         raise
                     time.sleep(0.2)
             for path in paths:
-                with urllib.request.urlopen(  # noqa: S310 (loopback)
+                with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}{path}", timeout=30
                 ) as response:
                     if response.status != 200:
@@ -254,7 +254,7 @@ def main() -> None:
             return proc, port
 
         def wrk(port: int, script: Path) -> dict:
-            out = subprocess.run(  # noqa: S603
+            out = subprocess.run(
                 [
                     "wrk",
                     "-t2",

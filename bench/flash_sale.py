@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     HTTPS,
     ROOT,
     fetch,
@@ -73,7 +73,7 @@ def bench_env(**extra: str) -> dict[str, str]:
     )
 
 
-def application():  # noqa: ANN201 - gunicorn app factory
+def application():
     """The app plus /bench/bare (bench/bare_urls.py), fulfilment hand-off stubbed.
 
     In AWS the hand-off after commit is one SQS SendMessage; with no broker it
@@ -81,7 +81,7 @@ def application():  # noqa: ANN201 - gunicorn app factory
     not what production serves. Same stub as bench/checkout.py.
     """
     from bench.bare_urls import application as bare_application  # sets Django up
-    from orders.services import checkout
+    from orders.services import placement as checkout
 
     checkout.fulfilment_start = lambda *, order_id: None
     return bare_application()
@@ -262,7 +262,7 @@ def wrk_lua(
             "--", mode, str(ids_file) if ids else "-", arg, str(threads), str(done_file),
             str(free_port()),  # nothing listens there: see flash_sale.lua
         ]  # fmt: skip
-        proc = subprocess.Popen(  # noqa: S603
+        proc = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         if mode == "checkout":

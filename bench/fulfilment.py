@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     PYTHON,
     ROOT,
     ensure_database,
@@ -59,7 +59,7 @@ def start_workers(count: int, env: dict[str, str], logdir: Path) -> list[subproc
     for n in range(count):
         log_path = logdir / f"worker-{count}-{n}.log"
         workers.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [PYTHON, "-m", "celery", "-A", "securecart", "worker", "-P", "solo",
                  "-Q", "fulfilment", "--loglevel", "WARNING", "--without-gossip",
                  "--without-mingle", "--without-heartbeat",
@@ -85,7 +85,7 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.kill()
 
 
-def main() -> None:  # noqa: PLR0915
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100, help="orders per burst")
     parser.add_argument("--steady", type=int, default=40, help="orders at a steady rate")
@@ -125,8 +125,9 @@ def main() -> None:  # noqa: PLR0915
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     import orders.services.checkout as checkout
-    from orders.fulfilment import fulfilment_start
+    import orders.services.placement as placement
     from orders.models import Order, ShippingMethod
+    from orders.services.fulfilment import fulfilment_start
     from shop.models import Cart, CartLine, Category, Product, Variant
 
     category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
@@ -155,7 +156,7 @@ def main() -> None:  # noqa: PLR0915
             email=f"bench-{uuid.uuid4().hex[:8]}@example.com", address=address,
             shipping_method=method.code, payment_token=f"tok_visa_{uuid.uuid4().hex}",
         )
-        assert result.status_code == 201, result.body
+        assert result.placed, result.error
         return result.order.pk
 
     def wait_shipped(ids: list[int], timeout: float) -> None:
@@ -174,12 +175,12 @@ def main() -> None:  # noqa: PLR0915
             workers = start_workers(count, env, logdir)
             try:
                 # burst: place with fulfilment held back, then enqueue every chain
-                real_start = checkout.fulfilment_start
-                checkout.fulfilment_start = lambda *, order_id: None
+                real_start = placement.fulfilment_start
+                placement.fulfilment_start = lambda *, order_id: None
                 try:
                     burst = [place(n) for n in range(args.orders)]
                 finally:
-                    checkout.fulfilment_start = real_start
+                    placement.fulfilment_start = real_start
                 t0 = time.time()
                 for order_id in burst:
                     fulfilment_start(order_id=order_id)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PYTHON, ROOT, ensure_database, manage, production_env  # noqa: E402
+from bench.common import PYTHON, ROOT, ensure_database, manage, production_env
 
 DATABASE = "securecart_bench_notifications"
 
@@ -85,8 +85,8 @@ def main() -> None:
     NotificationLog.objects.all().delete()
     OutboxEvent.objects.all().delete()
 
-    log = open(mail_dir / "consumer.out", "wb")  # noqa: SIM115
-    consumer = subprocess.Popen(  # noqa: S603
+    log = open(mail_dir / "consumer.out", "wb")
+    consumer = subprocess.Popen(
         [
             PYTHON,
             "manage.py",

@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import flash_sale as fs  # noqa: E402
-from bench.common import (  # noqa: E402
+from bench import flash_sale as fs
+from bench.common import (
     HTTPS,
     ROOT,
     fetch,
@@ -72,10 +72,10 @@ def ensure_wrk() -> str:
     if os.geteuid() != 0:
         raise SystemExit("`make bench` needs wrk: sudo apt-get install -y wrk")
     log("installing wrk with apt-get")
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)  # noqa: S607
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False)
     if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update"], check=True)  # noqa: S607
-        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)  # noqa: S607
+        subprocess.run(["apt-get", "update"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
     return shutil.which("wrk") or "wrk"
 
 
@@ -102,7 +102,7 @@ def facts() -> dict[str, str]:
     redis_version = redis.Redis.from_url(fs.REDIS_URL).info("server")["redis_version"]
     wrk = subprocess.run(
         ["wrk", "--version"], capture_output=True, text=True, check=False
-    )  # noqa: S607
+    )
     return {
         "nproc": str(os.cpu_count()),
         "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from notifications.admin import notification_history
 
 from .exceptions import OrdersError
+from .integrations.payments import GatewayError
 from .models import (
     Order,
     OrderEvent,
@@ -27,7 +28,6 @@ from .models import (
     ShippingMethod,
     TaxRate,
 )
-from .payments import GatewayError
 from .services import (
     order_cancel,
     order_hold,
@@ -55,10 +55,10 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -125,7 +125,7 @@ class OrderAdmin(admin.ModelAdmin):
         ("Notifications", {"fields": ("notifications",)}),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:  # noqa: ANN001
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [f.name for f in Order._meta.concrete_fields] + ["notifications"]
 
     @admin.display(description="Sent to the customer")
@@ -135,10 +135,10 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders are placed through checkout only
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # an order is history: cancel or refund it instead
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # read-only page; status changes are the actions below
 
     @admin.display(description="payment")
@@ -229,8 +229,8 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

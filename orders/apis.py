@@ -17,7 +17,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -27,13 +27,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from securecart.http import client_ip
+from shop.exceptions import InsufficientStock
 
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
     IdempotencyInProgress,
-    InsufficientStock,
     StaleCart,
 )
 from .selectors import (
@@ -41,8 +41,18 @@ from .selectors import (
     order_list_for_customer,
     shipping_method_list,
 )
-from .serializers import CheckoutSerializer, ShippingMethodSerializer, order_detail_body
-from .services import Address, CheckoutUnavailable, checkout_submit, order_body
+from .serializers import (
+    CheckoutSerializer,
+    ShippingMethodSerializer,
+    order_body,
+    order_detail_body,
+)
+from .services import (
+    Address,
+    CheckoutOutcome,
+    CheckoutUnavailable,
+    checkout_submit,
+)
 
 MAX_CHECKOUT_BODY = 16 * 1024
 MAX_IDEMPOTENCY_KEY = 255
@@ -63,14 +73,82 @@ class SessionUserIfCsrfValid(SessionAuthentication):
         return (user, None)
 
 
-def _problem(detail: str, code: str, http_status: int, **extra: Any) -> Response:
-    return Response({"detail": detail, "code": code, **extra}, status=http_status)
+# The one place where checkout's domain answers become HTTP statuses: errors
+# raised (exceptions) and outcomes returned (codes) alike.
+ERROR_STATUS: dict[str, int] = {
+    CheckoutInvalid.code: 400,
+    "payment_declined": 402,
+    "insufficient_stock": 409,
+    "stale_cart": 409,
+    "checkout_abandoned": 409,
+    IdempotencyConflict.code: 409,
+    IdempotencyInProgress.code: 409,
+    "payment_unavailable": 503,
+    "too_large": 413,
+    "idempotency_key_required": 400,
+}
+RETRY_AFTER: dict[str, str] = {
+    IdempotencyInProgress.code: "1",
+    "payment_unavailable": "2",
+}
+
+
+def _problem(detail: str, code: str, **extra: Any) -> Response:
+    response = Response(
+        {"detail": detail, "code": code, **extra}, status=ERROR_STATUS[code]
+    )
+    if code in RETRY_AFTER:
+        response["Retry-After"] = RETRY_AFTER[code]
+    return response
+
+
+def orders_error_response(exc: Exception) -> Response | None:
+    """The response for a domain error of checkout, or None if it is not one."""
+    if isinstance(exc, CheckoutInvalid):
+        field = exc.details.get("field") or "non_field_errors"
+        return Response(
+            {field: [exc.message], "code": exc.code}, status=ERROR_STATUS["invalid"]
+        )
+    if isinstance(exc, StaleCart | InsufficientStock):
+        return _problem(exc.message, exc.code, lines=exc.details.get("lines", []))
+    if isinstance(exc, IdempotencyConflict | IdempotencyInProgress):
+        return _problem(exc.message, exc.code)
+    if isinstance(exc, CheckoutUnavailable):
+        return _problem(str(exc), "payment_unavailable")
+    return None
+
+
+def checkout_render(outcome: CheckoutOutcome) -> tuple[int, dict[str, Any]]:
+    """Status and body of an outcome (checkout stores them for replays)."""
+    if outcome.order is not None:
+        lines = getattr(outcome.order, "_checkout_lines", None)
+        return 201, order_body(outcome.order, lines)
+    error = dict(outcome.error or {})
+    code = error["code"]
+    return ERROR_STATUS[code], {"detail": error.pop("detail", ""), **error}
+
+
+def checkout_response(outcome: CheckoutOutcome) -> Response:
+    """The stored answer of the attempt (rendered when it was completed)."""
+    if outcome.stored_status is not None and outcome.stored_body is not None:
+        response = Response(outcome.stored_body, status=outcome.stored_status)
+    else:  # completed before answers were stored with it: render now
+        status, body = checkout_render(outcome)
+        response = Response(body, status=status)
+    if outcome.code in RETRY_AFTER:
+        response["Retry-After"] = RETRY_AFTER[outcome.code]
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 class CheckoutApi(APIView):
     authentication_classes = [SessionUserIfCsrfValid]
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return orders_error_response(exc) or super().handle_exception(exc)
 
     @extend_schema(
         request=CheckoutSerializer,
@@ -88,50 +166,30 @@ class CheckoutApi(APIView):
         except ValueError:
             length = 0
         if length > MAX_CHECKOUT_BODY:
-            return _problem("Request body too large.", "too_large", 413)
+            return _problem("Request body too large.", "too_large")
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
             return _problem(
                 "An Idempotency-Key header (1–255 printable characters) is required.",
-                "idempotency_key_required", 400,
+                "idempotency_key_required",
             )
         serializer = CheckoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            result = checkout_submit(
-                idempotency_key=key,
-                cart_token=data["cart_id"],
-                user=request.user,
-                email=data["email"],
-                phone=data["phone"],
-                sms_opt_in=data["sms_opt_in"],
-                address=Address(**data["shipping_address"]),
-                shipping_method=data["shipping_method"],
-                payment_token=data["payment_token"],
-                client_ip=client_ip(request),
-            )
-        except CheckoutInvalid as exc:
-            field = exc.details.get("field") or "non_field_errors"
-            return Response({field: [exc.message], "code": exc.code}, status=400)
-        except StaleCart as exc:
-            return _problem(exc.message, exc.code, 409, lines=exc.details.get("lines", []))
-        except InsufficientStock as exc:
-            return _problem(exc.message, exc.code, 409, lines=exc.details.get("lines", []))
-        except IdempotencyConflict as exc:
-            return _problem(exc.message, exc.code, 409)
-        except IdempotencyInProgress as exc:
-            response = _problem(exc.message, exc.code, 409)
-            response["Retry-After"] = "1"
-            return response
-        except CheckoutUnavailable as exc:
-            response = _problem(str(exc), "payment_unavailable", 503)
-            response["Retry-After"] = "2"
-            return response
-        response = Response(result.body, status=result.status_code)
-        if result.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+        outcome = checkout_submit(
+            idempotency_key=key,
+            cart_token=data["cart_id"],
+            user=request.user,
+            email=data["email"],
+            phone=data["phone"],
+            sms_opt_in=data["sms_opt_in"],
+            address=Address(**data["shipping_address"]),
+            shipping_method=data["shipping_method"],
+            payment_token=data["payment_token"],
+            client_ip=client_ip(request),
+            respond=checkout_render,
+        )
+        return checkout_response(outcome)
 
 
 class ShippingMethodListApi(APIView):
@@ -173,4 +231,4 @@ class OrderListApi(APIView):
         return paginator.get_paginated_response([order_body(o) for o in page or []])
 
 
-__all__ = ["CheckoutApi", "OrderDetailApi", "OrderListApi", "ShippingMethodListApi", "status"]
+__all__ = ["CheckoutApi", "OrderDetailApi", "OrderListApi", "ShippingMethodListApi"]

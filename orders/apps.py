@@ -6,6 +6,7 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the workflow tasks by name)
         from .groups import order_managers_group_ensure
 
         # After this app's permissions exist (auth's post_migrate runs first).

@@ -60,12 +60,6 @@ class StaleCart(OrdersError):
     code = "stale_cart"
 
 
-class InsufficientStock(OrdersError):
-    """Not enough stock for one or more lines."""
-
-    code = "insufficient_stock"
-
-
 class PaymentDeclined(OrdersError):
     """The payment was declined."""
 

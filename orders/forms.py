@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from securecart.addresses import POSTAL_FIELDS
+from securecart.countries import country_choices
+
 from .serializers import PHONE, POSTAL_CODE, country_validate
 
 TEST_TOKENS = [
@@ -14,22 +17,12 @@ TEST_TOKENS = [
 ]
 
 
-def _country_choices() -> list[tuple[str, str]] | None:
-    try:
-        from accounts.countries import country_choices
-    except ImportError:
-        return None
-    return country_choices()
-
-
 NEW_ADDRESS = "new"
 # Filled from a saved address when one is chosen; typed only for a new address.
-SAVED_ADDRESS_FIELDS = (
-    "name", "line1", "line2", "city", "region", "postal_code", "country",
-)
+SAVED_ADDRESS_FIELDS = POSTAL_FIELDS
 
 
-def saved_address_label(address) -> str:  # noqa: ANN001
+def saved_address_label(address) -> str:
     """One line naming a saved address, read out as the radio's label."""
     label = ", ".join(address.as_lines())
     return f"{label} (default)" if address.is_default else label
@@ -57,14 +50,12 @@ class AddressForm(forms.Form):
     country = forms.CharField(max_length=2, label="Country")
 
     def __init__(
-        self, *args, saved_addresses=(), can_save: bool = False, **kwargs  # noqa: ANN001,ANN002,ANN003
+        self, *args, saved_addresses=(), can_save: bool = False, **kwargs
     ) -> None:
         super().__init__(*args, **kwargs)
-        choices = _country_choices()
-        if choices:
-            self.fields["country"] = forms.ChoiceField(
-                choices=[("", "Choose a country…"), *choices], label="Country"
-            )
+        self.fields["country"] = forms.ChoiceField(
+            choices=[("", "Choose a country…"), *country_choices()], label="Country"
+        )
         self.saved_addresses = {str(a.pk): a for a in saved_addresses}
         if self.saved_addresses:
             default = next(iter(self.saved_addresses))  # the selector lists it first
@@ -138,7 +129,7 @@ class AddressForm(forms.Form):
 class ShippingForm(forms.Form):
     shipping_method = forms.ChoiceField(widget=forms.RadioSelect, label="Shipping method")
 
-    def __init__(self, *args, methods=(), **kwargs) -> None:  # noqa: ANN001,ANN002,ANN003
+    def __init__(self, *args, methods=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["shipping_method"]
         assert isinstance(field, forms.ChoiceField)

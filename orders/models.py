@@ -152,7 +152,7 @@ class Order(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
-    # Set once by orders.inventory so releasing/committing stock is idempotent.
+    # Set once by orders.services.stock so releasing/committing stock is idempotent.
     stock_released_at = models.DateTimeField(null=True, blank=True)
     stock_committed_at = models.DateTimeField(null=True, blank=True)
 

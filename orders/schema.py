@@ -9,5 +9,5 @@ class SessionUserIfCsrfValidScheme(OpenApiAuthenticationExtension):
     target_class = "orders.apis.SessionUserIfCsrfValid"
     name = "csrfCheckedCookieAuth"
 
-    def get_security_definition(self, auto_schema):  # noqa: ANN001,ANN201
+    def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

@@ -5,9 +5,14 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
+from shop.models import Cart
+from shop.selectors import cart_totals
+
 from .models import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate
+from .pricing import Totals, totals_compute
 
 
 def shipping_method_list() -> QuerySet[ShippingMethod]:
@@ -29,6 +34,18 @@ def tax_rate_for(*, country: str) -> Decimal:
     return rate if rate is not None else Decimal("0")
 
 
+def checkout_totals(*, cart: Cart, method: ShippingMethod, country: str) -> Totals:
+    """The order's totals for a cart: the cart's subtotal (shop.selectors.cart_totals,
+    the one used by the cart page and the API) plus shipping and tax. The review
+    step shows exactly what checkout charges, because both ask here."""
+    return totals_compute(
+        subtotal=cart_totals(cart=cart)["subtotal"],
+        method=method,
+        tax_rate=tax_rate_for(country=country),
+        prices_include_tax=settings.PRICES_INCLUDE_TAX,
+    )
+
+
 def _order_detail_queryset() -> QuerySet[Order]:
     return Order.objects.select_related("shipping_method", "payment").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
@@ -39,7 +56,7 @@ def _order_detail_queryset() -> QuerySet[Order]:
     )
 
 
-def order_list_for_customer(*, user) -> QuerySet[Order]:  # noqa: ANN001
+def order_list_for_customer(*, user) -> QuerySet[Order]:
     if user is None or not user.is_authenticated:
         return Order.objects.none()
     return (
@@ -51,7 +68,7 @@ def order_list_for_customer(*, user) -> QuerySet[Order]:  # noqa: ANN001
 
 
 def order_get_for_customer(
-    *, number: str, user=None, access_token: str | None = None  # noqa: ANN001
+    *, number: str, user=None, access_token: str | None = None
 ) -> Order | None:
     """The order if the caller may see it: its signed-in owner, or anyone with
     its access token (compared in constant time). Otherwise None (→ 404)."""

@@ -1,5 +1,5 @@
 """Celery tasks of the fulfilment workflow: each takes an order id, calls one
-service of orders/fulfilment.py and is safe to run twice (SQS delivers at
+service of orders/services/fulfilment.py and is safe to run twice (SQS delivers at
 least once; the services re-check the order under a lock).
 
 Transient errors (gateway or warehouse unavailable, a dropped database
@@ -17,7 +17,10 @@ from typing import Any
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 
-from .fulfilment import (
+from .integrations.payments import GatewayError
+from .integrations.warehouse import WarehouseUnavailable
+from .services import payment_void_orphaned
+from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
     STEP_SHIP,
@@ -30,9 +33,6 @@ from .fulfilment import (
     order_shipment_request,
     orders_reconcile,
 )
-from .payments import GatewayError
-from .services import payment_void_orphaned
-from .warehouse import WarehouseUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -4,10 +4,8 @@ and the customer's order pages. Thin: validation in forms, work in services."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,13 +17,15 @@ from accounts.models import User
 from accounts.selectors import address_list_for_user
 from accounts.services import address_save_unless_known
 from securecart.http import client_ip
-from shop.selectors import cart_get_for_request
+from shop.exceptions import InsufficientStock
+from shop.models import Cart
+from shop.selectors import cart_get_for_request, cart_issues
+from shop.services import cart_lines_accept_prices
 
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
     IdempotencyInProgress,
-    InsufficientStock,
     StaleCart,
 )
 from .forms import (
@@ -36,13 +36,12 @@ from .forms import (
     PlaceOrderForm,
     ShippingForm,
 )
-from .pricing import totals_compute
 from .selectors import (
+    checkout_totals,
     order_get_for_customer,
     order_list_for_customer,
     shipping_method_get,
     shipping_method_list,
-    tax_rate_for,
 )
 from .services import Address, CheckoutUnavailable, checkout_submit
 
@@ -60,7 +59,7 @@ def _save(request: HttpRequest, **values: Any) -> None:
     request.session[SESSION_KEY] = state
 
 
-def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
+def _cart_or_redirect(request: HttpRequest):
     cart = cart_get_for_request(request)
     if cart is None or not list(cart.lines.all()):
         messages.info(request, "Your cart is empty.")
@@ -68,39 +67,54 @@ def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
     return cart
 
 
+def _address_posted(
+    request: HttpRequest, form: AddressForm, customer: User | None
+) -> dict[str, Any]:
+    """The step's state from a valid form; a new address may join the account."""
+    data = dict(form.cleaned_data)
+    wants_saved = data.pop("save_address", False)
+    if customer is not None and wants_saved and not form.uses_saved_address:
+        address = address_save_unless_known(
+            user=customer,
+            phone=data.get("phone", ""),
+            **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
+        )
+        data["saved_address"] = str(address.pk)
+    return data
+
+
+def _address_initial(
+    state: dict[str, Any], customer: User | None, saved: list
+) -> dict[str, Any]:
+    initial = dict(state.get("address") or {})
+    initial.pop("save_address", None)
+    if not initial and customer is not None:
+        initial = {"email": customer.email, "phone": customer.phone}
+    if saved and initial.get("saved_address") not in (
+        *(str(a.pk) for a in saved),
+        NEW_ADDRESS,
+    ):
+        initial.pop("saved_address", None)  # gone or not theirs: the default
+    return initial
+
+
 def checkout_address(request: HttpRequest) -> HttpResponse:
     cart = _cart_or_redirect(request)
     if cart is None:
         return redirect("/cart/")
-    state = _state(request)
     customer = cast(User, request.user) if request.user.is_authenticated else None
     # Only this customer's own rows become choices: the form never looks an id up.
     saved = list(address_list_for_user(user=customer)) if customer else []
     if request.method == "POST":
         form = AddressForm(request.POST, saved_addresses=saved, can_save=bool(customer))
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            wants_saved = data.pop("save_address", False)
-            if customer is not None and wants_saved and not form.uses_saved_address:
-                address = address_save_unless_known(
-                    user=customer,
-                    phone=data.get("phone", ""),
-                    **{name: data[name] for name in SAVED_ADDRESS_FIELDS},
-                )
-                data["saved_address"] = str(address.pk)
-            _save(request, address=data)
+            _save(request, address=_address_posted(request, form, customer))
             return redirect("orders:checkout_shipping")
     else:
-        initial = dict(state.get("address") or {})
-        initial.pop("save_address", None)
-        if not initial and customer is not None:
-            initial = {"email": customer.email, "phone": customer.phone}
-        if saved and initial.get("saved_address") not in (
-            *(str(a.pk) for a in saved), NEW_ADDRESS
-        ):
-            initial.pop("saved_address", None)  # gone or not theirs: the default
         form = AddressForm(
-            initial=initial, saved_addresses=saved, can_save=bool(customer)
+            initial=_address_initial(_state(request), customer, saved),
+            saved_addresses=saved,
+            can_save=bool(customer),
         )
     return render(request, "orders/checkout_address.html", {"form": form, "step": 1})
 
@@ -142,20 +156,15 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
     return render(request, "orders/checkout_payment.html", {"form": form, "step": 3})
 
 
-def _review_context(request: HttpRequest, cart, state: dict) -> dict[str, Any]:  # noqa: ANN001
-    from orders.services.checkout import _line_issues
-
+def _review_context(request: HttpRequest, cart: Cart, state: dict) -> dict[str, Any]:
     lines = list(cart.lines.all())
     method = shipping_method_get(code=state["shipping_method"])
-    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     totals = None
     if method is not None:
-        totals = totals_compute(
-            subtotal=subtotal, method=method,
-            tax_rate=tax_rate_for(country=state["address"]["country"]),
-            prices_include_tax=settings.PRICES_INCLUDE_TAX,
+        totals = checkout_totals(
+            cart=cart, method=method, country=state["address"]["country"]
         )
-    issues = _line_issues(lines)
+    issues = [issue.as_line() for issue in cart_issues(lines=lines)]
     return {
         "cart": cart, "lines": lines, "method": method, "totals": totals,
         "address": state["address"], "payment_token": state["payment_token"],
@@ -178,8 +187,6 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def checkout_accept_prices(request: HttpRequest) -> HttpResponse:
-    from shop.services import cart_lines_accept_prices
-
     cart = cart_get_for_request(request)
     if cart is not None:
         cart_lines_accept_prices(cart=cart)
@@ -204,10 +211,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
             email=address["email"],
             phone=address.get("phone", ""),
             sms_opt_in=bool(address.get("sms_opt_in")),
-            address=Address(
-                phone=address.get("phone", ""),
-                **{field: address.get(field, "") for field in SAVED_ADDRESS_FIELDS},
-            ),
+            address=Address.from_mapping(address),
             shipping_method=state["shipping_method"],
             payment_token=state["payment_token"],
             client_ip=client_ip(request),
@@ -221,11 +225,13 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
     except (IdempotencyConflict, IdempotencyInProgress, CheckoutUnavailable) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("orders:checkout_review")
-    if result.status_code == 402:
-        messages.error(request, f"{result.body.get('detail')} Please choose another card.")
+    if result.code == "payment_declined":
+        detail = (result.error or {}).get("detail")
+        messages.error(request, f"{detail} Please choose another card.")
         return redirect("orders:checkout_payment")
-    if result.status_code != 201 or result.order is None:
-        messages.error(request, result.body.get("detail") or "Please review your order.")
+    if result.order is None:
+        detail = (result.error or {}).get("detail")
+        messages.error(request, detail or "Please review your order.")
         return redirect("orders:checkout_review")
     order = result.order
     placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
@@ -247,7 +253,7 @@ def checkout_complete(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def _order_url(order, guest: bool) -> str:  # noqa: ANN001
+def _order_url(order, guest: bool) -> str:
     url = f"/orders/{order.number}/"
     return f"{url}?token={order.access_token}" if guest else url
 

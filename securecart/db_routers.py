@@ -55,10 +55,6 @@ class RoutingState:
 _state: ContextVar[RoutingState | None] = ContextVar("db_routing_state", default=None)
 
 
-def current_state() -> RoutingState | None:
-    return _state.get()
-
-
 @contextmanager
 def routing_context(
     *, replica_reads: bool = True, pinned: bool = False, reason: str = ""
@@ -75,11 +71,6 @@ def routing_context(
 def replica_reads() -> Any:
     """Opt a task or script in to replica reads (until it writes)."""
     return routing_context(replica_reads=True, reason="opted in")
-
-
-def primary_reads(reason: str = "primary forced") -> Any:
-    """Read from the primary for the duration of the block."""
-    return routing_context(replica_reads=False, reason=reason)
 
 
 def mark_wrote() -> None:

@@ -16,7 +16,7 @@ from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 LOW_STOCK_THRESHOLD = 5
 
 
-def _save_changed_fields(obj, form) -> None:  # noqa: ANN001
+def _save_changed_fields(obj, form) -> None:
     """Save only what the form changed: never write back a stale stock_reserved
     that checkout updated (with .update()) while the form was open."""
     if obj.pk is None or obj._state.adding:
@@ -32,13 +32,13 @@ def _save_changed_fields(obj, form) -> None:  # noqa: ANN001
 
 
 class ChangedFieldsAdminMixin:
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         _save_changed_fields(obj, form)
         if isinstance(obj, Variant):
             # A variant's price moves its product's "from" price in listings.
             services.product_refresh_price(product_ids=[obj.product_id])
 
-    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+    def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save(commit=False)
         forms_by_instance = {id(f.instance): f for f in formset.forms}
         for obj in formset.deleted_objects:
@@ -149,7 +149,7 @@ class LowStockFilter(admin.SimpleListFilter):
 
 
 @admin.action(description="Activate selected products", permissions=["change"])
-def activate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
+def activate_products(modeladmin, request, queryset) -> None:
     count = services.product_set_active(
         product_ids=queryset.values_list("pk", flat=True), active=True
     )
@@ -157,7 +157,7 @@ def activate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
 
 
 @admin.action(description="Deactivate selected products", permissions=["change"])
-def deactivate_products(modeladmin, request, queryset) -> None:  # noqa: ANN001
+def deactivate_products(modeladmin, request, queryset) -> None:
     count = services.product_set_active(
         product_ids=queryset.values_list("pk", flat=True), active=False
     )
@@ -188,7 +188,7 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     actions = (activate_products, deactivate_products)
     list_per_page = 50
 
-    def get_form(self, request, obj=None, change=False, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if "price" in form.base_fields:
             form.base_fields["price"].help_text = (
@@ -197,7 +197,7 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
             )
         return form
 
-    def save_related(self, request, form, formsets, change) -> None:  # noqa: ANN001
+    def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.product_refresh_price(product_ids=[form.instance.pk])
 

@@ -52,7 +52,7 @@ def catalog_invalidate() -> None:
             cache.incr(CATALOG_VERSION_KEY)
 
 
-def _redis_cache():  # noqa: ANN202
+def _redis_cache():
     """The default cache if it is django-redis (for pipelining), else None."""
     try:
         from django_redis.cache import RedisCache
@@ -95,7 +95,7 @@ def count_and_get_many(
             if value is not None
         }
         return int(count), found
-    except Exception:  # noqa: BLE001 - like IGNORE_EXCEPTIONS: degrade, never 500
+    except Exception:
         return None, {}
 
 

@@ -49,11 +49,24 @@ class ProductUnavailable(ShopError):
 
 
 class InsufficientStock(ShopError):
+    """Not enough stock: for one line (`sku`, `requested`, `available`) or, from a
+    reservation of several, for each short line in `lines` ({"variant_id", "sku",
+    "requested", "available"})."""
+
     field = "quantity"
     code = "insufficient_stock"
 
-    def __init__(self, sku: str, requested: int, available: int) -> None:
-        if available > 0:
+    def __init__(
+        self,
+        sku: str = "",
+        requested: int = 0,
+        available: int = 0,
+        *,
+        lines: list[dict] | None = None,
+    ) -> None:
+        if lines is not None:
+            text = "Not enough stock."
+        elif available > 0:
             text = f"Only {available} of {sku} available; you asked for {requested}."
         else:
             text = f"{sku} is out of stock."
@@ -61,6 +74,8 @@ class InsufficientStock(ShopError):
         self.sku = sku
         self.requested = requested
         self.available = max(available, 0)
+        self.lines = lines if lines is not None else []
+        self.details = {"lines": self.lines}
 
 
 class CartLineNotFound(ShopError):

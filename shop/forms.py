@@ -28,7 +28,7 @@ class AddToCartForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 4}),
     )
 
-    def __init__(self, *args, variants=(), **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+    def __init__(self, *args, variants=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = []
         first_available = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -34,7 +34,7 @@ SORT_LABELS = {
 }
 
 
-def _search_vector():  # noqa: ANN202 - PostgreSQL-only expression
+def _search_vector():
     from django.contrib.postgres.search import SearchVector
 
     # The same expression as the GIN index in Product.Meta, so the index is usable.
@@ -45,14 +45,6 @@ def _search_vector():  # noqa: ANN202 - PostgreSQL-only expression
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).select_related("parent")
-
-
-def category_get(*, slug: str) -> Category | None:
-    return (
-        Category.objects.filter(slug=slug, is_active=True)
-        .select_related("parent")
-        .first()
-    )
 
 
 def _descendants(root_id: int, rows: Sequence[tuple[int, int | None]]) -> list[int]:
@@ -219,48 +211,75 @@ class CartIssue:
     sku: str
     kind: str  # "price_changed" | "insufficient_stock" | "unavailable"
     message: str
+    quantity: int
     old_price: Decimal | None = None
     new_price: Decimal | None = None
     available: int | None = None
 
+    def as_line(self) -> dict[str, Any]:
+        """The issue as a line of a stale-cart answer (API body, review page)."""
+        line: dict[str, Any] = {"sku": self.sku, "reason": self.kind}
+        if self.kind == "price_changed":
+            line.update(cart_price=str(self.old_price), current_price=str(self.new_price))
+        line["quantity"] = self.quantity
+        if self.available is not None:
+            line["available"] = self.available
+        return line
 
-def cart_issues(*, cart: Cart) -> list[CartIssue]:
-    """Flag lines whose price changed or whose stock vanished since they were added."""
+
+def _line_issues(line: CartLine) -> list[CartIssue]:
+    variant = line.variant
+    name = variant.product.name
+    if not (variant.is_active and variant.product.is_active):
+        return [
+            CartIssue(
+                variant.sku,
+                "unavailable",
+                f"{name} is no longer available.",
+                line.quantity,
+                available=0,
+            )
+        ]
     issues: list[CartIssue] = []
-    for line in cart.lines.all():
-        variant = line.variant
-        if not (variant.is_active and variant.product.is_active):
-            issues.append(
-                CartIssue(
-                    variant.sku,
-                    "unavailable",
-                    f"{variant.product.name} is no longer available.",
-                )
+    if variant.price != line.unit_price:
+        issues.append(
+            CartIssue(
+                variant.sku,
+                "price_changed",
+                f"The price of {name} ({variant.name}) changed from "
+                f"{line.unit_price} to {variant.price} {variant.currency}.",
+                line.quantity,
+                old_price=line.unit_price,
+                new_price=variant.price,
             )
-            continue
-        if variant.price != line.unit_price:
-            issues.append(
-                CartIssue(
-                    variant.sku,
-                    "price_changed",
-                    f"The price of {variant.product.name} ({variant.name}) changed from "
-                    f"{line.unit_price} to {variant.price} {variant.currency}.",
-                    old_price=line.unit_price,
-                    new_price=variant.price,
-                )
+        )
+    if variant.available < line.quantity:
+        available = max(variant.available, 0)
+        issues.append(
+            CartIssue(
+                variant.sku,
+                "insufficient_stock",
+                (
+                    f"Only {available} of {name} ({variant.name}) left; your cart "
+                    f"has {line.quantity}."
+                    if available > 0
+                    else f"{name} ({variant.name}) is out of stock."
+                ),
+                line.quantity,
+                available=available,
             )
-        if variant.available < line.quantity:
-            issues.append(
-                CartIssue(
-                    variant.sku,
-                    "insufficient_stock",
-                    (
-                        f"Only {max(variant.available, 0)} of {variant.product.name} "
-                        f"({variant.name}) left; your cart has {line.quantity}."
-                        if variant.available > 0
-                        else f"{variant.product.name} ({variant.name}) is out of stock."
-                    ),
-                    available=max(variant.available, 0),
-                )
-            )
+        )
     return issues
+
+
+def cart_issues(
+    *, cart: Cart | None = None, lines: Iterable[CartLine] | None = None
+) -> list[CartIssue]:
+    """Lines whose price changed, whose stock ran short or that are no longer sold.
+
+    The one definition of a valid cart line: the cart page, the review step, the
+    API and checkout all ask here (pass `lines` when they are already loaded).
+    """
+    if lines is None:
+        lines = cart.lines.all() if cart is not None else []
+    return [issue for line in lines for issue in _line_issues(line)]

@@ -26,11 +26,6 @@ MAX_LINE_QUANTITY = 999
 
 
 # --- cache ----------------------------------------------------------------------
-def catalog_cache_version() -> int:
-    """The current catalog cache generation (see shop.caching)."""
-    return caching.catalog_version()
-
-
 def catalog_cache_invalidate(*, product_ids: Iterable[int] | None = None) -> None:
     """Make every cached listing and product page stale.
 
@@ -250,7 +245,7 @@ def cart_merge(*, source: Cart, target: Cart) -> Cart:
     return target
 
 
-def cart_attach_on_login(*, request: HttpRequest, user) -> Cart | None:  # noqa: ANN001
+def cart_attach_on_login(*, request: HttpRequest, user) -> Cart | None:
     """Give the just-signed-in customer the anonymous session cart (merged if they
     already have one). Called from the `user_logged_in` signal."""
     token = request.session.pop(CART_SESSION_KEY, None)

@@ -10,7 +10,7 @@ from . import services
 from .models import Category, Product, ProductImage, Variant
 
 
-def _invalidate(sender, instance, **kwargs) -> None:  # noqa: ANN001
+def _invalidate(sender, instance, **kwargs) -> None:
     product_id = getattr(instance, "product_id", None) or (
         instance.pk if isinstance(instance, Product) else None
     )
@@ -29,12 +29,12 @@ for _model in (Category, Product, Variant, ProductImage):
 
 
 @receiver(user_logged_in, dispatch_uid="shop-cart-merge-on-login")
-def _merge_cart_on_login(sender, request, user, **kwargs) -> None:  # noqa: ANN001
+def _merge_cart_on_login(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         services.cart_attach_on_login(request=request, user=user)
 
 
-def _ensure_groups(sender, app_config, using="default", **kwargs) -> None:  # noqa: ANN001
+def _ensure_groups(sender, app_config, using="default", **kwargs) -> None:
     if app_config.label == "shop":
         from .permissions import catalog_managers_group_ensure
 

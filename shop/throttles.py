@@ -22,7 +22,7 @@ from . import caching
 class _FixedWindowMixin(SimpleRateThrottle):
     wait_seconds = 0.0
 
-    def allow_request(self, request, view) -> bool:  # noqa: ANN001
+    def allow_request(self, request, view) -> bool:
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
@@ -71,7 +71,7 @@ class AnonThrottle(_FixedWindowMixin, AnonRateThrottle):
 class SignedInThrottle(_FixedWindowMixin, UserRateThrottle):
     scope = "user"
 
-    def get_cache_key(self, request, view) -> str | None:  # noqa: ANN001
+    def get_cache_key(self, request, view) -> str | None:
         if not request.user or not request.user.is_authenticated:
             return None  # AnonThrottle counts them
         return super().get_cache_key(request, view)

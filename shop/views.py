@@ -34,7 +34,7 @@ DEFAULT_PAGE_SIZE = 24
 CSRF_MARKER = "<!--csrf-token-->"
 
 
-def _cached(key: str, build):  # noqa: ANN001, ANN202
+def _cached(key: str, build):
     version, value = caching.catalog_get(key)
     if value is None:
         value = build()
@@ -58,7 +58,7 @@ def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, in
 
 def _grid_context(
     queryset, *, page: str, per_page: int, sort: str, base_query: dict
-) -> dict:  # noqa: ANN001
+) -> dict:
     page_obj = Paginator(queryset, per_page).get_page(page)
     return {
         "page_obj": page_obj,
@@ -87,13 +87,13 @@ def _is_plain_visitor(request: HttpRequest) -> bool:
     )
 
 
-def _whole_page_cached(view):  # noqa: ANN001, ANN202
+def _whole_page_cached(view):
     """Serve a plain visitor the whole cached page (the common case for a shop's
     traffic): no template rendering at all. Others get the cached fragment inside a
     page rendered for them (their name, messages, CSRF token)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _is_plain_visitor(request):
             return view(request, *args, **kwargs)
         key = caching.catalog_key("page", request.get_full_path())
@@ -186,7 +186,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/search.html", {"q": q, "fragment": html})
 
 
-def _product_context(product, form: AddToCartForm) -> dict:  # noqa: ANN001
+def _product_context(product, form: AddToCartForm) -> dict:
     variants = list(product.variants.all())
     return {
         "product": product,
@@ -198,7 +198,7 @@ def _product_context(product, form: AddToCartForm) -> dict:  # noqa: ANN001
     }
 
 
-def _breadcrumbs(category) -> list:  # noqa: ANN001
+def _breadcrumbs(category) -> list:
     crumbs = [category]
     # select_related covers one parent; deeper trees cost one query per level.
     parent = category.parent
@@ -303,7 +303,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cart_or_redirect(request: HttpRequest):  # noqa: ANN202
+def _cart_or_redirect(request: HttpRequest):
     cart = selectors.cart_get_for_request(request)
     if cart is None:
         messages.error(request, "Your cart is empty.")

@@ -28,8 +28,8 @@ from tests.services import (
 ARTIFACTS = ROOT / "artifacts"
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say once which services this run found (and why it fell back)."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Say once, even with -q, which services this run found (and why it fell back)."""
     from django.conf import settings
 
     redis = (
@@ -37,7 +37,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         if redis_available()
         else f"redis: none at {TEST_REDIS_URL}; redis-marked tests skip"
     )
-    return [getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"), redis]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in (getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"), redis):
+            reporter.write_line(line)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

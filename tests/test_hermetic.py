@@ -69,7 +69,7 @@ def test_no_file_refers_outside_the_repository():
         if (
             not path.is_file()
             or path.resolve() == this
-            or parts & {".git", ".venv", "node_modules", "var", "artifacts", "staticfiles",
+            or parts & {".git", ".venv", "node_modules", "var", "artifacts", "staticfiles", ".hypothesis",
                         ".terraform", "media"}
             or path.suffix in {".png", ".jpg", ".ico", ".woff", ".woff2", ".gz", ".pyc"}
         ):

@@ -2,10 +2,9 @@
 
 from .checkout import (
     Address,
-    CheckoutResult,
+    CheckoutOutcome,
     CheckoutUnavailable,
     checkout_submit,
-    order_body,
     order_place,
     payment_void_orphaned,
 )
@@ -28,10 +27,9 @@ from .payments import (
 
 __all__ = [
     "Address",
-    "CheckoutResult",
+    "CheckoutOutcome",
     "CheckoutUnavailable",
     "checkout_submit",
-    "order_body",
     "order_cancel",
     "order_hold",
     "order_mark_delivered",

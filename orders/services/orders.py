@@ -1,5 +1,5 @@
 """Staff and system actions on placed orders. Each is validated by the state
-machine (orders.state) before anything else changes; payment calls come after
+machine (orders.services.transitions) before anything else changes; payment calls come after
 the order's transaction commits (no network call inside it)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from ..exceptions import InvalidTransition, PaymentError
-from ..fulfilment import fulfilment_start
-from ..inventory import stock_commit, stock_release
+from ..integrations.payments import GatewayError
 from ..models import Order, Payment
-from ..payments import GatewayError
-from ..state import Actor, actor_describe, order_transition, transition_allowed
+from .fulfilment import fulfilment_start
 from .payments import payment_refund, payment_void
+from .stock import stock_commit, stock_release
+from .transitions import Actor, actor_describe, order_transition, transition_allowed
 
 logger = logging.getLogger(__name__)
 S = Order.Status

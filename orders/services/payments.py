@@ -18,9 +18,9 @@ from django.db import transaction
 from notifications.services import event_record
 
 from ..exceptions import PaymentDeclined, PaymentError
+from ..integrations.payments import GatewayError, GatewayResult, get_gateway
 from ..lock_objects import payment_lock
 from ..models import Order, OrderEvent, Payment, PaymentTransaction
-from ..payments import GatewayError, GatewayResult, get_gateway
 
 logger = logging.getLogger(__name__)
 P = Payment.Status
@@ -49,7 +49,7 @@ def _order_event(payment: Payment, message: str, actor_label: str = "system") ->
         )
 
 
-def _call(payment: Payment, kind: str, amount: Decimal, call) -> GatewayResult:  # noqa: ANN001
+def _call(payment: Payment, kind: str, amount: Decimal, call) -> GatewayResult:
     """Make one gateway call; a transient failure is recorded, then re-raised."""
     try:
         return call()

@@ -364,8 +364,8 @@ CELERY_BEAT_SCHEDULE = {
 FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
-# Warehouse adapter (orders/warehouse.py); the built-in one books deterministically.
-WAREHOUSE_ADAPTER = env("WAREHOUSE_ADAPTER", "orders.warehouse.BuiltinWarehouse")
+# Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
+WAREHOUSE_ADAPTER = env("WAREHOUSE_ADAPTER", "orders.integrations.warehouse.BuiltinWarehouse")
 
 # --- email ------------------------------------------------------------------
 EMAIL_BACKEND = env(

@@ -21,7 +21,7 @@ def _race(workers):
         try:
             barrier.wait(timeout=10)
             outcomes.append(work())
-        except Exception as error:  # noqa: BLE001 - the outcome is what we assert
+        except Exception as error:
             outcomes.append(error)
         finally:
             connection.close()

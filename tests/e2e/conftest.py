@@ -21,7 +21,7 @@ def staff_page(browser, live_server, request) -> Iterator[Callable]:
     """
     contexts = []
 
-    def open_for(user) -> object:  # noqa: ANN001
+    def open_for(user) -> object:
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def lamp(monkeypatch):
     # Checkout's hand-off only: the fulfilment workflow has its own tests.
     monkeypatch.setattr(
-        "orders.services.checkout.fulfilment_start", lambda *, order_id: None
+        "orders.services.placement.fulfilment_start", lambda *, order_id: None
     )
     ShippingMethodFactory(code="standard", name="Standard", price=Decimal("5.00"))
     product = CatalogProductFactory(name="Brass Desk Lamp", slug="brass-desk-lamp",

@@ -100,7 +100,7 @@ def catalog() -> dict[str, Variant]:
     return {"copper": copper, "matte": matte, "walnut": walnut}
 
 
-def _staff_in(group_name: str, username: str):  # noqa: ANN202
+def _staff_in(group_name: str, username: str):
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))
     return user
@@ -164,7 +164,7 @@ def _checkout(
     return page.locator("#order-number").inner_text()
 
 
-def _timeline(page: Page):  # noqa: ANN202
+def _timeline(page: Page):
     return page.get_by_role("list").filter(
         has=page.get_by_role("listitem").filter(has_text="Order placed")
     )
@@ -355,7 +355,7 @@ def test_customer_signs_up_and_sees_order_history(page, catalog):
     )
 
 
-def _open_board_in_admin(staff: Page):  # noqa: ANN202
+def _open_board_in_admin(staff: Page):
     """Products → Walnut Serving Board; returns the variant row's price input."""
     staff.get_by_role("rowheader", name="Products", exact=True).get_by_role(
         "link"
@@ -390,7 +390,7 @@ def _warm(page: Page) -> None:
         assert catalog_get(key)[1] is not None, key
 
 
-def _listed(page: Page, name: str):  # noqa: ANN202
+def _listed(page: Page, name: str):
     return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=name))
 
 

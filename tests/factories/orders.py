@@ -67,7 +67,7 @@ class CatalogVariantFactory(factory.django.DjangoModelFactory):
     stock_reserved = 0
 
 
-def user_create(username: str | None = None, **extra: Any):  # noqa: ANN201
+def user_create(username: str | None = None, **extra: Any):
     username = username or f"cust-{uuid.uuid4().hex[:8]}"
     return get_user_model().objects.create_user(
         username=username, email=f"{username}@example.com",
@@ -76,7 +76,7 @@ def user_create(username: str | None = None, **extra: Any):  # noqa: ANN201
 
 
 def cart_with(
-    lines: list[tuple[Variant, int]], user=None,  # noqa: ANN001
+    lines: list[tuple[Variant, int]], user=None,
 ) -> Cart:
     """A cart holding each (variant, quantity) at the variant's current price."""
     cart = Cart.objects.create(user=user)
@@ -134,7 +134,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     placed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
-    def with_line(obj: Order, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def with_line(obj: Order, create: bool, extracted: Any, **kwargs: Any) -> None:
         if not create or extracted is False:
             return
         variant = kwargs.get("variant") or CatalogVariantFactory(

@@ -13,7 +13,7 @@ from notifications.services import envelope_parse, notification_message_handle
 from orders.models import ShippingMethod
 from orders.services.checkout import Address, checkout_submit
 from orders.services.orders import order_mark_shipped
-from orders.state import order_transition
+from orders.services.transitions import order_transition
 from shop.models import CartLine
 from tests.factories.shop import CartFactory, VariantFactory
 from tests.notifications.helpers import envelope
@@ -71,7 +71,7 @@ def test_placed_and_shipped_emails_use_the_order_from_the_database(
 ):
     # given a real checkout in the embedded default (eager Celery, in-process bus);
     # the fulfilment workflow is replaced by the state machine calls staff would make
-    monkeypatch.setattr("orders.services.checkout.fulfilment_start", lambda **kw: None)
+    monkeypatch.setattr("orders.services.placement.fulfilment_start", lambda **kw: None)
     variant = VariantFactory(stock_on_hand=5, price=Decimal("12.50"))
     method, _ = ShippingMethod.objects.get_or_create(
         code="standard", defaults={"name": "Standard", "price": Decimal("5.00")}

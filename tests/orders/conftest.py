@@ -16,7 +16,7 @@ def no_fulfilment(monkeypatch):
     checkout tests see checkout's effects only. Returns the order ids."""
     started: list[int] = []
     monkeypatch.setattr(
-        "orders.services.checkout.fulfilment_start",
+        "orders.services.placement.fulfilment_start",
         lambda *, order_id: started.append(order_id),
     )
     return started

@@ -11,13 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import OutboxEvent
+from orders.integrations.payments import test_gateway
 from orders.models import (
     CheckoutIdempotencyKey,
     Order,
     Payment,
     PaymentTransaction,
 )
-from orders.payments import test_gateway
 from shop.models import CartLine
 from tests.factories.orders import (
     CatalogVariantFactory,
@@ -44,7 +44,7 @@ def test_guest_checkout_places_order_reserves_stock_and_records_everything(
     # given
     started = []
     monkeypatch.setattr(
-        "orders.services.checkout.fulfilment_start",
+        "orders.services.placement.fulfilment_start",
         lambda *, order_id: started.append(order_id),
     )
     variant = CatalogVariantFactory(price=Decimal("12.50"), stock_on_hand=5)
@@ -398,15 +398,16 @@ def test_same_key_from_another_customer_is_a_conflict_not_a_replay(client, stand
 
 def test_an_authorisation_pays_for_one_order_only(client, standard_shipping):
     # given: an order already placed with this authorisation (a slow twin's view)
-    from orders.services.checkout import Address, _PaymentTaken, _plan, order_place
+    from orders.services.checkout import Address, checkout_plan, order_place
+    from orders.services.placement import PaymentTaken
     from tests.factories.orders import ADDRESS
 
     cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
-    plan = _plan(cart_token=cart.token, user=None, method_code="standard", country="GB")
+    plan = checkout_plan(cart_token=cart.token, user=None, method_code="standard", country="GB")
     post(client, checkout_payload(cart_with([(CatalogVariantFactory(), 1)])))
     used = Payment.objects.get()
     # when / then
-    with pytest.raises(_PaymentTaken):
+    with pytest.raises(PaymentTaken):
         order_place(plan=plan, payment=used, user=None, email="a@example.com", phone="",
                     sms_opt_in=False, address=Address(**ADDRESS), client_ip=None)
     assert Order.objects.count() == 1

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.state import order_transition
+from orders.services.transitions import order_transition
 from tests.factories.orders import OrderFactory, ShippingMethodFactory, user_create
 
 pytestmark = pytest.mark.django_db

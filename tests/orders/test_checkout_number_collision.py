@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from notifications.models import OutboxEvent
 from orders.models import Order, PaymentTransaction
-from orders.services import checkout
+from orders.services import placement as checkout
 from tests.factories.orders import (
     CatalogVariantFactory,
     OrderFactory,
@@ -25,7 +25,7 @@ URL = "/api/v1/checkout/"
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fulfilment")]
 
 
-def _numbers(monkeypatch, *numbers: str) -> list[str]:  # noqa: ANN001
+def _numbers(monkeypatch, *numbers: str) -> list[str]:
     """Make the generator hand out `numbers` in turn (then the last one forever);
     returns the list of numbers it handed out."""
     handed: list[str] = []
@@ -35,11 +35,11 @@ def _numbers(monkeypatch, *numbers: str) -> list[str]:  # noqa: ANN001
         handed.append(next(queue, numbers[-1]))
         return handed[-1]
 
-    monkeypatch.setattr("orders.services.checkout.order_number_generate", generate)
+    monkeypatch.setattr("orders.services.placement.order_number_generate", generate)
     return handed
 
 
-def _post(client, cart, key: str | None = None):  # noqa: ANN001,ANN202
+def _post(client, cart, key: str | None = None):
     return client.post(
         URL, data=json.dumps(checkout_payload(cart)), content_type="application/json",
         headers={"Idempotency-Key": key or uuid.uuid4().hex},
@@ -98,14 +98,14 @@ def _unsaved_order(**overrides: object) -> Order:
     return template
 
 
-def _draws(monkeypatch) -> Callable[[], int]:  # noqa: ANN001
+def _draws(monkeypatch) -> Callable[[], int]:
     calls: list[str] = []
 
     def generate() -> str:
         calls.append(f"SC-T{len(calls):07d}")
         return calls[-1]
 
-    monkeypatch.setattr("orders.services.checkout.order_number_generate", generate)
+    monkeypatch.setattr("orders.services.placement.order_number_generate", generate)
     return lambda: len(calls)
 
 

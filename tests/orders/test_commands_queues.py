@@ -226,7 +226,7 @@ def test_reconcile_redrives_a_stuck_order_to_shipped(django_capture_on_commit_ca
 
 @pytest.mark.django_db
 def test_reconcile_fails_with_exit_status_1_when_it_cannot_enqueue(monkeypatch):
-    import orders.fulfilment
+    import orders.services.fulfilment
 
     stuck = place_order()
     _age(stuck, 120)
@@ -234,7 +234,7 @@ def test_reconcile_fails_with_exit_status_1_when_it_cannot_enqueue(monkeypatch):
     def broker_down(*, order_id: int) -> None:
         raise ConnectionError("SQS unreachable")
 
-    monkeypatch.setattr(orders.fulfilment, "fulfilment_start", broker_down)
+    monkeypatch.setattr(orders.services.fulfilment, "fulfilment_start", broker_down)
     with pytest.raises(CommandError, match="1 could not be enqueued") as error:
         run("reconcile_orders", minutes=60)
     assert error.value.returncode == 1

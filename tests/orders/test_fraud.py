@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import OutboxEvent
-from orders.fraud import phone_countries, risk_assess
-from orders.fulfilment import order_fraud_check
 from orders.models import Order
+from orders.services.fraud import phone_countries, risk_assess
+from orders.services.fulfilment import order_fraud_check
 from tests.orders.test_tasks_fulfilment import place_order
 
 S = Order.Status

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from orders.exceptions import InsufficientStock
-from orders.inventory import stock_commit, stock_release, stock_reserve
+from orders.services.stock import stock_commit, stock_release
+from shop.exceptions import InsufficientStock
+from shop.stock import stock_reserve
 from tests.factories.orders import CatalogVariantFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

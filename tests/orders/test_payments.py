@@ -8,9 +8,9 @@ import pytest
 
 from notifications.models import OutboxEvent
 from orders.exceptions import PaymentDeclined, PaymentError
+from orders.integrations.payments import GatewayUnavailable, get_gateway
+from orders.integrations.payments.test_gateway import TestGateway, simulate_failures
 from orders.models import Payment
-from orders.payments import GatewayUnavailable, get_gateway
-from orders.payments.test_gateway import TestGateway, simulate_failures
 from orders.services import payment_capture, payment_refund, payment_void
 from tests.factories.orders import OrderFactory
 
@@ -27,7 +27,7 @@ def _no_leftover_failures():
 def test_gateway_is_chosen_by_setting(settings):
     settings.PAYMENT_GATEWAY = "test"
     assert isinstance(get_gateway(), TestGateway)
-    settings.PAYMENT_GATEWAY = "orders.payments.test_gateway.TestGateway"
+    settings.PAYMENT_GATEWAY = "orders.integrations.payments.test_gateway.TestGateway"
     assert isinstance(get_gateway(), TestGateway)
 
 

@@ -7,7 +7,7 @@ import pytest
 from notifications.models import OutboxEvent
 from orders.exceptions import InvalidTransition
 from orders.models import Order
-from orders.state import TRANSITIONS, order_transition
+from orders.services.transitions import TRANSITIONS, order_transition
 from tests.factories.orders import OrderFactory, user_create
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from orders.fulfilment import orders_reconcile, orders_stuck, orders_unreleased_payments
+from orders.services.fulfilment import (
+    orders_reconcile,
+    orders_stuck,
+    orders_unreleased_payments,
+)
 
 
 class Command(BaseCommand):

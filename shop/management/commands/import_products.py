@@ -21,7 +21,7 @@ class Command(BaseCommand):
         f"{', '.join(OPTIONAL_COLUMNS)} (optional)."
     )
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="path to a UTF-8 CSV file with a header row")
         parser.add_argument(
             "--skip-invalid",
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             help="rows between progress lines",
         )
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"imported {done}/{total} rows ({done * 100 // total}%)")
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         "staff superuser `staff`; idempotent. Prints the staff login."
     )
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         created = self._seed_catalog()
         catalog_managers_group_ensure()
         services.catalog_cache_invalidate()
@@ -78,7 +78,7 @@ class Command(BaseCommand):
 
     def _staff_login(self) -> None:
         password = os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         user = User.objects.filter(username="staff").first()
         if user is None:
             User.objects.create_superuser(

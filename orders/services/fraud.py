@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import Order, Payment
+from ..models import Order, Payment
 
 VELOCITY_WINDOW = timedelta(hours=24)
 HIGH_VALUE = Decimal("1000.00")

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from notifications.services import event_record
 
-from .exceptions import InvalidTransition
-from .models import Order, OrderEvent
+from ..exceptions import InvalidTransition
+from ..models import Order, OrderEvent
 
 S = Order.Status
 
@@ -50,10 +50,6 @@ def actor_describe(actor: Actor) -> tuple[Any, str]:
 
 def transition_allowed(*, from_status: str, to: str) -> bool:
     return to in TRANSITIONS.get(from_status, frozenset())
-
-
-def allowed_transitions(*, order: Order) -> frozenset[str]:
-    return TRANSITIONS.get(order.status, frozenset())
 
 
 def order_transition(

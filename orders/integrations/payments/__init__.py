@@ -13,7 +13,7 @@ from .base import (
 )
 
 GATEWAYS = {
-    "test": "orders.payments.test_gateway.TestGateway",
+    "test": "orders.integrations.payments.test_gateway.TestGateway",
 }
 
 

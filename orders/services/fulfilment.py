@@ -24,17 +24,22 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import chain, current_app
+from celery.canvas import Signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from securecart.addresses import Address
+
+from ..integrations.warehouse import get_warehouse
+from ..lock_objects import order_lock
+from ..models import Order, OrderEvent, Payment
 from .fraud import risk_assess
-from .inventory import stock_commit, stock_release
-from .lock_objects import order_lock
-from .models import Order, OrderEvent, Payment
-from .state import order_transition
-from .warehouse import get_warehouse
+from .payments import payment_capture, payment_refund, payment_void
+from .stock import stock_commit, stock_release
+from .transitions import order_transition
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -48,6 +53,29 @@ STEP_SHIPMENT = "shipment_request"
 STEP_SHIP = "ship"
 
 
+# The workflow's tasks (orders/tasks.py, an entry point above this layer) are
+# named here, not imported: a service never imports the tasks that call it.
+WORKFLOW_TASKS = (
+    "orders.tasks.order_fraud_check_task",
+    "orders.tasks.order_payment_capture_task",
+    "orders.tasks.order_shipment_request_task",
+    "orders.tasks.order_ship_task",
+)
+PAYMENT_RELEASE_TASK = "orders.tasks.order_payment_release_task"
+
+
+def _task(name: str, order_id: int) -> Signature:
+    return current_app.signature(name, args=(order_id,), immutable=True)
+
+
+def _payment_status(order_id: int) -> str | None:
+    return (
+        Payment.objects.filter(order_id=order_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
 # --- entry points --------------------------------------------------------------
 def fulfilment_start(*, order_id: int) -> None:
     """Hand an order to the fulfilment workflow (call after commit).
@@ -57,17 +85,8 @@ def fulfilment_start(*, order_id: int) -> None:
     compensated by its task, so the error is logged rather than raised into the
     request that placed the order.
     """
-    from celery import chain
-
-    from . import tasks
-
-    workflow = chain(
-        tasks.order_fraud_check_task.si(order_id),
-        tasks.order_payment_capture_task.si(order_id),
-        tasks.order_shipment_request_task.si(order_id),
-        tasks.order_ship_task.si(order_id),
-    )
-    if tasks.order_fraud_check_task.app.conf.task_always_eager:
+    workflow = chain(*(_task(name, order_id) for name in WORKFLOW_TASKS))
+    if current_app.conf.task_always_eager:
         try:
             workflow.apply_async()
         except Exception:
@@ -107,14 +126,9 @@ def order_payment_capture(*, order_id: int) -> str:
         order = order_lock(order_id=order_id)
         if order.status != S.PROCESSING:
             return f"skipped: order is {order.status}"
-        status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
+        status = _payment_status(order_id)
         if status in (P.CAPTURED, P.REFUNDED):
             return "already captured"
-    # Imported here: orders.services (checkout) imports this module.
-    from .services.payments import payment_capture
-
     # Outside the lock: a network call, idempotent by the payment's key.
     payment_capture(order=order, actor_label=ACTOR)
     return "captured"
@@ -144,13 +158,7 @@ def order_shipment_request(*, order_id: int) -> str:
             return "skipped: payment not captured"
         request = _ShipmentRequest(
             number=order.number,
-            address={
-                "name": order.shipping_name, "line1": order.shipping_line1,
-                "line2": order.shipping_line2, "city": order.shipping_city,
-                "region": order.shipping_region,
-                "postal_code": order.shipping_postal_code,
-                "country": order.shipping_country, "phone": order.shipping_phone,
-            },
+            address=Address.from_object(order, prefix="shipping_").as_dict(),
             lines=[
                 {"sku": sku, "quantity": qty}
                 for sku, qty in order.lines.values_list("sku", "quantity")
@@ -201,9 +209,7 @@ def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
     reason = f"Fulfilment step {step} failed: {error}"[:500]
     with transaction.atomic():
         order = order_lock(order_id=order_id)
-        payment_status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
+        payment_status = _payment_status(order_id)
         money_taken = payment_status in (P.CAPTURED, P.REFUNDED)
         if order.status not in (S.PLACED, S.PROCESSING):
             outcome = f"nothing to do: order is {order.status}"
@@ -221,9 +227,7 @@ def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
 
 
 def _payment_release_enqueue(order_id: int) -> None:
-    from .tasks import order_payment_release_task
-
-    order_payment_release_task.delay(order_id)
+    _task(PAYMENT_RELEASE_TASK, order_id).apply_async()
 
 
 def order_payment_release(*, order_id: int) -> str:
@@ -232,11 +236,7 @@ def order_payment_release(*, order_id: int) -> str:
         order = order_lock(order_id=order_id)
         if order.status != S.CANCELLED:
             return f"skipped: order is {order.status}"
-        status = Payment.objects.filter(order_id=order_id).values_list(
-            "status", flat=True
-        ).first()
-    from .services.payments import payment_refund, payment_void
-
+        status = _payment_status(order_id)
     # Gateway calls, outside the lock; both are idempotent.
     if status == P.AUTHORISED:
         payment_void(order=order, actor_label=ACTOR)

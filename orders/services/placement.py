@@ -1,0 +1,206 @@
+"""Placing an order: the one short transaction of checkout.
+
+It locks cart → payment → stock rows (by variant pk), reserves stock through
+the shop, creates the order, its lines, its first timeline entry and the
+`order.placed` outbox row, empties the cart and closes the idempotency claim,
+all or nothing. No network call happens inside it; fulfilment starts after
+commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.services import event_record
+from securecart.addresses import Address
+from shop.models import Cart, CartLine
+from shop.selectors import cart_issues
+from shop.stock import stock_reserve
+
+from ..exceptions import StaleCart
+from ..models import (
+    CheckoutIdempotencyKey,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    ShippingMethod,
+    order_number_generate,
+)
+from ..pricing import Totals, money
+from .fulfilment import fulfilment_start
+from .idempotency import CheckoutOutcome, Respond, idempotency_complete
+from .transitions import actor_describe
+
+logger = logging.getLogger(__name__)
+
+# 30^8 numbers: a collision is rare, several in a row mean something else is wrong.
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+class PaymentTaken(Exception):
+    """The authorisation was used or voided by another process meanwhile."""
+
+
+@dataclass
+class CheckoutPlan:
+    """What checkout validated without locks, to be confirmed under them."""
+
+    cart: Cart
+    method: ShippingMethod
+    lines: list[CartLine]
+    totals: Totals
+    snapshot: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def cart_snapshot(lines: list[CartLine]) -> list[tuple[int, int, str]]:
+    return sorted((ln.variant_id, ln.quantity, str(ln.unit_price)) for ln in lines)
+
+
+def _customer(user: Any) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def order_place(
+    *,
+    plan: CheckoutPlan,
+    payment: Payment,
+    user,
+    email: str,
+    phone: str,
+    sms_opt_in: bool,
+    address: Address,
+    client_ip: str | None,
+    record: CheckoutIdempotencyKey | None = None,
+    respond: Respond | None = None,
+) -> Order:
+    """Reserve stock and create the order for an authorised payment, in one
+    transaction (raises StaleCart / InsufficientStock / PaymentTaken, and
+    nothing is kept)."""
+    with transaction.atomic():
+        # Lock order: cart → payment → stock rows by variant pk.
+        Cart.objects.select_for_update(of=("self",)).filter(pk=plan.cart.pk).exists()
+        # A slow twin (taken-over claim) or the orphan sweep may have used or
+        # voided this authorisation meanwhile: it pays for one order at most.
+        if not Payment.objects.select_for_update(of=("self",)).filter(
+            pk=payment.pk, order__isnull=True, status=Payment.Status.AUTHORISED
+        ).exists():
+            raise PaymentTaken
+        lines = list(
+            CartLine.objects.filter(cart_id=plan.cart.pk).select_related("variant__product")
+        )
+        if cart_snapshot(lines) != plan.snapshot:
+            raise StaleCart("Your cart changed during checkout.", lines=[])
+        quantities = {line.variant_id: line.quantity for line in lines}
+        variants = {v.pk: v for v in stock_reserve(quantities=quantities)}
+        for line in lines:
+            line.variant = variants[line.variant_id]  # the locked, current row
+        changed = [
+            issue.as_line()
+            for issue in cart_issues(lines=lines)
+            if issue.kind == "price_changed"
+        ]
+        if changed:
+            raise StaleCart("Prices changed during checkout.", lines=changed)
+        now = timezone.now()
+        totals = plan.totals
+        order = Order(
+            user=_customer(user),
+            email=email, phone=phone, sms_opt_in=sms_opt_in,
+            **address.as_columns(prefix="shipping_"),
+            shipping_method=plan.method, currency=plan.cart.currency,
+            subtotal=totals.subtotal, shipping_total=totals.shipping_total,
+            tax_total=totals.tax_total, total=totals.total, tax_rate=totals.tax_rate,
+            prices_include_tax=totals.prices_include_tax,
+            status=Order.Status.PLACED, status_changed_at=now, placed_at=now,
+            client_ip=client_ip or None,
+        )
+        _order_insert(order)
+        order_lines = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order, variant_id=line.variant_id, sku=line.variant.sku,
+                    product_name=line.variant.product.name,
+                    variant_name=line.variant.name, quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    line_total=money(line.unit_price * line.quantity),
+                )
+                for line in lines
+            ]
+        )
+        Payment.objects.filter(pk=payment.pk).update(order=order, updated_at=now)
+        payment.order = order
+        actor, label = actor_describe(_customer(user) or "customer")
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.PLACED, to_status=Order.Status.PLACED,
+            message=f"Order placed; payment of {order.total} {order.currency} authorised.",
+            actor=actor, actor_label=label,
+        )
+        event_record(
+            type="order.placed",
+            order_number=order.number,
+            data={
+                "status": order.status,
+                "total": str(order.total),
+                "currency": order.currency,
+                "line_count": len(order_lines),
+                "item_count": sum(line.quantity for line in order_lines),
+                "guest": order.user_id is None,
+                "risk_level": payment.risk_level,
+            },
+        )
+        CartLine.objects.filter(cart_id=plan.cart.pk).delete()
+        order._checkout_lines = order_lines  # type: ignore[attr-defined]
+        if record is not None:
+            idempotency_complete(
+                record=record,
+                outcome=CheckoutOutcome(record_id=record.pk, order=order),
+                respond=respond,
+            )
+        order_id = order.pk
+        transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
+    order._checkout_lines = order_lines  # type: ignore[attr-defined]
+    return order
+
+
+def _order_insert(order: Order) -> None:
+    """Insert the order under a fresh random number, drawing another one when
+    it collides with an existing order's (the stock reservation and the rest of
+    the transaction survive, thanks to the savepoint)."""
+    for attempt in range(1, ORDER_NUMBER_ATTEMPTS + 1):
+        order.number = order_number_generate()
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return
+        except IntegrityError as exc:
+            if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):
+                raise
+            logger.warning("order number %s already taken; drawing another", order.number)
+
+
+def _is_number_collision(exc: IntegrityError) -> bool:
+    """Whether exc is the unique violation of Order.number (and nothing else:
+    a CHECK or another unique constraint must still fail the checkout)."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is None:  # SQLite names the column in the message only
+        return f"UNIQUE constraint failed: {Order._meta.db_table}.number" in str(exc)
+    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
+        return False
+    connection = transaction.get_connection()  # the one the order went to
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, Order._meta.db_table
+        )
+    number_column = Order._meta.get_field("number").column
+    return any(
+        name == diag.constraint_name
+        for name, info in constraints.items()
+        if info["unique"] and info["columns"] == [number_column]
+    )
