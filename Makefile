@@ -1,4 +1,6 @@
-# SecureCart — two commands: `make run` (serve the store with demo data) and `make test`.
+# SecureCart — three commands: `make run` (serve the store with demo data), `make test`,
+# and `make stack` (the whole stack on one machine: PostgreSQL + replica, Redis, moto,
+# Celery worker and beat, notification consumers, gunicorn; see docs/stack.md).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= securecart.settings.local
 
-.PHONY: install run serve migrate demo test test-fast lint services bench checkov clean
+.PHONY: install run serve migrate demo stack test test-fast lint services bench checkov clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,10 @@ run: demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Serving SecureCart at http://$(HOST):$(PORT)/ (admin at /admin/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The real stack under honcho (Procfile.stack); Ctrl-C stops what it started.
+stack: install
+	VENV=$(VENV) bash scripts/stack.sh
 
 test: install
 	DJANGO_SETTINGS_MODULE=securecart.settings.test $(PY) -m pytest $(PYTEST_ARGS)

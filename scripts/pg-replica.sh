@@ -1,7 +1,10 @@
 #!/bin/bash
 # Idempotent: PostgreSQL 15 primary (Debian cluster 15/main, 127.0.0.1:5432)
 # + hot-standby streaming replica (pg_basebackup -R) on 127.0.0.1:5433 under $PG_REPLICA_DIR (default /tmp/pg-replica).
-# Run as root.  Usage: pg_replica.sh [up|down|status]   (default: up)
+# Run as root.  Usage: pg-replica.sh [up|down [replica]|status]   (default: up)
+# `down` stops what `up` started: always the replica (only this script makes it) and
+# the primary only when `up` had to start it (marker $PG_REPLICA_DIR/primary-started-by-up);
+# `down replica` stops the replica alone. It prints what it stopped and what it left.
 # Primary: wal_level=replica and max_wal_senders=10 are Debian 15's defaults. The
 # pg_hba.conf of some machines (trust-only, no replication line) lacks a replication
 # entry: step 1 appends one for the replicator role and reloads when it is missing.
@@ -12,6 +15,7 @@ BASE=${PG_REPLICA_DIR:-/tmp/pg-replica}
 RDATA=$BASE/replica
 RRUN=$BASE/run
 RLOG=$BASE/replica.log
+PRIMARY_MARK=$BASE/primary-started-by-up
 PPORT=5432
 RPORT=5433
 REPL_USER=replicator
@@ -26,14 +30,29 @@ psql_r() { as_pg psql -X -q -h "$RRUN" -p "$RPORT" -Atc "$1"; }           # repl
 
 replica_running() { as_pg "$PGBIN/pg_ctl" -D "$RDATA" status >/dev/null 2>&1; }
 
+primary_online() { pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; }
+
 down() {
+  local scope=${1:-all}
   if [ -d "$RDATA" ] && replica_running; then
     as_pg "$PGBIN/pg_ctl" -D "$RDATA" -m fast -w -t 20 stop >/dev/null
+    echo "replica 127.0.0.1:$RPORT stopped"
+  else
+    echo "replica 127.0.0.1:$RPORT was not running"
   fi
-  if pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; then
+  if ! primary_online; then
+    rm -f "$PRIMARY_MARK"
+    echo "primary 127.0.0.1:$PPORT was not running"
+  elif [ "$scope" = all ] && [ -f "$PRIMARY_MARK" ]; then
     pg_ctlcluster 15 main stop -m fast
+    rm -f "$PRIMARY_MARK"
+    echo "primary 127.0.0.1:$PPORT (cluster 15/main) stopped: \`up\` had started it"
+  elif [ -f "$PRIMARY_MARK" ]; then
+    echo "primary 127.0.0.1:$PPORT left running (\`up\` started it; \`$0 down\` stops it)"
+  else
+    echo "primary 127.0.0.1:$PPORT left running: it was running before \`up\`" \
+         "(pg_ctlcluster 15 main stop stops it)"
   fi
-  echo "stopped"
 }
 
 status() {
@@ -46,11 +65,27 @@ status() {
   psql_p "select application_name, state, sync_state, replay_lag from pg_stat_replication" 2>/dev/null || true
 }
 
+# The primary streams to the replica, seen twice in a row within 6 s. A replica
+# that was stopped while the primary recycled the WAL it still needs never gets
+# there (its receiver fails with "requested WAL segment ... has already been
+# removed"): up then rebuilds it.
+streaming() {
+  local q="select count(*) from pg_stat_replication where application_name='replica$RPORT' and state='streaming'"
+  local seen=0
+  for _ in $(seq 12); do
+    if [ "$(psql_p "$q")" -ge 1 ]; then seen=$((seen + 1)); else seen=0; fi
+    [ "$seen" -ge 2 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 up() {
   local t0=$SECONDS
   # 1. primary
-  if ! pg_lsclusters -h | awk '$1==15 && $2=="main" {print $4}' | grep -q online; then
+  if ! primary_online; then
     pg_ctlcluster 15 main start
+    mkdir -p "$BASE" && touch "$PRIMARY_MARK"
   fi
   for _ in $(seq 50); do as_pg pg_isready -q -p "$PPORT" && break; sleep 0.2; done
   [ "$(psql_p 'show wal_level')" != "minimal" ] || { echo "wal_level=minimal on primary" >&2; exit 1; }
@@ -86,7 +121,8 @@ up() {
     if replica_running \
        && [ "$(psql_r 'select pg_is_in_recovery()' 2>/dev/null)" = "t" ] \
        && [ "$(psql_r 'select system_identifier from pg_control_system()' 2>/dev/null)" = \
-            "$(psql_p 'select system_identifier from pg_control_system()')" ]; then
+            "$(psql_p 'select system_identifier from pg_control_system()')" ] \
+       && streaming; then
       healthy=1
     fi
   fi
@@ -130,7 +166,11 @@ EOF
 
 case "${1:-up}" in
   up) up ;;
-  down) down ;;
+  down)
+    case "${2:-all}" in
+      all|replica) down "${2:-all}" ;;
+      *) echo "usage: $0 down [replica]" >&2; exit 2 ;;
+    esac ;;
   status) status ;;
-  *) echo "usage: $0 [up|down|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [up|down [replica]|status]" >&2; exit 2 ;;
 esac

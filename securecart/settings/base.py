@@ -234,13 +234,20 @@ CLOUDFRONT_DOMAIN = env("CLOUDFRONT_DOMAIN")
 # --- Content-Security-Policy (django-csp 4.x dict format) ----------------------
 # Strict: our own origin only, no inline script or style, never framed.
 _CSP_SELF = "'self'"
+# Where public media (product images) load from: CloudFront, or without it an S3
+# endpoint override (moto in `make stack`); S3 without either is not used in AWS.
+_MEDIA_ORIGINS: list[str] = []
+if CLOUDFRONT_DOMAIN:
+    _MEDIA_ORIGINS = [f"https://{CLOUDFRONT_DOMAIN}"]
+elif AWS_STORAGE_BUCKET_NAME and AWS_ENDPOINT_URL:
+    _endpoint = urlsplit(AWS_ENDPOINT_URL)
+    _MEDIA_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [_CSP_SELF],
         "script-src": [_CSP_SELF],
         "style-src": [_CSP_SELF],
-        "img-src": [_CSP_SELF]
-        + ([f"https://{CLOUDFRONT_DOMAIN}"] if CLOUDFRONT_DOMAIN else []),
+        "img-src": [_CSP_SELF, *_MEDIA_ORIGINS],
         "font-src": [_CSP_SELF],
         "connect-src": [_CSP_SELF],
         "object-src": ["'none'"],
