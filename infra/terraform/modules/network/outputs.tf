@@ -40,5 +40,5 @@ output "flow_log_group_name" {
 
 output "region" {
   description = "Region of the VPC (and of the whole regional stack)."
-  value       = data.aws_region.current.name
+  value       = try(data.aws_region.current.name, null)
 }

@@ -68,6 +68,11 @@ variable "access_log_bucket" {
   description = "Bucket receiving this bucket's server access logs; null only for the access-log sink itself."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
+    error_message = "access_log_bucket must be a bucket name or null."
+  }
 }
 
 variable "access_log_prefix" {
@@ -85,16 +90,31 @@ variable "eventbridge" {
   description = "Send object events to EventBridge."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.eventbridge != null
+    error_message = "eventbridge must be true or false."
+  }
 }
 
 variable "policy_documents" {
   description = "Extra IAM policy documents (JSON) merged into the bucket policy, e.g. log delivery or CloudFront OAC grants."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for d in var.policy_documents : can(jsondecode(d))])
+    error_message = "policy_documents must be JSON policy documents."
+  }
 }
 
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.tags : length(k) <= 128 && length(v) <= 256])
+    error_message = "Tag keys are at most 128 and values at most 256 characters."
+  }
 }
