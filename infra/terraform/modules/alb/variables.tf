@@ -96,7 +96,7 @@ variable "origin_verify_generations" {
   default     = { a = 1, b = 1 }
 
   validation {
-    condition     = sort(keys(var.origin_verify_generations)) == ["a", "b"]
+    condition     = join(",", sort(keys(var.origin_verify_generations))) == "a,b"
     error_message = "origin_verify_generations must have exactly the slots a and b."
   }
 }

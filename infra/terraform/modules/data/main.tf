@@ -150,8 +150,8 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 resource "aws_db_instance" "this" {
-  identifier     = var.name
-  engine         = "postgres"
+  identifier = var.name
+  engine     = "postgres"
   # Major version only: AWS applies minor upgrades (auto_minor_version_upgrade) and a
   # pinned minor would make the next plan try to downgrade.
   engine_version = var.engine_version

@@ -489,7 +489,7 @@ variable "otel_collector_image" {
 
 variable "web" {
   description = "Size of the web service (gunicorn) and its autoscaling range."
-  type        = object({
+  type = object({
     cpu                        = number
     memory                     = number
     gunicorn_workers           = number
@@ -498,7 +498,7 @@ variable "web" {
     cpu_target                 = number
     requests_per_target_target = number
   })
-  default     = {
+  default = {
     cpu                        = 512
     memory                     = 1024
     gunicorn_workers           = 3
@@ -526,7 +526,7 @@ variable "web" {
 
 variable "worker" {
   description = "Size of the Celery worker service and its autoscaling range (backlog = visible messages per running task)."
-  type        = object({
+  type = object({
     cpu              = number
     memory           = number
     concurrency      = number
@@ -534,7 +534,7 @@ variable "worker" {
     max              = number
     backlog_per_task = number
   })
-  default     = {
+  default = {
     cpu              = 512
     memory           = 1024
     concurrency      = 4
@@ -556,14 +556,14 @@ variable "worker" {
 
 variable "notifications" {
   description = "Size of each notification consumer service and its autoscaling range."
-  type        = object({
+  type = object({
     cpu              = number
     memory           = number
     min              = number
     max              = number
     backlog_per_task = number
   })
-  default     = {
+  default = {
     cpu              = 256
     memory           = 512
     min              = 1
@@ -584,11 +584,11 @@ variable "notifications" {
 
 variable "ops" {
   description = "Size of the one-off ops tasks (migrations, doctor, redrive, staff user, reference data)."
-  type        = object({
+  type = object({
     cpu    = number
     memory = number
   })
-  default     = {
+  default = {
     cpu    = 512
     memory = 1024
   }
@@ -601,13 +601,13 @@ variable "ops" {
 
 variable "sale" {
   description = "A known peak: from warmup_minutes before starts_at (RFC 3339, UTC) until duration_hours after it, each service in min_tasks runs at least that many tasks. starts_at null: no scheduled scaling."
-  type        = object({
+  type = object({
     starts_at      = string
     warmup_minutes = number
     duration_hours = number
     min_tasks      = map(number)
   })
-  default     = {
+  default = {
     starts_at      = null
     warmup_minutes = 30
     duration_hours = 6

@@ -10,8 +10,8 @@ locals {
   account_id = data.aws_caller_identity.current.account_id
   # The log bucket's name is fixed up front so the delivery policy can name it.
   logs_bucket_name = "${var.name}-logs-${local.account_id}-${local.region}"
-  region     = data.aws_region.current.name
-  partition  = data.aws_partition.current.partition
+  region           = data.aws_region.current.name
+  partition        = data.aws_partition.current.partition
 
   redis_nodes = [for i in range(var.redis_num_cache_clusters) : format("%s-%03d", var.redis_replication_group_id, i + 1)]
   db_all      = concat([var.db_instance_identifier], var.db_replica_identifiers)

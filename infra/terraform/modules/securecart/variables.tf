@@ -92,7 +92,7 @@ variable "payment_gateway" {
 
 variable "network" {
   description = "VPC layout: one subnet of each tier per AZ, in the order of azs."
-  type        = object({
+  type = object({
     cidr               = string
     azs                = list(string)
     public_subnets     = list(string)
@@ -114,7 +114,7 @@ variable "network" {
 
 variable "database" {
   description = "RDS PostgreSQL sizes (engine major version: data module default)."
-  type        = object({
+  type = object({
     instance_class          = string
     replica_instance_class  = string
     replica_count           = number
@@ -136,7 +136,7 @@ variable "database" {
 
 variable "redis" {
   description = "ElastiCache Redis sizes."
-  type        = object({
+  type = object({
     node_type          = string
     num_cache_clusters = number
   })
@@ -149,7 +149,7 @@ variable "redis" {
 
 variable "web" {
   description = "Web service size and autoscaling (see the ecs-services module)."
-  type        = object({
+  type = object({
     cpu                        = number
     memory                     = number
     gunicorn_workers           = number
@@ -172,7 +172,7 @@ variable "web" {
 
 variable "worker" {
   description = "Celery worker size and autoscaling."
-  type        = object({
+  type = object({
     cpu              = number
     memory           = number
     concurrency      = number
@@ -194,7 +194,7 @@ variable "worker" {
 
 variable "notifications" {
   description = "Size and autoscaling of each notification consumer."
-  type        = object({
+  type = object({
     cpu              = number
     memory           = number
     min              = number
@@ -226,12 +226,12 @@ variable "spot_on_demand_base" {
 
 variable "ec2_spot" {
   description = "Optional EC2 Spot Auto Scaling group capacity provider for the worker (off by default)."
-  type        = object({
+  type = object({
     enabled        = bool
     instance_types = list(string)
     max_size       = number
   })
-  default     = {
+  default = {
     enabled        = false
     instance_types = ["m7g.large", "m6g.large", "c7g.xlarge", "c6g.xlarge"]
     max_size       = 10
@@ -245,13 +245,13 @@ variable "ec2_spot" {
 
 variable "sale" {
   description = "Scheduled scaling for a known peak: starts_at (RFC 3339 UTC, null = none), warm-up, duration and the minimum tasks per service."
-  type        = object({
+  type = object({
     starts_at      = string
     warmup_minutes = number
     duration_hours = number
     min_tasks      = map(number)
   })
-  default     = {
+  default = {
     starts_at      = null
     warmup_minutes = 30
     duration_hours = 6
@@ -277,17 +277,17 @@ variable "enable_global_accelerator" {
 
 variable "origin_verify" {
   description = "Origin-verify header rotation: generation per slot (a, b) and the slot CloudFront sends."
-  type        = object({
+  type = object({
     generations = map(number)
     active      = string
   })
-  default     = {
+  default = {
     generations = { a = 1, b = 1 }
     active      = "a"
   }
 
   validation {
-    condition     = contains(["a", "b"], var.origin_verify.active) && sort(keys(var.origin_verify.generations)) == ["a", "b"]
+    condition     = contains(["a", "b"], var.origin_verify.active) && join(",", sort(keys(var.origin_verify.generations))) == "a,b"
     error_message = "origin_verify needs generations for slots a and b and an active slot a or b."
   }
 }
