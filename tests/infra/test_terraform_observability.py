@@ -38,14 +38,14 @@ def test_alarms_come_from_maps_through_one_resource_each():
         ("outbox-lag", "OutboxLagSeconds"),
         ('"dlq-${k}"', "ApproximateNumberOfMessagesVisible"),
         ('"queue-age-${k}"', "ApproximateAgeOfOldestMessage"),
-        ('"${db}-cpu"', "CPUUtilization"),
-        ('"${db}-free-storage"', "FreeStorageSpace"),
-        ('"${db}-freeable-memory"', "FreeableMemory"),
-        ('"${db}-connections"', "DatabaseConnections"),
-        ('"${db}-replica-lag"', "ReplicaLag"),
-        ('"${n}-cpu"', "EngineCPUUtilization"),
-        ('"${n}-memory"', "DatabaseMemoryUsagePercentage"),
-        ('"${n}-evictions"', "Evictions"),
+        ('"rds-${local.db_labels[db]}-cpu"', "CPUUtilization"),
+        ('"rds-${local.db_labels[db]}-free-storage"', "FreeStorageSpace"),
+        ('"rds-${local.db_labels[db]}-freeable-memory"', "FreeableMemory"),
+        ('"rds-${local.db_labels[db]}-connections"', "DatabaseConnections"),
+        ('"rds-${local.db_labels[db]}-lag"', "ReplicaLag"),
+        ('"redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-cpu"', "EngineCPUUtilization"),
+        ('"redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-memory"', "DatabaseMemoryUsagePercentage"),
+        ('"redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-evictions"', "Evictions"),
         ('"${k}-running-tasks"', "RunningTaskCount"),
     ],
 )
@@ -144,7 +144,7 @@ def test_media_bucket_is_the_hardened_module_read_through_oac():
     media = module("edge")["module"]["media"]
     assert media["source"] == "../s3-bucket"
     assert media["kms_key_arn"] == "${aws_kms_key.this.arn}"
-    assert media["access_log_bucket"] == "${var.logs_bucket_id}"
+    assert media["access_logs"] == {"bucket": "${var.logs_bucket_id}", "prefix": "s3/media/"}
     read = module("edge")["data"]["aws_iam_policy_document"]["media_oac"]["statement"][0]
     assert read["principals"][0]["identifiers"] == ["cloudfront.amazonaws.com"]
     assert read["condition"][0]["values"] == ["${aws_cloudfront_distribution.media.arn}"]

@@ -73,7 +73,7 @@ module "access_logs" {
   kms_key_arn                        = null
   expiration_days                    = 400
   noncurrent_version_expiration_days = 30
-  access_log_bucket                  = null
+  access_logs                        = null
   policy_documents                   = [data.aws_iam_policy_document.access_log_delivery.json]
 }
 
@@ -83,8 +83,7 @@ module "state" {
   bucket                             = var.state_bucket_name
   kms_key_arn                        = aws_kms_key.this.arn
   noncurrent_version_expiration_days = 365
-  access_log_bucket                  = module.access_logs.id
-  access_log_prefix                  = "state/"
+  access_logs                        = { bucket = module.access_logs.id, prefix = "state/" }
 }
 
 resource "aws_dynamodb_table" "locks" {

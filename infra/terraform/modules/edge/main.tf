@@ -79,8 +79,7 @@ module "media" {
   bucket_prefix                      = "${var.name}-media-"
   kms_key_arn                        = aws_kms_key.this.arn
   noncurrent_version_expiration_days = var.media_noncurrent_version_expiration_days
-  access_log_bucket                  = var.logs_bucket_id
-  access_log_prefix                  = "s3/media/"
+  access_logs                        = { bucket = var.logs_bucket_id, prefix = "s3/media/" }
   # Object events go to EventBridge (e.g. for image processing or audits).
   eventbridge      = true
   policy_documents = [data.aws_iam_policy_document.media_oac.json]

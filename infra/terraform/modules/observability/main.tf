@@ -15,6 +15,8 @@ locals {
 
   redis_nodes = [for i in range(var.redis_num_cache_clusters) : format("%s-%03d", var.redis_replication_group_id, i + 1)]
   db_all      = concat([var.db_instance_identifier], var.db_replica_identifiers)
+  # Short alarm keys: rds-primary, rds-replica-1, redis-001 (names are prefixed anyway).
+  db_labels   = { for db in local.db_all : db => db == var.db_instance_identifier ? "primary" : trimprefix(db, "${var.db_instance_identifier}-") }
   alarm_topic = [aws_sns_topic.alarms.arn]
 }
 
@@ -172,8 +174,8 @@ module "logs" {
   expiration_days                    = var.logs_bucket_expiration_days
   noncurrent_version_expiration_days = 30
   # The sink itself: logging it into itself would recurse.
-  access_log_bucket = null
-  policy_documents  = [data.aws_iam_policy_document.log_delivery.json]
+  access_logs      = null
+  policy_documents = [data.aws_iam_policy_document.log_delivery.json]
 
   tags = var.tags
 }
@@ -296,49 +298,49 @@ locals {
       dimensions  = { QueueName = q }, period = 60, periods = 5, datapoints = 5
       comparison  = "GreaterThanThreshold", threshold = var.queue_age_threshold_seconds, missing = "notBreaching"
     } },
-    { for db in local.db_all : "${db}-cpu" => {
+    { for db in local.db_all : "rds-${local.db_labels[db]}-cpu" => {
       description = "RDS ${db} CPU above ${var.rds_cpu_threshold}%"
       namespace   = "AWS/RDS", metric = "CPUUtilization", stat = "Average", extended_stat = null
       dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 3, datapoints = 3
       comparison  = "GreaterThanThreshold", threshold = var.rds_cpu_threshold, missing = "missing"
     } },
-    { for db in local.db_all : "${db}-free-storage" => {
+    { for db in local.db_all : "rds-${local.db_labels[db]}-free-storage" => {
       description = "RDS ${db} has less than ${var.rds_free_storage_threshold_gib} GiB free (storage autoscaling at its ceiling?)"
       namespace   = "AWS/RDS", metric = "FreeStorageSpace", stat = "Minimum", extended_stat = null
       dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 2, datapoints = 2
       comparison  = "LessThanThreshold", threshold = var.rds_free_storage_threshold_gib * 1073741824, missing = "missing"
     } },
-    { for db in local.db_all : "${db}-freeable-memory" => {
+    { for db in local.db_all : "rds-${local.db_labels[db]}-freeable-memory" => {
       description = "RDS ${db} has less than ${var.rds_freeable_memory_threshold_mib} MiB freeable memory"
       namespace   = "AWS/RDS", metric = "FreeableMemory", stat = "Minimum", extended_stat = null
       dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 3, datapoints = 3
       comparison  = "LessThanThreshold", threshold = var.rds_freeable_memory_threshold_mib * 1048576, missing = "missing"
     } },
-    { for db in local.db_all : "${db}-connections" => {
+    { for db in local.db_all : "rds-${local.db_labels[db]}-connections" => {
       description = "RDS ${db} has more than ${var.rds_connections_threshold} connections (pool sizes x tasks near max_connections?)"
       namespace   = "AWS/RDS", metric = "DatabaseConnections", stat = "Maximum", extended_stat = null
       dimensions  = { DBInstanceIdentifier = db }, period = 60, periods = 5, datapoints = 3
       comparison  = "GreaterThanThreshold", threshold = var.rds_connections_threshold, missing = "missing"
     } },
-    { for db in var.db_replica_identifiers : "${db}-replica-lag" => {
+    { for db in var.db_replica_identifiers : "rds-${local.db_labels[db]}-lag" => {
       description = "Read replica ${db} more than ${var.replica_lag_threshold_seconds}s behind the primary"
       namespace   = "AWS/RDS", metric = "ReplicaLag", stat = "Maximum", extended_stat = null
       dimensions  = { DBInstanceIdentifier = db }, period = 60, periods = 5, datapoints = 5
       comparison  = "GreaterThanThreshold", threshold = var.replica_lag_threshold_seconds, missing = "breaching"
     } },
-    { for n in local.redis_nodes : "${n}-cpu" => {
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-cpu" => {
       description = "Redis node ${n} engine CPU above ${var.redis_cpu_threshold}% (Redis is single-threaded)"
       namespace   = "AWS/ElastiCache", metric = "EngineCPUUtilization", stat = "Average", extended_stat = null
       dimensions  = { CacheClusterId = n }, period = 300, periods = 3, datapoints = 3
       comparison  = "GreaterThanThreshold", threshold = var.redis_cpu_threshold, missing = "missing"
     } },
-    { for n in local.redis_nodes : "${n}-memory" => {
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-memory" => {
       description = "Redis node ${n} uses more than ${var.redis_memory_threshold}% of its memory"
       namespace   = "AWS/ElastiCache", metric = "DatabaseMemoryUsagePercentage", stat = "Maximum", extended_stat = null
       dimensions  = { CacheClusterId = n }, period = 300, periods = 2, datapoints = 2
       comparison  = "GreaterThanThreshold", threshold = var.redis_memory_threshold, missing = "missing"
     } },
-    { for n in local.redis_nodes : "${n}-evictions" => {
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-evictions" => {
       description = "Redis node ${n} is evicting keys (sessions may be lost): scale the node type"
       namespace   = "AWS/ElastiCache", metric = "Evictions", stat = "Sum", extended_stat = null
       dimensions  = { CacheClusterId = n }, period = 300, periods = 2, datapoints = 2

@@ -78,11 +78,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_s3_bucket_logging" "this" {
-  count = var.access_log_bucket == null ? 0 : 1
+  count = var.access_logs == null ? 0 : 1
 
   bucket        = aws_s3_bucket.this.id
-  target_bucket = var.access_log_bucket
-  target_prefix = var.access_log_prefix
+  target_bucket = var.access_logs.bucket
+  target_prefix = var.access_logs.prefix
 }
 
 resource "aws_s3_bucket_notification" "this" {

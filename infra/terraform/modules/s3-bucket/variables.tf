@@ -64,25 +64,17 @@ variable "noncurrent_version_expiration_days" {
   }
 }
 
-variable "access_log_bucket" {
-  description = "Bucket receiving this bucket's server access logs; null only for the access-log sink itself."
-  type        = string
-  default     = null
+variable "access_logs" {
+  description = "Where this bucket's server access logs go ({ bucket, prefix }); null only for an access-log sink itself. An object, so that its presence is known at plan time even when the bucket name is not."
+  type = object({
+    bucket = string
+    prefix = string
+  })
+  default = null
 
   validation {
-    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
-    error_message = "access_log_bucket must be a bucket name or null."
-  }
-}
-
-variable "access_log_prefix" {
-  description = "Key prefix of this bucket's server access logs in access_log_bucket."
-  type        = string
-  default     = "s3/"
-
-  validation {
-    condition     = endswith(var.access_log_prefix, "/")
-    error_message = "access_log_prefix must end with a slash."
+    condition     = var.access_logs == null || try(endswith(var.access_logs.prefix, "/"), false)
+    error_message = "access_logs.prefix must end with a slash."
   }
 }
 
