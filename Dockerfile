@@ -4,7 +4,18 @@
 #   worker:       celery -A securecart worker -Q default,fulfilment,events,notifications
 #   beat:         celery -A securecart beat --schedule /tmp/celerybeat-schedule
 #   notification: python manage.py consume_notifications --channel email|sms
-FROM python:3.11-slim
+#
+# Multi-arch: the ECS task definitions run on ARM64 (Graviton); developers may be on
+# amd64. scripts/deploy.sh builds both into one manifest list:
+#   docker buildx build --platform linux/amd64,linux/arm64 --tag <repo>:<git sha> --push .
+# Nothing is compiled: every requirement ships manylinux wheels for x86_64 and aarch64
+# (pip's --only-binary fails the build of a platform that lacks one).
+FROM --platform=$TARGETPLATFORM python:3.11.11-slim-bookworm
+
+ARG TARGETPLATFORM
+ARG TARGETARCH
+LABEL org.opencontainers.image.title="securecart" \
+      org.opencontainers.image.description="SecureCart web, worker, beat and notification consumers"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -1,6 +1,8 @@
-provider "aws" {
-  region = var.region
+# The remote state store of every environment: a KMS-encrypted, versioned bucket with
+# server access logs, a lock table, and the KMS key whose alias the env backends name.
+# The region is the provider's, from AWS_REGION.
 
+provider "aws" {
   default_tags {
     tags = {
       Project   = "securecart"
@@ -12,6 +14,14 @@ provider "aws" {
 
 data "aws_caller_identity" "current" {}
 
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+}
+
 resource "aws_kms_key" "this" {
   description             = "securecart Terraform state and locks"
   deletion_window_in_days = 30
@@ -22,110 +32,58 @@ resource "aws_kms_key" "this" {
     Statement = [{
       Sid       = "AccountAdmin"
       Effect    = "Allow"
-      Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root" }
       Action    = "kms:*"
       Resource  = "*"
     }]
   })
 }
 
+# The env backends name this alias (kms_key_id in envs/*/versions.tf).
 resource "aws_kms_alias" "this" {
   name          = "alias/securecart-terraform-state"
   target_key_id = aws_kms_key.this.key_id
 }
 
-resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_18:Access to state is audited by CloudTrail data events; server access logs would need another bucket just for this one.
-  #checkov:skip=CKV_AWS_144:State is versioned; cross-region replication of a few small files is not worth a second region here.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object events of state files.
-  bucket = var.state_bucket_name
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    id     = "old-state-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = 365
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-}
-
-data "aws_iam_policy_document" "state" {
+data "aws_iam_policy_document" "access_log_delivery" {
   statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    sid       = "S3ServerAccessLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.state_bucket_name}-access-logs/*"]
 
     principals {
-      type        = "*"
-      identifiers = ["*"]
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
     }
 
     condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }
 
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state.json
+# Who read or wrote state, from S3 server access logs (SSE-S3: the only encryption
+# S3 server access logging delivers to).
+module "access_logs" {
+  source = "../modules/s3-bucket"
 
-  depends_on = [aws_s3_bucket_public_access_block.state]
+  bucket                             = "${var.state_bucket_name}-access-logs"
+  kms_key_arn                        = null
+  expiration_days                    = 400
+  noncurrent_version_expiration_days = 30
+  access_logs                        = null
+  policy_documents                   = [data.aws_iam_policy_document.access_log_delivery.json]
+}
+
+module "state" {
+  source = "../modules/s3-bucket"
+
+  bucket                             = var.state_bucket_name
+  kms_key_arn                        = aws_kms_key.this.arn
+  noncurrent_version_expiration_days = 365
+  access_logs                        = { bucket = module.access_logs.id, prefix = "state/" }
 }
 
 resource "aws_dynamodb_table" "locks" {

@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.6.1"
 
   required_providers {
     aws = {
@@ -9,5 +9,5 @@ terraform {
   }
 
   # Local state on purpose: this root creates the remote state store itself. Keep its
-  # terraform.tfstate safe (or migrate it into the bucket afterwards, see README).
+  # terraform.tfstate safe (or migrate it into the bucket afterwards, docs/deploy.md).
 }

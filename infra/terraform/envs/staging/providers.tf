@@ -1,17 +1,8 @@
-provider "aws" {
-  region = var.region
+# The region comes from the environment (AWS_REGION), like the backend's.
+provider "aws" {}
 
-  default_tags {
-    tags = local.tags
-  }
-}
-
-# CloudFront certificates and the WAF web ACL must be created in us-east-1.
+# CloudFront certificates, the WAF web ACL and the CloudFront alarm live in us-east-1.
 provider "aws" {
   alias  = "us_east_1"
   region = "us-east-1"
-
-  default_tags {
-    tags = local.tags
-  }
 }

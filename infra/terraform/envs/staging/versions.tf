@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.6.0"
+  required_version = ">= 1.6.1"
 
   required_providers {
     aws = {
@@ -16,13 +16,12 @@ terraform {
     }
   }
 
-  # State bucket and lock table are created once by infra/terraform/bootstrap.
-  # Another account: terraform init -backend-config="bucket=..." -backend-config="dynamodb_table=..."
+  # Partial configuration: bucket, region and dynamodb_table come from backend.hcl,
+  # which `scripts/deploy.sh bootstrap` writes from the bootstrap outputs (docs/deploy.md).
+  # State is encrypted with the bootstrap's KMS key, never with SSE-S3.
   backend "s3" {
-    bucket         = "securecart-terraform-state"
-    key            = "securecart/staging/terraform.tfstate"
-    region         = "eu-west-1"
-    dynamodb_table = "securecart-terraform-locks"
-    encrypt        = true
+    key        = "securecart/staging/terraform.tfstate"
+    encrypt    = true
+    kms_key_id = "alias/securecart-terraform-state"
   }
 }

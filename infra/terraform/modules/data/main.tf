@@ -96,8 +96,8 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_db_parameter_group" "this" {
-  name   = "${var.name}-postgres"
-  family = var.parameter_group_family
+  name_prefix = "${var.name}-postgres${var.engine_version}-"
+  family      = "postgres${var.engine_version}"
 
   parameter {
     name  = "rds.force_ssl"
@@ -150,8 +150,10 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 resource "aws_db_instance" "this" {
-  identifier     = var.name
-  engine         = "postgres"
+  identifier = var.name
+  engine     = "postgres"
+  # Major version only: AWS applies minor upgrades (auto_minor_version_upgrade) and a
+  # pinned minor would make the next plan try to downgrade.
   engine_version = var.engine_version
   instance_class = var.instance_class
 
@@ -206,7 +208,8 @@ resource "aws_db_instance" "replica" {
   storage_encrypted = true
   kms_key_id        = aws_kms_key.this.arn
 
-  multi_az               = var.multi_az
+  # Replicas serve reads only and are rebuilt from the primary: no standby of their own.
+  multi_az               = var.replica_multi_az
   vpc_security_group_ids = [aws_security_group.db.id]
   publicly_accessible    = false
   parameter_group_name   = aws_db_parameter_group.this.name
@@ -309,7 +312,7 @@ locals {
 }
 
 resource "aws_secretsmanager_secret" "this" {
-  #checkov:skip=CKV2_AWS_57:The URLs embed Terraform-managed passwords (random_password); rotation is a new random_password keeper + apply, which rewrites the DB/Redis credential and the secret together. A rotation Lambda would desynchronise them.
+  #checkov:skip=CKV2_AWS_57:No rotation schedule: the URLs embed passwords Terraform sets on RDS and ElastiCache, and a Secrets Manager rotation would change the secret without the resource (drift). Rotation is manual, `terraform apply -replace` of the random_password (docs/deploy.md).
   for_each = local.secrets
 
   name                    = "${var.name}/${each.key}"

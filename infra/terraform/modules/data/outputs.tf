@@ -30,7 +30,7 @@ output "db_security_group_id" {
 
 output "redis_replication_group_id" {
   description = "ID of the Redis replication group."
-  value       = try(aws_elasticache_replication_group.this.id, null)
+  value       = try(aws_elasticache_replication_group.this.replication_group_id, null)
 }
 
 output "redis_primary_endpoint_address" {

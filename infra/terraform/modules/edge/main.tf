@@ -54,86 +54,11 @@ resource "aws_kms_alias" "this" {
 # Media bucket: private, versioned, KMS-encrypted, read by CloudFront only
 ################################################################################
 
-resource "aws_s3_bucket" "media" {
-  #checkov:skip=CKV_AWS_144:Media is versioned and recoverable within the region; cross-region replication is a disaster-recovery choice left to the operator (needs a second region and provider).
-  bucket_prefix = "${var.name}-media-"
-
-  tags = var.tags
-}
-
-resource "aws_s3_bucket_ownership_controls" "media" {
-  bucket = aws_s3_bucket.media.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "media" {
-  bucket = aws_s3_bucket.media.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "media" {
-  bucket = aws_s3_bucket.media.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "media" {
-  bucket = aws_s3_bucket.media.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "media" {
-  bucket = aws_s3_bucket.media.id
-
-  rule {
-    id     = "old-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.media_noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-}
-
-resource "aws_s3_bucket_logging" "media" {
-  bucket        = aws_s3_bucket.media.id
-  target_bucket = var.logs_bucket_id
-  target_prefix = "s3/media/"
-}
-
-# Object events go to EventBridge (e.g. for image processing or audits).
-resource "aws_s3_bucket_notification" "media" {
-  bucket      = aws_s3_bucket.media.id
-  eventbridge = true
-}
-
-data "aws_iam_policy_document" "media" {
+data "aws_iam_policy_document" "media_oac" {
   statement {
     sid       = "CloudFrontOacRead"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.media.arn}/*"]
+    resources = ["${module.media.arn}/*"]
 
     principals {
       type        = "Service"
@@ -146,31 +71,20 @@ data "aws_iam_policy_document" "media" {
       values   = [aws_cloudfront_distribution.media.arn]
     }
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
 
-resource "aws_s3_bucket_policy" "media" {
-  bucket = aws_s3_bucket.media.id
-  policy = data.aws_iam_policy_document.media.json
+module "media" {
+  source = "../s3-bucket"
 
-  depends_on = [aws_s3_bucket_public_access_block.media]
+  bucket_prefix                      = "${var.name}-media-"
+  kms_key_arn                        = aws_kms_key.this.arn
+  noncurrent_version_expiration_days = var.media_noncurrent_version_expiration_days
+  access_logs                        = { bucket = var.logs_bucket_id, prefix = "s3/media/" }
+  # Object events go to EventBridge (e.g. for image processing or audits).
+  eventbridge      = true
+  policy_documents = [data.aws_iam_policy_document.media_oac.json]
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -197,7 +111,7 @@ resource "aws_cloudfront_key_group" "this" {
 }
 
 resource "aws_secretsmanager_secret" "cloudfront_key" {
-  #checkov:skip=CKV2_AWS_57:Rotation means registering a new CloudFront public key next to the old one (key group) before switching the app; it is done by replacing tls_private_key, not by a rotation Lambda.
+  #checkov:skip=CKV2_AWS_57:No automatic rotation: the private key must change together with the public key Terraform registers in CloudFront. Rotation is manual (terraform apply -replace of tls_private_key.signing, then a service restart; private URLs signed with the old key stop working at once), see docs/deploy.md.
   name                    = "${var.name}/cloudfront-signing-key"
   description             = "${var.name} AWS_CLOUDFRONT_KEY: PEM private key for CloudFront signed URLs"
   kms_key_id              = aws_kms_key.this.arn
@@ -649,7 +563,7 @@ resource "aws_cloudfront_origin_access_control" "this" {
 # Pages and static files, served by the app behind the ALB.
 resource "aws_cloudfront_distribution" "site" {
   #checkov:skip=CKV_AWS_305:The origin is Django, which answers "/" itself; a default root object only applies to object-store origins.
-  #checkov:skip=CKV_AWS_310:A single regional origin (the multi-AZ ALB); there is no second origin to fail over to.
+  #checkov:skip=CKV_AWS_310:A single regional origin (the multi-AZ ALB, or the Global Accelerator in front of it); there is no second origin to fail over to until a second region exists.
   #checkov:skip=CKV_AWS_374:The shop sells worldwide; no geo restriction is wanted.
   enabled         = true
   is_ipv6_enabled = true
@@ -662,6 +576,12 @@ resource "aws_cloudfront_distribution" "site" {
   origin {
     origin_id   = "alb"
     domain_name = var.origin_domain_name
+
+    # The ALB forwards only requests carrying this header (alb module).
+    custom_header {
+      name  = var.origin_verify_header
+      value = var.origin_verify_value
+    }
 
     custom_origin_config {
       http_port              = 80
@@ -719,7 +639,7 @@ resource "aws_cloudfront_distribution" "site" {
 # Media from S3 (CLOUDFRONT_DOMAIN); private/ needs a signed URL.
 resource "aws_cloudfront_distribution" "media" {
   #checkov:skip=CKV_AWS_305:Media is addressed by object key only; with OAC and no s3:ListBucket "/" returns 403, there is no index to serve.
-  #checkov:skip=CKV_AWS_310:One bucket, no replica in another region to fail over to (see CKV_AWS_144 on the bucket).
+  #checkov:skip=CKV_AWS_310:One bucket, no replica in another region to fail over to (see CKV_AWS_144 in the s3-bucket module).
   #checkov:skip=CKV_AWS_374:The shop sells worldwide; no geo restriction is wanted.
   enabled         = true
   is_ipv6_enabled = true
@@ -731,7 +651,7 @@ resource "aws_cloudfront_distribution" "media" {
 
   origin {
     origin_id                = "media"
-    domain_name              = aws_s3_bucket.media.bucket_regional_domain_name
+    domain_name              = module.media.bucket_regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.this.id
   }
 
@@ -786,9 +706,10 @@ locals {
   alias_records = merge(
     { for n in local.site_names : n => { name = aws_cloudfront_distribution.site.domain_name, zone_id = aws_cloudfront_distribution.site.hosted_zone_id } },
     { (var.media_domain_name) = { name = aws_cloudfront_distribution.media.domain_name, zone_id = aws_cloudfront_distribution.media.hosted_zone_id } },
-    { (var.origin_domain_name) = { name = var.alb_dns_name, zone_id = var.alb_zone_id } },
+    # The origin name points at the ALB, or at the Global Accelerator in front of it.
+    { (var.origin_domain_name) = { name = var.origin_alias.name, zone_id = var.origin_alias.zone_id } },
   )
-  # CloudFront answers on IPv6 too; the ALB is IPv4 only.
+  # CloudFront answers on IPv6 too; the origin is IPv4 only.
   alias_record_types = merge(
     { for h in keys(local.alias_records) : "${h} A" => { host = h, type = "A" } },
     { for h in concat(local.site_names, [var.media_domain_name]) : "${h} AAAA" => { host = h, type = "AAAA" } },

@@ -1,11 +1,11 @@
 output "media_bucket_name" {
   description = "AWS_STORAGE_BUCKET_NAME: the media bucket."
-  value       = try(aws_s3_bucket.media.id, null)
+  value       = try(module.media.id, null)
 }
 
 output "media_bucket_arn" {
   description = "ARN of the media bucket."
-  value       = try(aws_s3_bucket.media.arn, null)
+  value       = try(module.media.arn, null)
 }
 
 output "kms_key_arn" {

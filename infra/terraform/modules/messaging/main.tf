@@ -15,6 +15,7 @@ locals {
   )
 
   topic_name           = "${var.queue_prefix}${local.m.order_events_topic}"
+  target_dlq_name      = "${var.name}-eventbridge-targets${local.m.dlq_suffix}"
   event_bus_name       = "${local.m.event_bus}-${var.environment}"
   analytics_log_group  = "/aws/events/${var.name}-order-events"
   analytics_group_arn  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${local.account_id}:log-group:${local.analytics_log_group}"
@@ -45,6 +46,15 @@ resource "aws_kms_key" "this" {
         Sid       = "SnsDelivery"
         Effect    = "Allow"
         Principal = { Service = "sns.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+      {
+        # EventBridge writes undeliverable events into the encrypted target DLQ.
+        Sid       = "EventBridgeTargetDlq"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
         Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
@@ -317,4 +327,69 @@ resource "aws_cloudwatch_event_target" "analytics" {
     maximum_event_age_in_seconds = 3600
     maximum_retry_attempts       = 10
   }
+
+  # Events still undelivered after the retries land here (alarmed by observability).
+  dead_letter_config {
+    arn = aws_sqs_queue.event_target_dlq.arn
+  }
+}
+
+# Every event on the bus is archived, so a lost or broken consumer can be replayed
+# (aws events start-replay) within the retention.
+resource "aws_cloudwatch_event_archive" "this" {
+  name             = substr("${var.name}-order-events", 0, 48)
+  description      = "All events of ${local.event_bus_name}, for replay"
+  event_source_arn = aws_cloudwatch_event_bus.this.arn
+  retention_days   = var.event_archive_retention_days
+}
+
+resource "aws_sqs_queue" "event_target_dlq" {
+  name                              = local.target_dlq_name
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = aws_kms_key.this.arn
+  kms_data_key_reuse_period_seconds = 300
+
+  tags = merge(var.tags, { Role = "eventbridge-target-dead-letter" })
+}
+
+data "aws_iam_policy_document" "event_target_dlq" {
+  statement {
+    sid       = "EventBridgeRuleOnly"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.event_target_dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.order_events.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.event_target_dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "event_target_dlq" {
+  queue_url = aws_sqs_queue.event_target_dlq.id
+  policy    = data.aws_iam_policy_document.event_target_dlq.json
 }

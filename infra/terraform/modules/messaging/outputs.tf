@@ -52,3 +52,18 @@ output "kms_key_arn" {
   description = "KMS key of the queues and topic (senders and receivers need kms:GenerateDataKey/Decrypt on it)."
   value       = try(aws_kms_key.this.arn, null)
 }
+
+output "event_target_dlq_name" {
+  description = "Name of the dead-letter queue of the EventBridge rule targets."
+  value       = try(aws_sqs_queue.event_target_dlq.name, null)
+}
+
+output "event_target_dlq_arn" {
+  description = "ARN of the dead-letter queue of the EventBridge rule targets."
+  value       = try(aws_sqs_queue.event_target_dlq.arn, null)
+}
+
+output "event_archive_name" {
+  description = "EventBridge archive of the order-events bus (replay source)."
+  value       = try(aws_cloudwatch_event_archive.this.name, null)
+}

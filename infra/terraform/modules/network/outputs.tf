@@ -37,3 +37,8 @@ output "flow_log_group_name" {
   description = "CloudWatch log group receiving the VPC flow logs."
   value       = try(aws_cloudwatch_log_group.flow_logs.name, null)
 }
+
+output "region" {
+  description = "Region of the VPC (and of the whole regional stack)."
+  value       = try(data.aws_region.current.name, null)
+}

@@ -8,11 +8,15 @@ data "aws_elb_service_account" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
-  region     = data.aws_region.current.name
-  partition  = data.aws_partition.current.partition
+  # The log bucket's name is fixed up front so the delivery policy can name it.
+  logs_bucket_name = "${var.name}-logs-${local.account_id}-${local.region}"
+  region           = data.aws_region.current.name
+  partition        = data.aws_partition.current.partition
 
   redis_nodes = [for i in range(var.redis_num_cache_clusters) : format("%s-%03d", var.redis_replication_group_id, i + 1)]
   db_all      = concat([var.db_instance_identifier], var.db_replica_identifiers)
+  # Short alarm keys: rds-primary, rds-replica-1, redis-001 (names are prefixed anyway).
+  db_labels   = { for db in local.db_all : db => db == var.db_instance_identifier ? "primary" : trimprefix(db, "${var.db_instance_identifier}-") }
   alarm_topic = [aws_sns_topic.alarms.arn]
 }
 
@@ -66,7 +70,7 @@ resource "aws_kms_alias" "this" {
 }
 
 ################################################################################
-# Log groups of the ECS services
+# Log groups of the ECS task definitions (services and ops)
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -80,84 +84,14 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 ################################################################################
-# Access logs bucket (ALB, CloudFront, S3 server access logs)
+# Access-log bucket (ALB, CloudFront, S3 server access logs, Global Accelerator)
 ################################################################################
 
-resource "aws_s3_bucket" "logs" {
-  #checkov:skip=CKV_AWS_18:This is the access-log sink; logging it into itself would recurse.
-  #checkov:skip=CKV_AWS_144:Access logs are operational data with a 400-day expiry; cross-region replication is not worth its cost here.
-  #checkov:skip=CKV_AWS_145:ALB access logs and S3 server access logs can only be delivered to SSE-S3 (AES256) buckets, not SSE-KMS.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes object-created events of log files; they are read on demand (Athena).
-  bucket_prefix = "${var.name}-logs-"
-  force_destroy = false
-
-  tags = var.tags
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  #checkov:skip=CKV2_AWS_65:CloudFront standard logging writes through the awslogsdelivery ACL grant, so ACLs must stay enabled on the log bucket.
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    object_ownership = "BucketOwnerPreferred"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.logs_bucket_expiration_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-}
-
-data "aws_iam_policy_document" "logs" {
+data "aws_iam_policy_document" "log_delivery" {
   statement {
     sid       = "AlbAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    resources = ["arn:${local.partition}:s3:::${local.logs_bucket_name}/alb/AWSLogs/${local.account_id}/*"]
 
     principals {
       type        = "AWS"
@@ -168,7 +102,7 @@ data "aws_iam_policy_document" "logs" {
   statement {
     sid       = "AlbAccessLogsServicePrincipal"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    resources = ["arn:${local.partition}:s3:::${local.logs_bucket_name}/alb/AWSLogs/${local.account_id}/*"]
 
     principals {
       type        = "Service"
@@ -179,7 +113,7 @@ data "aws_iam_policy_document" "logs" {
   statement {
     sid       = "S3ServerAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
+    resources = ["arn:${local.partition}:s3:::${local.logs_bucket_name}/s3/*"]
 
     principals {
       type        = "Service"
@@ -193,34 +127,61 @@ data "aws_iam_policy_document" "logs" {
     }
   }
 
+  # Global Accelerator flow logs (only written when the accelerator is enabled).
   statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
+    sid       = "GlobalAcceleratorFlowLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.logs_bucket_name}/globalaccelerator/AWSLogs/${local.account_id}/*"]
 
     principals {
-      type        = "*"
-      identifiers = ["*"]
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
     }
 
     condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "GlobalAcceleratorFlowLogsAclCheck"
+    actions   = ["s3:GetBucketAcl"]
+    resources = ["arn:${local.partition}:s3:::${local.logs_bucket_name}"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 }
 
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.logs.json
+module "logs" {
+  source = "../s3-bucket"
 
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  bucket = local.logs_bucket_name
+  # ALB access logs and S3 server access logs can only be delivered to SSE-S3 buckets;
+  # CloudFront standard logging writes through the awslogsdelivery ACL grant.
+  kms_key_arn                        = null
+  object_ownership                   = "BucketOwnerPreferred"
+  expiration_days                    = var.logs_bucket_expiration_days
+  noncurrent_version_expiration_days = 30
+  # The sink itself: logging it into itself would recurse.
+  access_logs      = null
+  policy_documents = [data.aws_iam_policy_document.log_delivery.json]
+
+  tags = var.tags
 }
 
 ################################################################################
-# Alarm topic
+# Alarm topics (the region's, and one in us-east-1 for CloudFront's metrics)
 ################################################################################
 
 resource "aws_sns_topic" "alarms" {
@@ -238,15 +199,198 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
+resource "aws_kms_key" "global" {
+  provider = aws.us_east_1
+
+  description             = "${var.name} alarm topic of the global (CloudFront) alarms, us-east-1"
+  deletion_window_in_days = 30
+  enable_key_rotation     = true
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdmin"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarms"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+    ]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_sns_topic" "global_alarms" {
+  provider = aws.us_east_1
+
+  name              = "${var.name}-global-alarms"
+  kms_master_key_id = aws_kms_key.global.arn
+
+  tags = var.tags
+}
+
+resource "aws_sns_topic_subscription" "global_email" {
+  provider = aws.us_east_1
+  for_each = toset(var.alarm_emails)
+
+  topic_arn = aws_sns_topic.global_alarms.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
 ################################################################################
-# Alarms
+# Alarms: one map, one resource
 ################################################################################
 
-resource "aws_cloudwatch_metric_alarm" "alb_5xx_rate" {
-  alarm_name          = "${var.name}-alb-5xx-rate"
-  alarm_description   = "More than ${var.alb_5xx_rate_threshold}% of requests answered with a target 5xx"
+locals {
+  alb_dims = { LoadBalancer = var.alb_arn_suffix }
+  tg_dims  = { LoadBalancer = var.alb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
+
+  # Every single-metric alarm. Each entry: what to watch and when it is bad.
+  metric_alarms = merge(
+    {
+      alb-p99-latency = {
+        description = "p99 target response time above ${var.alb_p99_latency_threshold}s"
+        namespace   = "AWS/ApplicationELB", metric = "TargetResponseTime", stat = null, extended_stat = "p99"
+        dimensions  = local.tg_dims, period = 60, periods = 5, datapoints = 3
+        comparison  = "GreaterThanThreshold", threshold = var.alb_p99_latency_threshold, missing = "notBreaching"
+      }
+      alb-unhealthy-hosts = {
+        description = "Web targets failing the /readyz health check"
+        namespace   = "AWS/ApplicationELB", metric = "UnHealthyHostCount", stat = "Maximum", extended_stat = null
+        dimensions  = local.tg_dims, period = 60, periods = 3, datapoints = 3
+        comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+      }
+      alb-no-healthy-hosts = {
+        description = "No healthy web target: the ALB answers 503 to every request"
+        namespace   = "AWS/ApplicationELB", metric = "HealthyHostCount", stat = "Minimum", extended_stat = null
+        dimensions  = local.tg_dims, period = 60, periods = 2, datapoints = 2
+        comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+      }
+      # The app's own gauge (EMF from the beat-scheduled metrics task): domain events
+      # committed but not published to SNS/EventBridge, so customers get no email.
+      outbox-lag = {
+        description = "Oldest unpublished outbox event older than ${var.outbox_lag_threshold_seconds}s in ${var.environment}: the relay is not publishing"
+        namespace   = var.app_metrics_namespace, metric = "OutboxLagSeconds", stat = "Maximum", extended_stat = null
+        dimensions  = { Environment = var.environment }, period = 60, periods = 5, datapoints = 5
+        comparison  = "GreaterThanThreshold", threshold = var.outbox_lag_threshold_seconds, missing = "notBreaching"
+      }
+    },
+    { for k, q in var.dlq_names : "dlq-${k}" => {
+      description = "Messages in dead-letter queue ${q}: inspect, fix, then redrive (docs/deploy.md)"
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", stat = "Maximum", extended_stat = null
+      dimensions  = { QueueName = q }, period = 60, periods = 1, datapoints = 1
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+    } },
+    { for k, q in var.queue_names : "queue-age-${k}" => {
+      description = "Oldest message in ${q} older than ${var.queue_age_threshold_seconds}s: consumers stuck or too few"
+      namespace   = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", stat = "Maximum", extended_stat = null
+      dimensions  = { QueueName = q }, period = 60, periods = 5, datapoints = 5
+      comparison  = "GreaterThanThreshold", threshold = var.queue_age_threshold_seconds, missing = "notBreaching"
+    } },
+    { for db in local.db_all : "rds-${local.db_labels[db]}-cpu" => {
+      description = "RDS ${db} CPU above ${var.rds_cpu_threshold}%"
+      namespace   = "AWS/RDS", metric = "CPUUtilization", stat = "Average", extended_stat = null
+      dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 3, datapoints = 3
+      comparison  = "GreaterThanThreshold", threshold = var.rds_cpu_threshold, missing = "missing"
+    } },
+    { for db in local.db_all : "rds-${local.db_labels[db]}-free-storage" => {
+      description = "RDS ${db} has less than ${var.rds_free_storage_threshold_gib} GiB free (storage autoscaling at its ceiling?)"
+      namespace   = "AWS/RDS", metric = "FreeStorageSpace", stat = "Minimum", extended_stat = null
+      dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 2, datapoints = 2
+      comparison  = "LessThanThreshold", threshold = var.rds_free_storage_threshold_gib * 1073741824, missing = "missing"
+    } },
+    { for db in local.db_all : "rds-${local.db_labels[db]}-freeable-memory" => {
+      description = "RDS ${db} has less than ${var.rds_freeable_memory_threshold_mib} MiB freeable memory"
+      namespace   = "AWS/RDS", metric = "FreeableMemory", stat = "Minimum", extended_stat = null
+      dimensions  = { DBInstanceIdentifier = db }, period = 300, periods = 3, datapoints = 3
+      comparison  = "LessThanThreshold", threshold = var.rds_freeable_memory_threshold_mib * 1048576, missing = "missing"
+    } },
+    { for db in local.db_all : "rds-${local.db_labels[db]}-connections" => {
+      description = "RDS ${db} has more than ${var.rds_connections_threshold} connections (pool sizes x tasks near max_connections?)"
+      namespace   = "AWS/RDS", metric = "DatabaseConnections", stat = "Maximum", extended_stat = null
+      dimensions  = { DBInstanceIdentifier = db }, period = 60, periods = 5, datapoints = 3
+      comparison  = "GreaterThanThreshold", threshold = var.rds_connections_threshold, missing = "missing"
+    } },
+    { for db in var.db_replica_identifiers : "rds-${local.db_labels[db]}-lag" => {
+      description = "Read replica ${db} more than ${var.replica_lag_threshold_seconds}s behind the primary"
+      namespace   = "AWS/RDS", metric = "ReplicaLag", stat = "Maximum", extended_stat = null
+      dimensions  = { DBInstanceIdentifier = db }, period = 60, periods = 5, datapoints = 5
+      comparison  = "GreaterThanThreshold", threshold = var.replica_lag_threshold_seconds, missing = "breaching"
+    } },
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-cpu" => {
+      description = "Redis node ${n} engine CPU above ${var.redis_cpu_threshold}% (Redis is single-threaded)"
+      namespace   = "AWS/ElastiCache", metric = "EngineCPUUtilization", stat = "Average", extended_stat = null
+      dimensions  = { CacheClusterId = n }, period = 300, periods = 3, datapoints = 3
+      comparison  = "GreaterThanThreshold", threshold = var.redis_cpu_threshold, missing = "missing"
+    } },
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-memory" => {
+      description = "Redis node ${n} uses more than ${var.redis_memory_threshold}% of its memory"
+      namespace   = "AWS/ElastiCache", metric = "DatabaseMemoryUsagePercentage", stat = "Maximum", extended_stat = null
+      dimensions  = { CacheClusterId = n }, period = 300, periods = 2, datapoints = 2
+      comparison  = "GreaterThanThreshold", threshold = var.redis_memory_threshold, missing = "missing"
+    } },
+    { for n in local.redis_nodes : "redis-${trimprefix(n, "${var.redis_replication_group_id}-")}-evictions" => {
+      description = "Redis node ${n} is evicting keys (sessions may be lost): scale the node type"
+      namespace   = "AWS/ElastiCache", metric = "Evictions", stat = "Sum", extended_stat = null
+      dimensions  = { CacheClusterId = n }, period = 300, periods = 2, datapoints = 2
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+    } },
+    { for k, s in var.ecs_services : "${k}-running-tasks" => {
+      description = "Fewer than ${s.min_running} running tasks of ${s.name}"
+      namespace   = "ECS/ContainerInsights", metric = "RunningTaskCount", stat = "Minimum", extended_stat = null
+      dimensions  = { ClusterName = var.ecs_cluster_name, ServiceName = s.name }, period = 60, periods = 3, datapoints = 3
+      comparison  = "LessThanThreshold", threshold = s.min_running, missing = "breaching"
+    } },
+  )
+
+  # 5xx as a share of requests: the targets' own errors, and the ALB's (502/503/504
+  # when no target is healthy or a target drops the connection).
+  rate_alarms = {
+    alb-target-5xx-rate = { errors = "HTTPCode_Target_5XX_Count", threshold = var.alb_5xx_rate_threshold, description = "More than ${var.alb_5xx_rate_threshold}% of requests answered with a target 5xx" }
+    alb-elb-5xx-rate    = { errors = "HTTPCode_ELB_5XX_Count", threshold = var.alb_5xx_rate_threshold, description = "More than ${var.alb_5xx_rate_threshold}% of requests answered with a load-balancer 5xx (no healthy target, timeouts)" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.metric_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  statistic           = each.value.stat
+  extended_statistic  = each.value.extended_stat
+  dimensions          = each.value.dimensions
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  datapoints_to_alarm = each.value.datapoints
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
+  treat_missing_data  = each.value.missing
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "rate" {
+  for_each = local.rate_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alb_5xx_rate_threshold
+  threshold           = each.value.threshold
   evaluation_periods  = 3
   datapoints_to_alarm = 2
   treat_missing_data  = "notBreaching"
@@ -264,10 +408,10 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx_rate" {
     id = "errors"
     metric {
       namespace   = "AWS/ApplicationELB"
-      metric_name = "HTTPCode_Target_5XX_Count"
+      metric_name = each.value.errors
       period      = 60
       stat        = "Sum"
-      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      dimensions  = local.alb_dims
     }
   }
 
@@ -278,170 +422,34 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx_rate" {
       metric_name = "RequestCount"
       period      = 60
       stat        = "Sum"
-      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      dimensions  = local.alb_dims
     }
   }
 
   tags = var.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "alb_p99_latency" {
-  alarm_name          = "${var.name}-alb-p99-latency"
-  alarm_description   = "p99 target response time above ${var.alb_p99_latency_threshold}s"
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  extended_statistic  = "p99"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alb_p99_latency_threshold
-  treat_missing_data  = "notBreaching"
-  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
+# CloudFront publishes its metrics in us-east-1 only (Region = Global).
+resource "aws_cloudwatch_metric_alarm" "cloudfront_5xx_rate" {
+  provider = aws.us_east_1
 
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
-  for_each = var.dlq_names
-
-  alarm_name          = "${each.value}-not-empty"
-  alarm_description   = "Messages in dead-letter queue ${each.value}: inspect, fix, then redrive (manage.py command)"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  dimensions          = { QueueName = each.value }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "queue_age" {
-  for_each = var.queue_names
-
-  alarm_name          = "${each.value}-oldest-message-age"
-  alarm_description   = "Oldest message in ${each.value} older than ${var.queue_age_threshold_seconds}s: consumers stuck or too few"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.queue_age_threshold_seconds
-  treat_missing_data  = "notBreaching"
-  dimensions          = { QueueName = each.value }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "rds_cpu" {
-  for_each = toset(local.db_all)
-
-  alarm_name          = "${each.value}-cpu"
-  alarm_description   = "RDS ${each.value} CPU above 80%"
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
+  alarm_name          = "${var.name}-cloudfront-5xx-rate"
+  alarm_description   = "More than ${var.cloudfront_5xx_rate_threshold}% of viewer requests of the site distribution end in a 5xx"
+  namespace           = "AWS/CloudFront"
+  metric_name         = "5xxErrorRate"
   statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 80
-  dimensions          = { DBInstanceIdentifier = each.value }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "rds_replica_lag" {
-  for_each = toset(var.db_replica_identifiers)
-
-  alarm_name          = "${each.value}-replica-lag"
-  alarm_description   = "Read replica ${each.value} more than ${var.replica_lag_threshold_seconds}s behind the primary"
-  namespace           = "AWS/RDS"
-  metric_name         = "ReplicaLag"
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.replica_lag_threshold_seconds
-  treat_missing_data  = "breaching"
-  dimensions          = { DBInstanceIdentifier = each.value }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "redis_evictions" {
-  for_each = toset(local.redis_nodes)
-
-  alarm_name          = "${each.value}-evictions"
-  alarm_description   = "Redis node ${each.value} is evicting keys (sessions may be lost): scale the node type"
-  namespace           = "AWS/ElastiCache"
-  metric_name         = "Evictions"
-  statistic           = "Sum"
+  dimensions          = { DistributionId = var.cloudfront_distribution_id, Region = "Global" }
   period              = 300
   evaluation_periods  = 2
+  datapoints_to_alarm = 2
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  threshold           = var.cloudfront_5xx_rate_threshold
   treat_missing_data  = "notBreaching"
-  dimensions          = { CacheClusterId = each.value }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
+  alarm_actions       = [aws_sns_topic.global_alarms.arn]
+  ok_actions          = [aws_sns_topic.global_alarms.arn]
 
   tags = var.tags
 }
-
-# The app's own gauge (EMF from the beat-scheduled metrics task): domain events
-# committed but not published to SNS/EventBridge, so customers get no email.
-resource "aws_cloudwatch_metric_alarm" "outbox_lag" {
-  alarm_name          = "${var.name}-outbox-lag"
-  alarm_description   = "Oldest unpublished outbox event older than ${var.outbox_lag_threshold_seconds}s: the relay is not publishing"
-  namespace           = var.app_metrics_namespace
-  metric_name         = "OutboxLagSeconds"
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.outbox_lag_threshold_seconds
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "ecs_running_tasks" {
-  for_each = var.ecs_services
-
-  alarm_name          = "${each.value.name}-running-tasks"
-  alarm_description   = "Fewer than ${each.value.min_running} running tasks of ${each.value.name}"
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  statistic           = "Minimum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "LessThanThreshold"
-  threshold           = each.value.min_running
-  treat_missing_data  = "breaching"
-  dimensions          = { ClusterName = var.ecs_cluster_name, ServiceName = each.value.name }
-  alarm_actions       = local.alarm_topic
-  ok_actions          = local.alarm_topic
-
-  tags = var.tags
-}
-
 ################################################################################
 # Dashboard
 ################################################################################

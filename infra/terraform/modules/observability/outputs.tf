@@ -16,12 +16,12 @@ output "kms_key_arn" {
 output "logs_bucket_id" {
   description = "Name of the access-log bucket (ALB prefix alb/, CloudFront prefix cloudfront/, S3 prefix s3/)."
   # Read through the bucket policy so that the ALB is created only once it may write.
-  value = try(aws_s3_bucket_policy.logs.bucket, null)
+  value = try(module.logs.id, null)
 }
 
 output "logs_bucket_domain_name" {
   description = "Bucket domain name of the access-log bucket (CloudFront logging)."
-  value       = try(aws_s3_bucket.logs.bucket_domain_name, null)
+  value       = try(module.logs.bucket_domain_name, null)
 }
 
 output "alarm_topic_arn" {
@@ -32,4 +32,13 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = try(aws_cloudwatch_dashboard.this.dashboard_name, null)
+}
+
+output "alarm_names" {
+  description = "Names of every alarm, keyed by alarm key."
+  value = try(merge(
+    { for k, a in aws_cloudwatch_metric_alarm.this : k => a.alarm_name },
+    { for k, a in aws_cloudwatch_metric_alarm.rate : k => a.alarm_name },
+    { cloudfront-5xx-rate = aws_cloudwatch_metric_alarm.cloudfront_5xx_rate.alarm_name },
+  ), {})
 }
