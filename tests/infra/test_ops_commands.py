@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from notifications.clients.aws import client
+from securecart.aws import client
 
 
 def run(*args: str, **options) -> str:

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from notifications.clients.aws import client
+from securecart.aws import client
 
 
 def secret_read(secret_id: str) -> dict[str, Any]:
