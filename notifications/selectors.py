@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from .models import NotificationLog, OutboxEvent
@@ -112,3 +113,30 @@ def outbox_stats(*, error_limit: int = 5) -> dict[str, Any]:
         "failing": pending.filter(publish_attempts__gt=0).count(),
         "last_errors": errors,
     }
+
+
+@dataclass(frozen=True)
+class OutboxLag:
+    unpublished: int
+    oldest_age_seconds: float  # 0 when nothing waits
+
+
+def outbox_lag() -> OutboxLag:
+    """Age of the oldest unpublished outbox event, read on the primary."""
+    row = (
+        OutboxEvent.objects.using("default")
+        .filter(published_at__isnull=True)
+        .aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    )
+    oldest = row["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return OutboxLag(unpublished=row["count"], oldest_age_seconds=max(age, 0.0))
+
+
+def notification_list_failed(*, limit: int = 10) -> list[NotificationLog]:
+    """The latest notifications that failed for good, newest first."""
+    return list(
+        NotificationLog.objects.filter(status=NotificationLog.Status.FAILED).order_by(
+            "-updated_at"
+        )[:limit]
+    )
