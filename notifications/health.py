@@ -27,7 +27,11 @@ def sns_topic_check() -> registry.CheckResult:
 
 
 def sns_topic_skip_reason() -> str:
-    return "" if settings.SNS_ORDER_EVENTS_TOPIC_ARN else "SNS_ORDER_EVENTS_TOPIC_ARN not set"
+    return (
+        ""
+        if settings.SNS_ORDER_EVENTS_TOPIC_ARN
+        else "SNS_ORDER_EVENTS_TOPIC_ARN not set"
+    )
 
 
 def event_bus_check() -> registry.CheckResult:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -131,7 +131,7 @@ class OperationsCollector(Collector):
             "1 when a scrape-time source could not be read.",
             labels=["source"],
         )
-        sources = [
+        sources: list[tuple[str, Callable[[], Iterator]]] = [
             *(
                 (source.name, partial(self._gauges, source))
                 for source in registry.metrics_sources()
