@@ -40,6 +40,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Start the services the real-service tests use that a machine may lack:
 # a PostgreSQL streaming replica on 127.0.0.1:5433 (needs root and PostgreSQL 15)

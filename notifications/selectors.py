@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
+
+from orders.notification_views import order_notification_view
 
 from .models import NotificationLog, OutboxEvent
 
@@ -30,60 +32,38 @@ def order_snapshot(*, number: str) -> dict[str, Any] | None:
     """Return what a notification needs to know about an order, or None.
 
     Read from the primary at send time (the event was committed before it was
-    published), so events carry no customer data beyond what they need.
+    published), so events carry no customer data beyond what they need. The
+    order comes from the view orders exports for this (amounts as strings, as
+    the templates print and compare them).
     """
-    if not number:
-        return None
-    try:
-        order_model = apps.get_model("orders", "Order")
-    except LookupError:
-        return None
-    order = (
-        order_model.objects.filter(number=number)
-        .select_related("shipping_method")
-        .prefetch_related("lines")
-        .first()
-    )
-    if order is None:
+    view = order_notification_view(number=number)
+    if view is None:
         return None
     return {
-        "number": order.number,
-        "email": order.email,
-        "phone": order.phone,
-        "sms_opt_in": order.sms_opt_in,
-        "customer_name": order.shipping_name,
-        "shipping_address": [
-            part
-            for part in (
-                order.shipping_line1,
-                order.shipping_line2,
-                f"{order.shipping_postal_code} {order.shipping_city}".strip(),
-                order.shipping_region,
-                order.shipping_country,
-            )
-            if part
-        ],
-        "shipping_method": order.shipping_method.name,
+        "number": view.number,
+        "email": view.email,
+        "phone": view.phone,
+        "sms_opt_in": view.sms_opt_in,
+        "customer_name": view.customer_name,
+        "shipping_address": list(view.shipping_address),
+        "shipping_method": view.shipping_method,
         "lines": [
             {
-                "name": f"{line.product_name} — {line.variant_name}"
-                if line.variant_name
-                else line.product_name,
+                "name": line.name,
                 "sku": line.sku,
                 "quantity": line.quantity,
                 "unit_price": str(line.unit_price),
                 "line_total": str(line.line_total),
             }
-            for line in order.lines.all()
+            for line in view.lines
         ],
-        "currency": order.currency,
-        "subtotal": str(order.subtotal),
-        "shipping_total": str(order.shipping_total),
-        "tax_total": str(order.tax_total),
-        "total": str(order.total),
-        "status": order.status,
-        "tracking_number": order.tracking_number,
-        "carrier": order.carrier,
+        "currency": view.currency,
+        "subtotal": str(view.subtotal),
+        "shipping_total": str(view.shipping_total),
+        "tax_total": str(view.tax_total),
+        "total": str(view.total),
+        "tracking_number": view.tracking_number,
+        "carrier": view.carrier,
     }
 
 
@@ -112,3 +92,30 @@ def outbox_stats(*, error_limit: int = 5) -> dict[str, Any]:
         "failing": pending.filter(publish_attempts__gt=0).count(),
         "last_errors": errors,
     }
+
+
+@dataclass(frozen=True)
+class OutboxLag:
+    unpublished: int
+    oldest_age_seconds: float  # 0 when nothing waits
+
+
+def outbox_lag() -> OutboxLag:
+    """Age of the oldest unpublished outbox event, read on the primary."""
+    row = (
+        OutboxEvent.objects.using("default")
+        .filter(published_at__isnull=True)
+        .aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    )
+    oldest = row["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return OutboxLag(unpublished=row["count"], oldest_age_seconds=max(age, 0.0))
+
+
+def notification_list_failed(*, limit: int = 10) -> list[NotificationLog]:
+    """The latest notifications that failed for good, newest first."""
+    return list(
+        NotificationLog.objects.filter(status=NotificationLog.Status.FAILED).order_by(
+            "-updated_at"
+        )[:limit]
+    )

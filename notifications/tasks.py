@@ -2,7 +2,9 @@
 
 Queues: the relay runs on "events", delivery on "notifications" (callers here
 pass the queue; task_routes in securecart/celery.py should say the same for the
-beat schedule's sweep).
+beat schedule's sweep). The services enqueue these tasks by the names they
+define (RELAY_TASK, DELIVERY_TASK in notifications/services/outbox.py) and never
+import this module: tasks depend on services, not the other way round.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ from .exceptions import MalformedMessage, TransientDeliveryError
 from .services import (
     failed_message_record,
     notification_message_handle,
+    outbox,
     outbox_publish,
     outbox_sweep,
 )
 
 logger = logging.getLogger(__name__)
 
-RELAY_QUEUE = "events"
-DELIVERY_QUEUE = "notifications"
+RELAY_QUEUE = outbox.RELAY_QUEUE
+DELIVERY_QUEUE = outbox.DELIVERY_QUEUE
 
 
 @shared_task(
-    name="notifications.tasks.outbox_relay_task",
+    name=outbox.RELAY_TASK,
     acks_late=True,
     ignore_result=True,
 )
@@ -41,7 +44,7 @@ def outbox_relay_task(event_ids: list[str] | None = None) -> int:
 
 
 @shared_task(
-    name="notifications.tasks.notification_deliver_task",
+    name=outbox.DELIVERY_TASK,
     acks_late=True,
     ignore_result=True,
     autoretry_for=(TransientDeliveryError,),

@@ -6,11 +6,19 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
+        from securecart.observability import metrics
+        from securecart.registry import register_failure_counter
+
         from . import tasks  # noqa: F401  (registers the workflow tasks by name)
         from .groups import order_managers_group_ensure
+        from .models import Payment
 
         # After this app's permissions exist (auth's post_migrate runs first).
         post_migrate.connect(
             order_managers_group_ensure, sender=self,
             dispatch_uid="orders.order_managers_group",
+        )
+        # A payment turning `failed` counts as a decline (after commit).
+        register_failure_counter(
+            model=Payment, on_failed=lambda payment: metrics.PAYMENT_DECLINES.record()
         )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from shop.models import Cart
 from shop.selectors import cart_totals
@@ -84,3 +88,75 @@ def order_get_for_customer(
     ):
         return order
     return None
+
+
+# --- staff views (operations dashboard, reconcile) -------------------------------
+def order_list_stuck(
+    *, minutes: int | None = None, now: datetime | None = None
+) -> QuerySet[Order]:
+    """Orders in placed/processing for longer than `minutes` (oldest first).
+
+    `minutes` defaults to STUCK_ORDER_MINUTES; used by reconcile and the dashboard.
+    """
+    minutes = settings.STUCK_ORDER_MINUTES if minutes is None else minutes
+    cutoff = (now or timezone.now()) - timedelta(minutes=minutes)
+    return Order.objects.filter(
+        status__in=(Order.Status.PLACED, Order.Status.PROCESSING),
+        status_changed_at__lt=cutoff,
+    ).order_by("status_changed_at", "pk")
+
+
+def order_totals_since(*, start: datetime) -> list[dict[str, Any]]:
+    """Count and revenue of orders placed since `start`, per currency (one query).
+
+    Cancelled orders are not revenue and are left out.
+    """
+    return [
+        dict(row)
+        for row in Order.objects.filter(placed_at__gte=start)
+        .exclude(status=Order.Status.CANCELLED)
+        .values("currency")
+        .annotate(count=Count("id"), revenue=Sum("total"))
+        .order_by("currency")
+    ]
+
+
+def order_counts_by_hour(*, start: datetime, end: datetime) -> dict[datetime, int]:
+    """Orders placed in [start, end) per hour (hours without orders are absent)."""
+    rows = (
+        Order.objects.filter(placed_at__gte=start, placed_at__lt=end)
+        .annotate(hour=TruncHour("placed_at"))
+        .values("hour")
+        .annotate(count=Count("id"))
+        .order_by("hour")
+    )
+    return {row["hour"]: row["count"] for row in rows}
+
+
+def order_counts_by_status() -> list[dict[str, Any]]:
+    """Every status with its label and how many orders are in it (one query)."""
+    counts = dict(
+        Order.objects.values_list("status").annotate(count=Count("id")).order_by()
+    )
+    return [
+        {"status": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in Order.Status.choices
+    ]
+
+
+def order_list_on_hold(*, limit: int) -> list[Order]:
+    """Orders waiting on staff (fraud holds), longest waiting first."""
+    return list(
+        Order.objects.filter(status=Order.Status.ON_HOLD)
+        .only(
+            "id",
+            "number",
+            "status_changed_at",
+            "total",
+            "currency",
+            "risk_score",
+            "risk_reasons",
+            "email",
+        )
+        .order_by("status_changed_at")[:limit]
+    )

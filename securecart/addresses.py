@@ -48,9 +48,9 @@ class Address:
         """Keyword arguments for a model that keeps the address in prefixed columns."""
         return {f"{prefix}{name}": value for name, value in self.as_dict().items()}
 
-    def as_lines(self) -> list[str]:
+    def as_lines(self, *, with_name: bool = True) -> list[str]:
         """Printable lines (labels, emails, packing slips), empty parts skipped."""
         locality = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
-        lines = [self.name, self.line1, self.line2, locality, self.country]
-        return [line for line in lines if line]
+        lines = [self.name if with_name else "", self.line1, self.line2, locality]
+        return [line for line in [*lines, self.country] if line]
 

@@ -1,4 +1,7 @@
-"""The project itself as an app: observability hooks and operator commands."""
+"""The project itself as an app: observability hooks and operator commands.
+
+Apps contribute checks, queues and gauges through securecart/registry.py.
+"""
 
 from django.apps import AppConfig
 

@@ -3,7 +3,8 @@
 `/healthz` answers as long as the process serves requests. `/readyz` checks each
 dependency and answers 503 when a required one fails; a failing read replica or
 cache only degrades (the router falls back to the primary, the cache to misses,
-sessions to the database).
+sessions to the database). Apps add checks of their own through
+securecart/registry.py (`register_readiness_check`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -21,13 +21,10 @@ from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from . import registry
+from .registry import CheckResult
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    detail: str = ""
 
 
 def check_database(alias: str) -> CheckResult:
@@ -101,6 +98,8 @@ def readiness_checks() -> dict[str, tuple[Callable[[], CheckResult], bool]]:
     }
     for alias in settings.REPLICA_DATABASES:
         checks[f"database:{alias}"] = (partial(check_replica, alias), False)
+    for contributed in registry.readiness_checks():
+        checks[contributed.name] = (contributed.check, contributed.required)
     return checks
 
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import dashboard, health
+from . import health
 from .observability.exposition import metrics_view
 from .storage import serve_private
 
@@ -34,11 +34,7 @@ urlpatterns = [
     path("private-media/<path:name>", serve_private, name="private-media"),
     path("metrics", metrics_view, name="metrics"),
     # Before admin.site.urls, whose catch-all would claim the path.
-    path(
-        f"{settings.ADMIN_URL}dashboard/",
-        dashboard.dashboard_view,
-        name="admin-dashboard",
-    ),
+    path(f"{settings.ADMIN_URL}dashboard/", include("dashboard.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("accounts/", include("accounts.urls")),

@@ -283,3 +283,15 @@ def cart_issues(
     if lines is None:
         lines = cart.lines.all() if cart is not None else []
     return [issue for line in lines for issue in _line_issues(line)]
+
+
+def variant_list_low_stock(*, threshold: int, limit: int) -> list[Variant]:
+    """Active variants with at most `threshold` available, scarcest first."""
+    return list(
+        Variant.objects.filter(is_active=True, product__is_active=True)
+        .annotate(available_now=F("stock_on_hand") - F("stock_reserved"))
+        .filter(available_now__lte=threshold)
+        .select_related("product")
+        .only("id", "sku", "name", "stock_on_hand", "stock_reserved", "product__name")
+        .order_by("available_now", "sku")[:limit]
+    )

@@ -1,4 +1,13 @@
-"""Writes for domain events: the transactional outbox and its relay."""
+"""Writes for domain events: the transactional outbox and its relay.
+
+Enqueueing: these services hand work to Celery by task *name* (RELAY_TASK,
+DELIVERY_TASK), looked up in the app's task registry, and never import
+notifications.tasks. The tasks call these services, so importing the tasks back
+would make a circle; the name is the message contract between the two, and a
+registry lookup (unlike `send_task`) still runs the task eagerly, in-process,
+when no broker is configured. NotificationsConfig.ready() imports the tasks
+module, so the names are always registered.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
+from celery.app.task import Task
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -36,6 +47,15 @@ EVENT_TYPES = frozenset(
 # mid-publish delays its rows by at most this long.
 OUTBOX_CLAIM_SECONDS = 60
 OUTBOX_BATCH_SIZE = 100
+RELAY_TASK = "notifications.tasks.outbox_relay_task"
+RELAY_QUEUE = "events"
+DELIVERY_TASK = "notifications.tasks.notification_deliver_task"
+DELIVERY_QUEUE = "notifications"
+
+
+def _task(name: str) -> Task:
+    """The registered Celery task called `name` (see the module docstring)."""
+    return current_app.tasks[name]
 
 
 def event_record(
@@ -71,10 +91,8 @@ def outbox_relay_enqueue(*, event_ids: list[str]) -> None:
     Never raises: the event is safely in the outbox, and the sweep is the
     safety net when the broker cannot take the task.
     """
-    from notifications.tasks import RELAY_QUEUE, outbox_relay_task
-
     try:
-        outbox_relay_task.apply_async(
+        _task(RELAY_TASK).apply_async(
             kwargs={"event_ids": event_ids}, queue=RELAY_QUEUE
         )
     except Exception:
@@ -134,12 +152,10 @@ def _in_process_bus_publish(envelope: dict[str, Any]) -> None:
     With no broker Celery runs them eagerly, in this process. A handler's
     failure is the notification's (recorded in its log), not the publish's.
     """
-    from notifications.tasks import DELIVERY_QUEUE, notification_deliver_task
-
     body = json.dumps(envelope, separators=(",", ":"))
     for channel in messaging.channels_for_event(envelope["type"]):
         try:
-            notification_deliver_task.apply_async(
+            _task(DELIVERY_TASK).apply_async(
                 kwargs={"channel": channel, "body": body}, queue=DELIVERY_QUEUE
             )
         except Exception:

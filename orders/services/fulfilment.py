@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from celery import chain, current_app
 from celery.canvas import Signature
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from securecart.addresses import Address
 
 from ..integrations.warehouse import get_warehouse
 from ..lock_objects import order_lock
 from ..models import Order, OrderEvent, Payment
+from ..selectors import order_list_stuck
 from .fraud import risk_assess
 from .payments import payment_capture, payment_refund, payment_void
 from .stock import stock_commit, stock_release
@@ -250,11 +249,7 @@ def order_payment_release(*, order_id: int) -> str:
 # --- reconciliation ---------------------------------------------------------------
 def orders_stuck(*, minutes: int | None = None) -> QuerySet[Order]:
     """Orders in placed/processing for longer than `minutes` (oldest first)."""
-    minutes = settings.STUCK_ORDER_MINUTES if minutes is None else minutes
-    cutoff = timezone.now() - timedelta(minutes=minutes)
-    return Order.objects.filter(
-        status__in=(S.PLACED, S.PROCESSING), status_changed_at__lt=cutoff
-    ).order_by("status_changed_at", "pk")
+    return order_list_stuck(minutes=minutes)
 
 
 def orders_unreleased_payments() -> QuerySet[Order]:

@@ -1,8 +1,9 @@
 """Gauges computed when /metrics is scraped (and read by the staff dashboard).
 
-Queue depth comes from SQS itself, outbox lag from the outbox table and the cache
-hit ratio from Redis INFO: values no single process could count. A source that
-fails is reported as `securecart_scrape_error{source=…} 1`, never as a 500.
+Queue depth comes from SQS itself and the cache hit ratio from Redis INFO: values
+no single process could count. Apps add gauges of their own (the outbox lag of
+notifications) and queues of their own through securecart/registry.py. A source
+that fails is reported as `securecart_scrape_error{source=…} 1`, never as a 500.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
-from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from securecart import registry
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +35,12 @@ class QueueDepth:
 
 
 def queue_names() -> list[str]:
-    """Every SQS queue the app uses (Celery and channel queues), without prefix."""
-    messaging = settings.MESSAGING
-    return [*messaging["celery_queues"], *messaging.get("channel_queues", {})]
+    """Every SQS queue in use (Celery's, then the apps'), without prefix."""
+    celery_queues = list(settings.MESSAGING["celery_queues"])
+    return [
+        *celery_queues,
+        *(name for name in registry.queue_names() if name not in celery_queues),
+    ]
 
 
 def sqs_enabled() -> bool:
@@ -105,28 +111,6 @@ def clear_queue_cache() -> None:
         _queue_cache.clear()
 
 
-@dataclass(frozen=True)
-class OutboxLag:
-    unpublished: int
-    oldest_age_seconds: float  # 0 when nothing waits
-
-
-def outbox_lag() -> OutboxLag:
-    """Age of the oldest unpublished outbox event, read on the primary."""
-    from django.db.models import Count, Min
-
-    from notifications.models import OutboxEvent
-
-    row = (
-        OutboxEvent.objects.using("default")
-        .filter(published_at__isnull=True)
-        .aggregate(count=Count("id"), oldest=Min("occurred_at"))
-    )
-    oldest = row["oldest"]
-    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
-    return OutboxLag(unpublished=row["count"], oldest_age_seconds=max(age, 0.0))
-
-
 def redis_keyspace_stats() -> tuple[int, int] | None:
     """(keyspace_hits, keyspace_misses) of the cache's Redis; None if not Redis."""
     backend = settings.CACHES["default"]["BACKEND"]
@@ -147,11 +131,15 @@ class OperationsCollector(Collector):
             "1 when a scrape-time source could not be read.",
             labels=["source"],
         )
-        for source, produce in (
-            ("outbox", self._outbox),
+        sources: list[tuple[str, Callable[[], Iterator]]] = [
+            *(
+                (source.name, partial(self._gauges, source))
+                for source in registry.metrics_sources()
+            ),
             ("queues", self._queues),
             ("cache", self._cache),
-        ):
+        ]
+        for source, produce in sources:
             try:
                 yield from produce()
             except Exception as exc:
@@ -159,18 +147,13 @@ class OperationsCollector(Collector):
                 errors.add_metric([source], 1)
         yield errors
 
-    def _outbox(self) -> Iterator:
-        lag = outbox_lag()
-        age = GaugeMetricFamily(
-            "securecart_outbox_lag_seconds",
-            "Age of the oldest unpublished outbox event (0 when none wait).",
-        )
-        age.add_metric([], lag.oldest_age_seconds)
-        count = GaugeMetricFamily(
-            "securecart_outbox_unpublished", "Outbox events not yet published."
-        )
-        count.add_metric([], lag.unpublished)
-        return iter([age, count])
+    def _gauges(self, source: registry.MetricsSource) -> Iterator:
+        families = []
+        for gauge in source.read():
+            family = GaugeMetricFamily(gauge.name, gauge.documentation)
+            family.add_metric([], gauge.value)
+            families.append(family)
+        return iter(families)
 
     def _queues(self) -> Iterator:
         depths = queue_depths()
@@ -229,21 +212,22 @@ def gauges_emit() -> int:
     """Write the scrape-time gauges as EMF lines; return how many were written.
 
     CloudWatch has no scraper: in AWS (SECURECART_METRICS_FORMAT=emf) a beat task
-    calls this every METRICS_GAUGES_SECONDS. Queue depths are left out on
-    purpose: SQS publishes them to CloudWatch itself (AWS/SQS namespace).
+    calls this every METRICS_GAUGES_SECONDS. Only gauges with a CloudWatch name
+    are written. Queue depths are left out on purpose: SQS publishes them to
+    CloudWatch itself (AWS/SQS namespace).
     """
     from . import emf
 
     if not emf.enabled():
         return 0
     written = 0
-    lag = outbox_lag()
-    for name, value, unit in (
-        ("OutboxLagSeconds", round(lag.oldest_age_seconds, 1), "Seconds"),
-        ("OutboxUnpublished", lag.unpublished, "Count"),
-    ):
-        emf.emit(name=name, value=value, unit=unit, dimensions={})
-        written += 1
+    for source in registry.metrics_sources():
+        for gauge in source.read():
+            if gauge.cloudwatch is None:
+                continue
+            name, value, unit = gauge.cloudwatch
+            emf.emit(name=name, value=value, unit=unit, dimensions={})
+            written += 1
     stats = redis_keyspace_stats()
     if stats is not None and (stats[0] or stats[1]):
         hits, misses = stats

@@ -1,9 +1,11 @@
 """Signal handlers that feed the metrics and carry the request id into tasks.
 
-Integration is through signals only, so the apps that own the models and tasks
-need not know about observability:
-- OutboxEvent post_save: business counters (orders placed, fraud holds, events);
-- Payment / NotificationLog status changes to `failed`: declines, failed sends;
+Integration is through signals, on models the apps name from their
+AppConfig.ready() (securecart/registry.py), so the platform imports no app:
+- the outbox model's post_save: business counters (orders placed, fraud holds,
+  events), registered by notifications;
+- status changes to `failed` on payments and notification logs: declines,
+  failed sends, registered by orders and notifications with their counter;
 - Celery publish/prerun/postrun/failure/retry: task metrics and the request id.
 Counters are bumped on commit, so a rolled-back checkout counts nothing.
 """
@@ -12,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
 from celery import signals as celery_signals
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_init, post_save
 
 from securecart.request_context import request_id_var
@@ -71,33 +74,36 @@ def _became_failed(instance: Any, created: bool) -> bool:
     return status == "failed" and before != "failed"
 
 
-def payment_saved(
-    sender: type, instance: Any, created: bool = False, **kwargs: Any
-) -> None:
-    if not kwargs.get("raw") and _became_failed(instance, created):
-        transaction.on_commit(
-            metrics.PAYMENT_DECLINES.record, using=kwargs.get("using")
-        )
+def _failure_handler(on_failed: Callable[[Any], None]) -> Callable[..., None]:
+    def saved(
+        sender: type, instance: Any, created: bool = False, **kwargs: Any
+    ) -> None:
+        if not kwargs.get("raw") and _became_failed(instance, created):
+            transaction.on_commit(
+                lambda: on_failed(instance), using=kwargs.get("using")
+            )
+
+    return saved
 
 
-def notification_saved(
-    sender: type, instance: Any, created: bool = False, **kwargs: Any
-) -> None:
-    if not kwargs.get("raw") and _became_failed(instance, created):
-        channel = str(getattr(instance, "channel", "") or "unknown")
-        transaction.on_commit(
-            lambda: metrics.NOTIFICATION_FAILURES.record(channel=channel),
-            using=kwargs.get("using"),
-        )
+def domain_events_observe(*, model: type[Model]) -> None:
+    """Count the business events written to this outbox model."""
+    label = model._meta.label
+    post_save.connect(
+        outbox_event_saved, sender=model, dispatch_uid=f"obs-outbox-{label}"
+    )
 
 
-def _model(label: str) -> type | None:
-    """Look a model up lazily: the app that owns it may not define it yet."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        logger.debug("observability: model %s not present, not watched", label)
-        return None
+def failures_observe(*, model: type[Model], on_failed: Callable[[Any], None]) -> None:
+    """Call `on_failed(row)` on commit when a row of `model` becomes `failed`."""
+    label = model._meta.label
+    post_init.connect(_remember_status, sender=model, dispatch_uid=f"obs-init-{label}")
+    post_save.connect(
+        _failure_handler(on_failed),
+        sender=model,
+        dispatch_uid=f"obs-save-{label}",
+        weak=False,
+    )
 
 
 # --- Celery --------------------------------------------------------------------
@@ -154,20 +160,7 @@ def task_retried(sender: Any = None, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    """Connect every handler (called once from SecureCartConfig.ready)."""
-    outbox = _model("notifications.OutboxEvent")
-    if outbox is not None:
-        post_save.connect(outbox_event_saved, sender=outbox, dispatch_uid="obs-outbox")
-    for label, handler in (
-        ("orders.Payment", payment_saved),
-        ("notifications.NotificationLog", notification_saved),
-    ):
-        model = _model(label)
-        if model is not None:
-            post_init.connect(
-                _remember_status, sender=model, dispatch_uid=f"obs-init-{label}"
-            )
-            post_save.connect(handler, sender=model, dispatch_uid=f"obs-save-{label}")
+    """Connect the Celery handlers (called once from SecureCartConfig.ready)."""
     celery_signals.before_task_publish.connect(
         task_published, dispatch_uid="obs-publish", weak=False
     )

@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "shop",
     "orders",
     "notifications",
-    # The project as an app: observability hooks, operator commands, dashboard.
+    # The staff operations dashboard (reads every app through its selectors).
+    "dashboard",
+    # The project as an app: observability hooks and operator commands.
     "securecart",
 ]
 

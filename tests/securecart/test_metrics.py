@@ -277,7 +277,7 @@ def test_a_failing_source_is_reported_not_raised(scrape, monkeypatch):
     def broken():
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr("securecart.observability.collectors.outbox_lag", broken)
+    monkeypatch.setattr("notifications.selectors.outbox_lag", broken)
     text = scrape()
     assert sample(text, "securecart_scrape_error", source="outbox") == 1
 

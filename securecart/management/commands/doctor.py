@@ -5,9 +5,11 @@ this deployment does not configure (no replica, eager Celery, local media …) a
 listed as "skipped", so the table also documents the running configuration.
 
 Reuses securecart/health.py (the /readyz checks) for database, replicas and
-cache; adds every SQS queue of settings.MESSAGING with its dead-letter queue, the
-SNS topic, the EventBridge bus and the S3 bucket, and optionally a round trip
-through a real worker (--worker) or a deliberately failing task (--fail-task).
+cache; adds every SQS queue (Celery's and those the apps register) with its
+dead-letter queue, then the checks the apps register (securecart/registry.py:
+the SNS topic and EventBridge bus of notifications), then the S3 bucket, and
+optionally a round trip through a real worker (--worker) or a deliberately
+failing task (--fail-task).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from securecart import health
+from securecart import health, registry
+from securecart.observability.collectors import queue_names
 
 
 @dataclass
@@ -64,23 +67,6 @@ def _sqs_check(full_name: str) -> Callable[[], health.CheckResult]:
     return check
 
 
-def _sns_check() -> health.CheckResult:
-    from securecart.aws import client
-
-    arn = settings.SNS_ORDER_EVENTS_TOPIC_ARN
-    attrs = client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
-    return health.CheckResult(
-        True, f"{arn} ({attrs.get('SubscriptionsConfirmed', '?')} subscriptions)"
-    )
-
-
-def _event_bus_check() -> health.CheckResult:
-    from securecart.aws import client
-
-    bus = client("events").describe_event_bus(Name=settings.EVENT_BUS_NAME)
-    return health.CheckResult(True, bus["Arn"])
-
-
 def _bucket_check() -> health.CheckResult:
     from securecart.aws import client
 
@@ -109,25 +95,17 @@ def dependency_checks() -> list[tuple[str, Callable[[], health.CheckResult] | st
             ("broker", "eager: tasks run in-process (CELERY_BROKER_URL empty)")
         )
     elif broker.startswith("sqs://"):
-        messaging = settings.MESSAGING
-        suffix = messaging.get("dlq_suffix", "-dlq")
-        for name in [*messaging["celery_queues"], *messaging.get("channel_queues", {})]:
+        suffix = settings.MESSAGING.get("dlq_suffix", "-dlq")
+        for name in queue_names():
             full = f"{settings.SQS_QUEUE_PREFIX}{name}"
             checks.append((f"sqs:{full}", _sqs_check(full)))
             checks.append((f"sqs:{full}{suffix}", _sqs_check(full + suffix)))
     else:
         checks.append(("broker", health.check_broker))
 
-    checks.append(
-        ("sns:order-events", _sns_check)
-        if settings.SNS_ORDER_EVENTS_TOPIC_ARN
-        else ("sns:order-events", "SNS_ORDER_EVENTS_TOPIC_ARN not set")
-    )
-    checks.append(
-        ("eventbridge", _event_bus_check)
-        if settings.EVENT_BUS_NAME
-        else ("eventbridge", "EVENT_BUS_NAME not set")
-    )
+    for contributed in registry.doctor_checks():
+        reason = contributed.skip_reason() if contributed.skip_reason else ""
+        checks.append((contributed.name, reason or contributed.check))
     checks.append(
         ("s3", _bucket_check)
         if settings.AWS_STORAGE_BUCKET_NAME

@@ -12,8 +12,9 @@ from django.apps import apps
 from django.core.cache import cache
 from django.utils import timezone
 
+from dashboard import selectors, views
+from dashboard.chart import chart_build
 from orders.models import Order
-from securecart import dashboard
 from tests.factories.accounts import PASSWORD, StaffUserFactory, UserFactory
 from tests.factories.orders import CatalogVariantFactory, OrderFactory
 
@@ -83,7 +84,7 @@ def test_dashboard_shows_each_section_within_its_query_budget(
 ):
     client.force_login(StaffUserFactory())
     cache.clear()
-    with django_assert_max_num_queries(dashboard.QUERY_BUDGET):
+    with django_assert_max_num_queries(views.QUERY_BUDGET):
         response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -113,10 +114,10 @@ def test_orders_per_hour_fills_gaps_and_counts_per_hour(db):
     OrderFactory(placed_at=now - timedelta(hours=2))
     OrderFactory(placed_at=now - timedelta(hours=2, minutes=10))
     OrderFactory(placed_at=now)
-    points = dashboard.orders_per_hour(now=now)
+    points = selectors.orders_per_hour(now=now)
     assert len(points) == 24
     assert [p["count"] for p in points][-3:] == [2, 0, 1]
-    chart = dashboard.chart_build(points)
+    chart = chart_build(points)
     tallest = max(chart.bars, key=lambda bar: bar.height)
     assert tallest.count == 2 and tallest.y == chart.plot_top
     assert chart.bars[-1].height == pytest.approx(tallest.height / 2, abs=0.2)
