@@ -220,13 +220,16 @@ def gauges_emit() -> int:
 
     if not emf.enabled():
         return 0
+    # One alarm per environment: staging's and production's series never mix.
+    environment = settings.SECURECART_ENVIRONMENT
+    dimensions = {"Environment": environment} if environment else {}
     written = 0
     for source in registry.metrics_sources():
         for gauge in source.read():
             if gauge.cloudwatch is None:
                 continue
             name, value, unit = gauge.cloudwatch
-            emf.emit(name=name, value=value, unit=unit, dimensions={})
+            emf.emit(name=name, value=value, unit=unit, dimensions=dimensions)
             written += 1
     stats = redis_keyspace_stats()
     if stats is not None and (stats[0] or stats[1]):
@@ -235,7 +238,7 @@ def gauges_emit() -> int:
             name="CacheHitRatio",
             value=round(100 * hits / (hits + misses), 2),
             unit="Percent",
-            dimensions={},
+            dimensions=dimensions,
         )
         written += 1
     return written

@@ -412,6 +412,8 @@ SPECTACULAR_SETTINGS = {
 # "emf": also write CloudWatch Embedded Metric Format lines to stdout (AWS).
 SECURECART_METRICS_FORMAT = env("SECURECART_METRICS_FORMAT", "prometheus")
 SECURECART_METRICS_NAMESPACE = env("SECURECART_METRICS_NAMESPACE", "SecureCart")
+# Environment name (staging, production): the Environment dimension of EMF metrics.
+SECURECART_ENVIRONMENT = env("SECURECART_ENVIRONMENT", "")
 # Bearer token of /metrics scrapers; staff sessions may always read it.
 METRICS_TOKEN = env("METRICS_TOKEN")
 # prometheus_client itself reads this variable at import; /metrics reads it here.

@@ -106,18 +106,12 @@ def test_outbox_lag_alarm_watches_the_gauge_the_app_writes(settings, monkeypatch
     assert module("ecs-services")["variable"]["metrics_namespace"]["default"] == settings.SECURECART_METRICS_NAMESPACE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app side: the EMF gauges do not add the Environment dimension yet "
-    "(SECURECART_ENVIRONMENT); until they do the outbox-lag alarm sees no data",
-)
 @pytest.mark.django_db
 def test_the_app_emits_outbox_lag_with_the_environment_dimension(settings, monkeypatch):
     from securecart.observability import collectors, emf
 
     settings.SECURECART_METRICS_FORMAT = "emf"
-    monkeypatch.setenv("SECURECART_ENVIRONMENT", "staging")
+    settings.SECURECART_ENVIRONMENT = "staging"
     dimensions: dict[str, dict] = {}
 
     def record(*, name, dimensions: dict, **kwargs) -> None:

@@ -73,3 +73,26 @@ def test_health_probes_answer_for_an_unlisted_host_over_plain_http(client, setti
     assert health.status_code == 200
     assert ready.status_code == 200, ready.json()
     assert other.status_code == 400
+
+
+def test_readyz_is_503_while_a_migration_is_unapplied_then_ok(client, monkeypatch):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from securecart import health
+
+    monkeypatch.setattr(health, "_migrations_done", False)
+    # given a database that lacks the newest migration of orders (rolled back after)
+    latest = (
+        MigrationRecorder.Migration.objects.filter(app="orders").order_by("-name").first()
+    )
+    latest.delete()
+    # when / then: out of the load balancer, naming what is missing
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 503, body
+    assert body["checks"]["migrations"]["status"] == "failed"
+    assert f"orders.{latest.name}" in body["checks"]["migrations"]["detail"]
+    # once it is applied the task becomes ready, and stays so without re-reading files
+    MigrationRecorder.Migration.objects.create(app="orders", name=latest.name)
+    assert client.get("/readyz").status_code == 200
+    assert health._migrations_done is True
