@@ -195,7 +195,7 @@ def main() -> None:
                 "",
                 f"Machine: {machine_facts()}. The machine is shared with other engineers'",
                 "test runs while this was measured (1-minute load average "
-            f"{load:.1f} at the start):",
+                f"{load:.1f} at the start):",
                 "treat the numbers as a lower bound. Same run, same server: a bare Django",
                 f"view served {bare.requests_per_sec:.0f} req/s (wrk, 16 connections), so one",
                 f"checkout costs about {bare.requests_per_sec / max(r_spread, 0.1):.0f}× a bare request.",

@@ -268,9 +268,7 @@ def run_wrk(
     args = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for name, value in (headers or {}).items():
         args += ["-H", f"{name}: {value}"]
-    done = subprocess.run(
-        [*args, url], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([*args, url], capture_output=True, text=True, check=True)
     result = parse_wrk(done.stdout, url)
     if result.non_2xx:
         raise RuntimeError(

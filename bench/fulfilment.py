@@ -54,17 +54,37 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def start_workers(count: int, env: dict[str, str], logdir: Path) -> list[subprocess.Popen]:
+def start_workers(
+    count: int, env: dict[str, str], logdir: Path
+) -> list[subprocess.Popen]:
     workers = []
     for n in range(count):
         log_path = logdir / f"worker-{count}-{n}.log"
         workers.append(
             subprocess.Popen(
-                [PYTHON, "-m", "celery", "-A", "securecart", "worker", "-P", "solo",
-                 "-Q", "fulfilment", "--loglevel", "WARNING", "--without-gossip",
-                 "--without-mingle", "--without-heartbeat",
-                 "-n", f"bench{n}-{uuid.uuid4().hex[:6]}@%h"],
-                cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT,
+                [
+                    PYTHON,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "securecart",
+                    "worker",
+                    "-P",
+                    "solo",
+                    "-Q",
+                    "fulfilment",
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-n",
+                    f"bench{n}-{uuid.uuid4().hex[:6]}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log_path.open("wb"),
+                stderr=subprocess.STDOUT,
             )
         )
     # --loglevel WARNING hides "ready."; wait until each has connected instead.
@@ -88,8 +108,12 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100, help="orders per burst")
-    parser.add_argument("--steady", type=int, default=40, help="orders at a steady rate")
-    parser.add_argument("--rate", type=float, default=2.0, help="steady orders per second")
+    parser.add_argument(
+        "--steady", type=int, default=40, help="orders at a steady rate"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=2.0, help="steady orders per second"
+    )
     parser.add_argument("--workers", default="1,2")
     args = parser.parse_args()
 
@@ -130,10 +154,16 @@ def main() -> None:
     from orders.services.fulfilment import fulfilment_start
     from shop.models import Cart, CartLine, Category, Product, Variant
 
-    category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+    category, _ = Category.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench"}
+    )
     product, _ = Product.objects.get_or_create(
         slug="bench-widget",
-        defaults={"category": category, "name": "Bench widget", "price": Decimal("20.00")},
+        defaults={
+            "category": category,
+            "name": "Bench widget",
+            "price": Decimal("20.00"),
+        },
     )
     variant, _ = Variant.objects.get_or_create(
         sku="BENCH-1",
@@ -149,12 +179,17 @@ def main() -> None:
 
     def place(n: int) -> int:
         cart = Cart.objects.create()
-        CartLine.objects.create(cart=cart, variant=variant, quantity=1,
-                                unit_price=variant.price)
+        CartLine.objects.create(
+            cart=cart, variant=variant, quantity=1, unit_price=variant.price
+        )
         result = checkout.checkout_submit(
-            idempotency_key=uuid.uuid4().hex, cart_token=cart.token, user=None,
-            email=f"bench-{uuid.uuid4().hex[:8]}@example.com", address=address,
-            shipping_method=method.code, payment_token=f"tok_visa_{uuid.uuid4().hex}",
+            idempotency_key=uuid.uuid4().hex,
+            cart_token=cart.token,
+            user=None,
+            email=f"bench-{uuid.uuid4().hex[:8]}@example.com",
+            address=address,
+            shipping_method=method.code,
+            payment_token=f"tok_visa_{uuid.uuid4().hex}",
         )
         assert result.placed, result.error
         return result.order.pk
@@ -164,8 +199,10 @@ def main() -> None:
         while Order.objects.filter(pk__in=ids, status="shipped").count() < len(ids):
             if time.monotonic() > deadline:
                 stuck = Order.objects.filter(pk__in=ids).exclude(status="shipped")
-                raise RuntimeError(f"{stuck.count()} orders not shipped: "
-                                   f"{list(stuck.values_list('status', flat=True)[:5])}")
+                raise RuntimeError(
+                    f"{stuck.count()} orders not shipped: "
+                    f"{list(stuck.values_list('status', flat=True)[:5])}"
+                )
             time.sleep(0.25)
 
     logdir = Path(tempfile.mkdtemp(prefix="bench-fulfilment-"))
@@ -186,8 +223,11 @@ def main() -> None:
                     fulfilment_start(order_id=order_id)
                 enqueue_s = time.time() - t0
                 wait_shipped(burst, 600)
-                last = max(Order.objects.filter(pk__in=burst).values_list(
-                    "shipped_at", flat=True)).timestamp()
+                last = max(
+                    Order.objects.filter(pk__in=burst).values_list(
+                        "shipped_at", flat=True
+                    )
+                ).timestamp()
                 burst_rate = len(burst) / (last - t0)
 
                 # steady: real checkouts at a fixed rate, fulfilment on commit
@@ -199,29 +239,40 @@ def main() -> None:
                 wait_shipped(steady, 300)
                 latencies = [
                     (shipped - placed).total_seconds() * 1000
-                    for placed, shipped in Order.objects.filter(pk__in=steady)
-                    .values_list("placed_at", "shipped_at")
+                    for placed, shipped in Order.objects.filter(
+                        pk__in=steady
+                    ).values_list("placed_at", "shipped_at")
                 ]
             finally:
                 stop_workers(workers)
-            results.append({
-                "workers": count,
-                "burst_orders": len(burst),
-                "burst_orders_per_s": round(burst_rate, 1),
-                "burst_enqueue_s": round(enqueue_s, 1),
-                "steady_orders": len(steady),
-                "steady_rate_per_s": args.rate,
-                "placed_to_shipped_ms": {
-                    "p50": round(statistics.median(latencies)),
-                    "p95": round(percentile(latencies, 95)),
-                    "max": round(max(latencies)),
-                },
-            })
+            results.append(
+                {
+                    "workers": count,
+                    "burst_orders": len(burst),
+                    "burst_orders_per_s": round(burst_rate, 1),
+                    "burst_enqueue_s": round(enqueue_s, 1),
+                    "steady_orders": len(steady),
+                    "steady_rate_per_s": args.rate,
+                    "placed_to_shipped_ms": {
+                        "p50": round(statistics.median(latencies)),
+                        "p95": round(percentile(latencies, 95)),
+                        "max": round(max(latencies)),
+                    },
+                }
+            )
             print(json.dumps(results[-1]), flush=True)
     finally:
         moto.stop()
-    print(json.dumps({"machine": machine_facts(), "load_average": os.getloadavg(),
-                      "results": results}, indent=2))
+    print(
+        json.dumps(
+            {
+                "machine": machine_facts(),
+                "load_average": os.getloadavg(),
+                "results": results,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

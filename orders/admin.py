@@ -40,7 +40,15 @@ from .services import (
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "price", "free_over", "currency", "is_active", "position")
+    list_display = (
+        "name",
+        "code",
+        "price",
+        "free_over",
+        "currency",
+        "is_active",
+        "position",
+    )
     list_editable = ("is_active", "position")
     prepopulated_fields = {"code": ("name",)}
 
@@ -64,20 +72,43 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("sku", "product_name", "variant_name", "quantity", "unit_price", "line_total")
+    fields = (
+        "sku",
+        "product_name",
+        "variant_name",
+        "quantity",
+        "unit_price",
+        "line_total",
+    )
     readonly_fields = fields
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("gateway", "status", "amount", "captured_amount", "refunded_amount",
-              "currency", "reference", "risk_level", "created_at")
+    fields = (
+        "gateway",
+        "status",
+        "amount",
+        "captured_amount",
+        "refunded_amount",
+        "currency",
+        "reference",
+        "risk_level",
+        "created_at",
+    )
     readonly_fields = fields
 
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ("created_at", "kind", "from_status", "to_status", "message", "actor_label")
+    fields = (
+        "created_at",
+        "kind",
+        "from_status",
+        "to_status",
+        "message",
+        "actor_label",
+    )
     readonly_fields = fields
     ordering = ("created_at", "id")
 
@@ -102,26 +133,88 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "placed_at", "email", "status", "payment_status", "total",
-                    "currency", "risk_score")
-    list_filter = ("status", ("placed_at", admin.DateFieldListFilter), PaymentStatusFilter)
+    list_display = (
+        "number",
+        "placed_at",
+        "email",
+        "status",
+        "payment_status",
+        "total",
+        "currency",
+        "risk_score",
+    )
+    list_filter = (
+        "status",
+        ("placed_at", admin.DateFieldListFilter),
+        PaymentStatusFilter,
+    )
     search_fields = ("=number", "email")
     date_hierarchy = "placed_at"
     list_select_related = ("payment",)
     inlines = (OrderLineInline, PaymentInline, OrderEventInline)
     actions = ("hold", "release", "cancel", "mark_shipped", "mark_delivered", "refund")
     fieldsets = (
-        (None, {"fields": ("number", "status", "status_changed_at", "placed_at", "user",
-                           "email", "phone", "sms_opt_in", "client_ip")}),
-        ("Totals", {"fields": ("currency", "subtotal", "shipping_total", "tax_total",
-                               "total", "prices_include_tax", "tax_rate")}),
-        ("Shipping", {"fields": ("shipping_method", "shipping_name", "shipping_line1",
-                                 "shipping_line2", "shipping_city", "shipping_region",
-                                 "shipping_postal_code", "shipping_country",
-                                 "shipping_phone", "carrier", "tracking_number",
-                                 "shipped_at", "delivered_at")}),
-        ("Risk and stock", {"fields": ("risk_score", "risk_reasons", "stock_released_at",
-                                       "stock_committed_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "number",
+                    "status",
+                    "status_changed_at",
+                    "placed_at",
+                    "user",
+                    "email",
+                    "phone",
+                    "sms_opt_in",
+                    "client_ip",
+                )
+            },
+        ),
+        (
+            "Totals",
+            {
+                "fields": (
+                    "currency",
+                    "subtotal",
+                    "shipping_total",
+                    "tax_total",
+                    "total",
+                    "prices_include_tax",
+                    "tax_rate",
+                )
+            },
+        ),
+        (
+            "Shipping",
+            {
+                "fields": (
+                    "shipping_method",
+                    "shipping_name",
+                    "shipping_line1",
+                    "shipping_line2",
+                    "shipping_city",
+                    "shipping_region",
+                    "shipping_postal_code",
+                    "shipping_country",
+                    "shipping_phone",
+                    "carrier",
+                    "tracking_number",
+                    "shipped_at",
+                    "delivered_at",
+                )
+            },
+        ),
+        (
+            "Risk and stock",
+            {
+                "fields": (
+                    "risk_score",
+                    "risk_reasons",
+                    "stock_released_at",
+                    "stock_committed_at",
+                )
+            },
+        ),
         ("Notifications", {"fields": ("notifications",)}),
     )
 
@@ -160,7 +253,10 @@ class OrderAdmin(admin.ModelAdmin):
         return request.user.has_perm("orders.refund_order")
 
     def _apply(
-        self, request: HttpRequest, queryset: QuerySet, verb: str,
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        verb: str,
         action: Callable[[Order], object],
     ) -> None:
         done = 0
@@ -176,48 +272,89 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hold for review", permissions=["hold"])
     def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, "Held",
-                    lambda o: order_hold(order=o, actor=request.user, reason="held by staff"))
+        self._apply(
+            request,
+            queryset,
+            "Held",
+            lambda o: order_hold(order=o, actor=request.user, reason="held by staff"),
+        )
 
     @admin.action(description="Release from hold", permissions=["hold"])
     def release(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, "Released",
-                    lambda o: order_release(order=o, actor=request.user, reason="released by staff"))
+        self._apply(
+            request,
+            queryset,
+            "Released",
+            lambda o: order_release(
+                order=o, actor=request.user, reason="released by staff"
+            ),
+        )
 
-    @admin.action(description="Cancel (release stock, void/refund payment)", permissions=["cancel"])
+    @admin.action(
+        description="Cancel (release stock, void/refund payment)",
+        permissions=["cancel"],
+    )
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, "Cancelled",
-                    lambda o: order_cancel(order=o, actor=request.user, reason="cancelled by staff"))
+        self._apply(
+            request,
+            queryset,
+            "Cancelled",
+            lambda o: order_cancel(
+                order=o, actor=request.user, reason="cancelled by staff"
+            ),
+        )
 
     @admin.action(description="Mark shipped…", permissions=["ship"])
-    def mark_shipped(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def mark_shipped(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
         form = ShipForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             data = form.cleaned_data
             self._apply(
-                request, queryset, "Shipped",
+                request,
+                queryset,
+                "Shipped",
                 lambda o: order_mark_shipped(
-                    order=o, tracking_number=data["tracking_number"],
-                    carrier=data["carrier"], actor=request.user,
+                    order=o,
+                    tracking_number=data["tracking_number"],
+                    carrier=data["carrier"],
+                    actor=request.user,
                 ),
             )
             return None
         return TemplateResponse(
-            request, "admin/orders/order/mark_shipped.html",
-            {**self.admin_site.each_context(request), "title": "Mark orders shipped",
-             "orders": queryset, "form": form, "opts": self.model._meta,
-             "action_checkbox_name": ACTION_CHECKBOX_NAME},
+            request,
+            "admin/orders/order/mark_shipped.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Mark orders shipped",
+                "orders": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
         )
 
     @admin.action(description="Mark delivered", permissions=["ship"])
     def mark_delivered(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, "Delivered",
-                    lambda o: order_mark_delivered(order=o, actor=request.user))
+        self._apply(
+            request,
+            queryset,
+            "Delivered",
+            lambda o: order_mark_delivered(order=o, actor=request.user),
+        )
 
     @admin.action(description="Refund (full)", permissions=["refund"])
     def refund(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(request, queryset, "Refunded",
-                    lambda o: order_refund(order=o, actor=request.user, reason="refunded by staff"))
+        self._apply(
+            request,
+            queryset,
+            "Refunded",
+            lambda o: order_refund(
+                order=o, actor=request.user, reason="refunded by staff"
+            ),
+        )
 
 
 @admin.register(PaymentTransaction)

@@ -154,7 +154,10 @@ class CheckoutApi(APIView):
         request=CheckoutSerializer,
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
                 description="Unique per checkout attempt; a retry reuses it.",
             )
         ],
@@ -198,7 +201,9 @@ class ShippingMethodListApi(APIView):
 
     @extend_schema(responses=ShippingMethodSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(ShippingMethodSerializer(shipping_method_list(), many=True).data)
+        return Response(
+            ShippingMethodSerializer(shipping_method_list(), many=True).data
+        )
 
 
 class OrderDetailApi(APIView):
@@ -211,7 +216,8 @@ class OrderDetailApi(APIView):
     )
     def get(self, request: Request, number: str) -> Response:
         order = order_get_for_customer(
-            number=number, user=request.user,
+            number=number,
+            user=request.user,
             access_token=request.query_params.get("access_token"),
         )
         if order is None:
@@ -222,7 +228,9 @@ class OrderDetailApi(APIView):
 class OrderListApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="orders_list", responses={200: dict, 403: dict, 404: dict})
+    @extend_schema(
+        operation_id="orders_list", responses={200: dict, 403: dict, 404: dict}
+    )
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(

@@ -15,7 +15,8 @@ class OrdersConfig(AppConfig):
 
         # After this app's permissions exist (auth's post_migrate runs first).
         post_migrate.connect(
-            order_managers_group_ensure, sender=self,
+            order_managers_group_ensure,
+            sender=self,
             dispatch_uid="orders.order_managers_group",
         )
         # A payment turning `failed` counts as a decline (after commit).

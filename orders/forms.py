@@ -13,7 +13,10 @@ from .serializers import PHONE, POSTAL_CODE, country_validate
 TEST_TOKENS = [
     ("tok_visa", "Visa ending 4242 — approves (test)"),
     ("tok_chargeDeclined", "Card that is declined (test)"),
-    ("tok_riskLevelHighest", "Card flagged as highest risk — approves, held for review (test)"),
+    (
+        "tok_riskLevelHighest",
+        "Card flagged as highest risk — approves, held for review (test)",
+    ),
 ]
 
 
@@ -39,8 +42,12 @@ class AddressForm(forms.Form):
     """
 
     email = forms.EmailField(max_length=254)
-    phone = forms.CharField(max_length=32, required=False, help_text="For delivery questions.")
-    sms_opt_in = forms.BooleanField(required=False, label="Send me order updates by SMS")
+    phone = forms.CharField(
+        max_length=32, required=False, help_text="For delivery questions."
+    )
+    sms_opt_in = forms.BooleanField(
+        required=False, label="Send me order updates by SMS"
+    )
     name = forms.CharField(max_length=200, label="Full name")
     line1 = forms.CharField(max_length=200, label="Address line 1")
     line2 = forms.CharField(max_length=200, required=False, label="Address line 2")
@@ -64,7 +71,10 @@ class AddressForm(forms.Form):
                 widget=forms.RadioSelect,
                 initial=default,
                 choices=[
-                    *((pk, saved_address_label(a)) for pk, a in self.saved_addresses.items()),
+                    *(
+                        (pk, saved_address_label(a))
+                        for pk, a in self.saved_addresses.items()
+                    ),
                     (NEW_ADDRESS, "A new address"),
                 ],
             )
@@ -82,7 +92,10 @@ class AddressForm(forms.Form):
         return [self[name] for name in ("email", "phone", "sms_opt_in")]
 
     def new_address_fields(self) -> list[forms.BoundField]:
-        names = [*SAVED_ADDRESS_FIELDS, *(["save_address"] if "save_address" in self.fields else [])]
+        names = [
+            *SAVED_ADDRESS_FIELDS,
+            *(["save_address"] if "save_address" in self.fields else []),
+        ]
         return [self[name] for name in names]
 
     @property
@@ -127,7 +140,9 @@ class AddressForm(forms.Form):
 
 
 class ShippingForm(forms.Form):
-    shipping_method = forms.ChoiceField(widget=forms.RadioSelect, label="Shipping method")
+    shipping_method = forms.ChoiceField(
+        widget=forms.RadioSelect, label="Shipping method"
+    )
 
     def __init__(self, *args, methods=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -138,7 +153,9 @@ class ShippingForm(forms.Form):
 
 class PaymentForm(forms.Form):
     payment_token = forms.ChoiceField(
-        choices=TEST_TOKENS, widget=forms.RadioSelect, label="Card (test mode)",
+        choices=TEST_TOKENS,
+        widget=forms.RadioSelect,
+        label="Card (test mode)",
         initial="tok_visa",
     )
 
@@ -146,4 +163,6 @@ class PaymentForm(forms.Form):
 class PlaceOrderForm(forms.Form):
     # Generated when the review page renders: a double click or a resubmitted
     # POST carries the same value, and the service places one order for it.
-    idempotency_key = forms.CharField(max_length=64, min_length=16, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(
+        max_length=64, min_length=16, widget=forms.HiddenInput
+    )

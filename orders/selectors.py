@@ -83,8 +83,10 @@ def order_get_for_customer(
         return None
     if user is not None and user.is_authenticated and order.user_id == user.pk:
         return order
-    if isinstance(access_token, str) and access_token and secrets.compare_digest(
-        access_token.encode(), order.access_token.encode()
+    if (
+        isinstance(access_token, str)
+        and access_token
+        and secrets.compare_digest(access_token.encode(), order.access_token.encode())
     ):
         return order
     return None

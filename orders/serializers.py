@@ -31,12 +31,18 @@ def country_validate(value: str) -> str:
 class AddressSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    line2 = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     city = serializers.CharField(max_length=100)
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    region = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     postal_code = serializers.CharField(max_length=20)
     country = serializers.CharField(max_length=2, min_length=2)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default=""
+    )
 
     def validate_postal_code(self, value: str) -> str:
         if not POSTAL_CODE.match(value):
@@ -58,7 +64,9 @@ class AddressSerializer(serializers.Serializer):
 class CheckoutSerializer(serializers.Serializer):
     cart_id = serializers.CharField(max_length=64)
     email = serializers.EmailField(max_length=254)
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default=""
+    )
     sms_opt_in = serializers.BooleanField(required=False, default=False)
     shipping_address = AddressSerializer()
     shipping_method = serializers.CharField(max_length=40)

@@ -36,7 +36,12 @@ from .services.fulfilment import (
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (GatewayError, WarehouseUnavailable, OperationalError, InterfaceError)
+TRANSIENT_ERRORS = (
+    GatewayError,
+    WarehouseUnavailable,
+    OperationalError,
+    InterfaceError,
+)
 
 # Backoff 2, 4, 8 s (with jitter): a transient outage gets ~15 s before the
 # order is compensated; reconcile_orders is the longer safety net.
@@ -89,7 +94,9 @@ class FulfilmentStep(FulfilmentTask):
             return
         try:
             order_fulfilment_fail(
-                order_id=int(order_id), step=self.step, error=f"{type(exc).__name__}: {exc}"
+                order_id=int(order_id),
+                step=self.step,
+                error=f"{type(exc).__name__}: {exc}",
             )
         except Exception:
             # Left for reconcile_orders, which re-drives the order later.

@@ -8,9 +8,17 @@ urlpatterns: list = [
     path("checkout/shipping/", views.checkout_shipping, name="checkout_shipping"),
     path("checkout/payment/", views.checkout_payment, name="checkout_payment"),
     path("checkout/review/", views.checkout_review, name="checkout_review"),
-    path("checkout/accept-prices/", views.checkout_accept_prices, name="checkout_accept_prices"),
+    path(
+        "checkout/accept-prices/",
+        views.checkout_accept_prices,
+        name="checkout_accept_prices",
+    ),
     path("checkout/place/", views.checkout_place, name="checkout_place"),
-    path("checkout/complete/<str:number>/", views.checkout_complete, name="checkout_complete"),
+    path(
+        "checkout/complete/<str:number>/",
+        views.checkout_complete,
+        name="checkout_complete",
+    ),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
 ]

@@ -135,7 +135,8 @@ def checkout_shipping(request: HttpRequest) -> HttpResponse:
         initial = state.get("shipping_method") or (methods[0].code if methods else None)
         form = ShippingForm(initial={"shipping_method": initial}, methods=methods)
     return render(
-        request, "orders/checkout_shipping.html",
+        request,
+        "orders/checkout_shipping.html",
         {"form": form, "methods": methods, "step": 2},
     )
 
@@ -152,7 +153,9 @@ def checkout_payment(request: HttpRequest) -> HttpResponse:
             _save(request, payment_token=form.cleaned_data["payment_token"])
             return redirect("orders:checkout_review")
     else:
-        form = PaymentForm(initial={"payment_token": state.get("payment_token", "tok_visa")})
+        form = PaymentForm(
+            initial={"payment_token": state.get("payment_token", "tok_visa")}
+        )
     return render(request, "orders/checkout_payment.html", {"form": form, "step": 3})
 
 
@@ -166,8 +169,12 @@ def _review_context(request: HttpRequest, cart: Cart, state: dict) -> dict[str, 
         )
     issues = [issue.as_line() for issue in cart_issues(lines=lines)]
     return {
-        "cart": cart, "lines": lines, "method": method, "totals": totals,
-        "address": state["address"], "payment_token": state["payment_token"],
+        "cart": cart,
+        "lines": lines,
+        "method": method,
+        "totals": totals,
+        "address": state["address"],
+        "payment_token": state["payment_token"],
         "issues": issues,
         "price_changed": any(i["reason"] == "price_changed" for i in issues),
         "form": PlaceOrderForm(initial={"idempotency_key": uuid.uuid4().hex}),
@@ -182,7 +189,9 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
         return redirect("/cart/")
     if "payment_token" not in state:
         return redirect("orders:checkout_payment")
-    return render(request, "orders/checkout_review.html", _review_context(request, cart, state))
+    return render(
+        request, "orders/checkout_review.html", _review_context(request, cart, state)
+    )
 
 
 @require_POST
@@ -221,7 +230,11 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         return redirect("orders:checkout_review")
     except CheckoutInvalid as exc:
         messages.error(request, exc.message)
-        return redirect("/cart/" if exc.code in ("empty_cart", "cart_not_found") else "orders:checkout")
+        return redirect(
+            "/cart/"
+            if exc.code in ("empty_cart", "cart_not_found")
+            else "orders:checkout"
+        )
     except (IdempotencyConflict, IdempotencyInProgress, CheckoutUnavailable) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("orders:checkout_review")
@@ -248,7 +261,8 @@ def checkout_complete(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404
     return render(
-        request, "orders/checkout_complete.html",
+        request,
+        "orders/checkout_complete.html",
         {"order": order, "order_url": _order_url(order, guest=order.user_id is None)},
     )
 
@@ -273,6 +287,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     if order is None:
         raise Http404  # missing, or not theirs: the same answer
     return render(
-        request, "orders/order_detail.html",
+        request,
+        "orders/order_detail.html",
         {"order": order, "payment": getattr(order, "payment", None)},
     )

@@ -42,7 +42,9 @@ def wait_for_port(url: str, what: str, timeout: float = 60) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{what} at {host}:{port} did not answer in {timeout:.0f}s") from None
+                raise SystemExit(
+                    f"{what} at {host}:{port} did not answer in {timeout:.0f}s"
+                ) from None
             time.sleep(0.2)
 
 
@@ -88,7 +90,9 @@ def setup() -> None:
             f"SNS topic is {resources.topic_arn}, but the environment says "
             f"SNS_ORDER_EVENTS_TOPIC_ARN={settings.SNS_ORDER_EVENTS_TOPIC_ARN}"
         )
-    say(f"SNS topic {resources.topic_arn}; channel queues {', '.join(resources.queue_urls)}")
+    say(
+        f"SNS topic {resources.topic_arn}; channel queues {', '.join(resources.queue_urls)}"
+    )
     call_command("doctor")  # exits 1, naming the dependency, when one is missing
 
     READY.write_text(RUN_ID)
@@ -166,7 +170,9 @@ def moto() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = os.environ.get("MOTO_PORT", "5000")
-    say(f"moto server on http://127.0.0.1:{port} (S3, SQS, SNS, EventBridge; in memory)")
+    say(
+        f"moto server on http://127.0.0.1:{port} (S3, SQS, SNS, EventBridge; in memory)"
+    )
     main(["--host", "127.0.0.1", "--port", port])
 
 

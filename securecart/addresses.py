@@ -37,7 +37,9 @@ class Address:
     @classmethod
     def from_object(cls, obj: object, *, prefix: str = "") -> Address:
         """From attributes: a saved address row, or an order's `shipping_*` columns."""
-        return cls(**{name: getattr(obj, f"{prefix}{name}", "") or "" for name in FIELDS})
+        return cls(
+            **{name: getattr(obj, f"{prefix}{name}", "") or "" for name in FIELDS}
+        )
 
     def as_dict(self) -> dict[str, str]:
         """The address as the API shows it (every field, in print order)."""
@@ -53,4 +55,3 @@ class Address:
         locality = " ".join(p for p in (self.city, self.region, self.postal_code) if p)
         lines = [self.name if with_name else "", self.line1, self.line2, locality]
         return [line for line in [*lines, self.country] if line]
-

@@ -83,8 +83,10 @@ def _price(text: str, problems: list[str]) -> Decimal | None:
     try:
         price = Decimal(text)
         exponent = price.as_tuple().exponent
-        if not price.is_finite() or price < 0 or (
-            isinstance(exponent, int) and exponent < -2
+        if (
+            not price.is_finite()
+            or price < 0
+            or (isinstance(exponent, int) and exponent < -2)
         ):
             raise InvalidOperation
     except InvalidOperation:
@@ -105,7 +107,9 @@ def _stock(text: str, problems: list[str]) -> int | None:
 def _identity_problems(
     row: dict[str, str], seen_skus: dict[str, int], categories: dict[str, Category]
 ) -> list[str]:
-    problems = [f"{column}: required" for column in REQUIRED_COLUMNS if not row.get(column)]
+    problems = [
+        f"{column}: required" for column in REQUIRED_COLUMNS if not row.get(column)
+    ]
     sku = row.get("sku", "")
     if sku and len(sku) > 64:
         problems.append("sku: longer than 64 characters")

@@ -220,7 +220,9 @@ class CartIssue:
         """The issue as a line of a stale-cart answer (API body, review page)."""
         line: dict[str, Any] = {"sku": self.sku, "reason": self.kind}
         if self.kind == "price_changed":
-            line.update(cart_price=str(self.old_price), current_price=str(self.new_price))
+            line.update(
+                cart_price=str(self.old_price), current_price=str(self.new_price)
+            )
         line["quantity"] = self.quantity
         if self.available is not None:
             line["available"] = self.available

@@ -39,7 +39,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     )
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        for line in (getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"), redis):
+        for line in (
+            getattr(settings, "TEST_DATABASE_NOTE", "database: from settings"),
+            redis,
+        ):
             reporter.write_line(line)
 
 
@@ -221,7 +224,9 @@ def celery_worker_factory(
         env.update(extra_env or {})
         name = re.sub(r"\W+", "_", request.node.name)[:60]
         worker = WorkerProcess(
-            env=env, queues=queues, log_path=tmp_path / f"worker-{name}-{len(workers)}.log"
+            env=env,
+            queues=queues,
+            log_path=tmp_path / f"worker-{name}-{len(workers)}.log",
         )
         workers.append(worker)
         return worker.start()
@@ -260,7 +265,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 

@@ -31,7 +31,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 def service_missing(reason: str) -> None:
     """Skip the test, or fail it in CI where every service must be present."""
     if CI:
-        pytest.fail(f"CI=true but a required service is missing: {reason}", pytrace=False)
+        pytest.fail(
+            f"CI=true but a required service is missing: {reason}", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -50,7 +52,9 @@ def free_port() -> int:
 
 
 def wait_until(
-    predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1,
+    predicate: Callable[[], object],
+    timeout: float = 30.0,
+    interval: float = 0.1,
     message: str = "condition",
 ) -> object:
     """Poll `predicate` until it returns a truthy value or the deadline passes."""
@@ -97,8 +101,10 @@ class MotoServer:
     def reset(self) -> None:
         import urllib.request
 
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 (loopback)
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/reset", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10):
             pass
 
 
@@ -129,19 +135,39 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "securecart", "worker",
-                "-P", "solo", "-Q", self.queues, "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"test-{uuid.uuid4().hex[:8]}@%h", *self.args,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "securecart",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                self.queues,
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
+                *self.args,
             ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         wait_until(
-            lambda: b"ready." in self.log_path.read_bytes() or self.proc.poll() is not None,
-            60, message="celery worker to be ready",
+            lambda: (
+                b"ready." in self.log_path.read_bytes() or self.proc.poll() is not None
+            ),
+            60,
+            message="celery worker to be ready",
         )
         if self.proc.poll() is not None:
             raise RuntimeError(f"celery worker exited early:\n{self.log()}")

@@ -16,9 +16,17 @@ from tests.services import ROOT
 # Literal paths that point at machine-local places; system tools (/usr/bin/...) and
 # device files are fine, a path under one of these is not.
 FOREIGN_PATH = re.compile(r"^(/tmp|/var/tmp|/work|/root|/home|/mnt|/opt|/srv)(/|$)")
-PYTHON_TREES = ["tests", "bench", "scripts", "accounts", "notifications", "orders", "shop",
-                "dashboard",
-                "securecart"]
+PYTHON_TREES = [
+    "tests",
+    "bench",
+    "scripts",
+    "accounts",
+    "notifications",
+    "orders",
+    "shop",
+    "dashboard",
+    "securecart",
+]
 # Files of the repository that a reader could follow out of it.
 OUTSIDE_REFERENCE = re.compile(r"\.\./shared|shared/(ARCHITECTURE|STYLE|RECIPES)\.md")
 
@@ -48,7 +56,10 @@ def foreign_uses(source: str) -> list[str]:
 
 def test_the_scanner_finds_a_foreign_file_and_exec():
     source = 'def test_x():\n    exec(open("/tmp/smoke.py").read())\n'
-    assert sorted(foreign_uses(source)) == ["line 2: exec()", "line 2: path '/tmp/smoke.py'"]
+    assert sorted(foreign_uses(source)) == [
+        "line 2: exec()",
+        "line 2: path '/tmp/smoke.py'",
+    ]
     assert foreign_uses('CHROMIUM = "/usr/bin/chromium"\n') == []
     assert foreign_uses('p = "/workspace-like-name"\n') == []
 
@@ -70,8 +81,18 @@ def test_no_file_refers_outside_the_repository():
         if (
             not path.is_file()
             or path.resolve() == this
-            or parts & {".git", ".venv", "node_modules", "var", "artifacts", "staticfiles", ".hypothesis",
-                        ".terraform", "media"}
+            or parts
+            & {
+                ".git",
+                ".venv",
+                "node_modules",
+                "var",
+                "artifacts",
+                "staticfiles",
+                ".hypothesis",
+                ".terraform",
+                "media",
+            }
             or path.suffix in {".png", ".jpg", ".ico", ".woff", ".woff2", ".gz", ".pyc"}
         ):
             continue

@@ -78,8 +78,11 @@ class BuiltinWarehouse:
             _BOOKING_KEY.format(number=order_number), tracking_number, _LEDGER_TTL
         )
         logger.info(
-            "built-in warehouse booking", extra={
-                "order_number": order_number, "call": calls, "new_booking": created,
+            "built-in warehouse booking",
+            extra={
+                "order_number": order_number,
+                "call": calls,
+                "new_booking": created,
                 "tracking_number": tracking_number,
             },
         )

@@ -156,7 +156,10 @@ def checkout_plan(
         )
     totals = checkout_totals(cart=cart, method=method, country=country)
     return CheckoutPlan(
-        cart=cart, method=method, lines=lines, totals=totals,
+        cart=cart,
+        method=method,
+        lines=lines,
+        totals=totals,
         snapshot=cart_snapshot(lines),
     )
 
@@ -238,16 +241,25 @@ def checkout_submit(
     """
     email = email.strip().lower()
     request_hash = checkout_request_hash(
-        cart=cart_token, user=getattr(user, "pk", None), email=email, phone=phone,
-        sms_opt_in=sms_opt_in, address=address.__dict__, shipping_method=shipping_method,
+        cart=cart_token,
+        user=getattr(user, "pk", None),
+        email=email,
+        phone=phone,
+        sms_opt_in=sms_opt_in,
+        address=address.__dict__,
+        shipping_method=shipping_method,
         payment_token=payment_token,
     )
-    record = idempotency_claim(key=idempotency_key, request_hash=request_hash, user=user)
+    record = idempotency_claim(
+        key=idempotency_key, request_hash=request_hash, user=user
+    )
     if record.state == K.COMPLETED:
         return _replay(record)
     try:
         plan = checkout_plan(
-            cart_token=cart_token, user=user, method_code=shipping_method,
+            cart_token=cart_token,
+            user=user,
+            method_code=shipping_method,
             country=address.country,
         )
     except (CheckoutInvalid, StaleCart, InsufficientStock):
@@ -265,19 +277,29 @@ def checkout_submit(
         return _finish(
             record,
             error=_error(
-                "payment_declined", payment.decline_reason or "Your payment was declined."
+                "payment_declined",
+                payment.decline_reason or "Your payment was declined.",
             ),
             respond=respond,
         )
     if payment.status != Payment.Status.AUTHORISED:  # voided by an earlier attempt
         return _finish(
-            record, error=_error("insufficient_stock", "Not enough stock."), respond=respond
+            record,
+            error=_error("insufficient_stock", "Not enough stock."),
+            respond=respond,
         )
 
     try:
         order = order_place(
-            plan=plan, payment=payment, user=user, email=email, phone=phone,
-            sms_opt_in=sms_opt_in, address=address, client_ip=client_ip, record=record,
+            plan=plan,
+            payment=payment,
+            user=user,
+            email=email,
+            phone=phone,
+            sms_opt_in=sms_opt_in,
+            address=address,
+            client_ip=client_ip,
+            record=record,
             respond=respond,
         )
     except PaymentTaken:
@@ -309,9 +331,9 @@ def payment_void_orphaned(*, older_than: timedelta = ORPHAN_PAYMENT_AFTER) -> in
         # retry can resume it and place an order on an authorisation being voided.
         record_pk = payment.authorise_key.removeprefix("checkout-")
         if record_pk.isdigit():
-            open_attempt = CheckoutIdempotencyKey.objects.filter(pk=int(record_pk)).exclude(
-                state=K.COMPLETED
-            )
+            open_attempt = CheckoutIdempotencyKey.objects.filter(
+                pk=int(record_pk)
+            ).exclude(state=K.COMPLETED)
             if open_attempt.exists() and not open_attempt.filter(
                 updated_at__lt=cutoff
             ).update(

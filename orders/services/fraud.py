@@ -110,12 +110,16 @@ def risk_assess(*, order: Order) -> RiskAssessment:
             risk.add(IP_VELOCITY[1], f"{by_ip} other orders from this IP in 24h")
     if payment is not None and payment.fingerprint:
         by_card = (
-            Payment.objects.filter(fingerprint=payment.fingerprint, created_at__gte=since)
+            Payment.objects.filter(
+                fingerprint=payment.fingerprint, created_at__gte=since
+            )
             .exclude(pk=payment.pk)
             .count()
         )
         if by_card >= CARD_VELOCITY[0]:
-            risk.add(CARD_VELOCITY[1], f"{by_card} other payments with this card in 24h")
+            risk.add(
+                CARD_VELOCITY[1], f"{by_card} other payments with this card in 24h"
+            )
 
     countries = phone_countries(order.shipping_phone or order.phone)
     if countries is not None and order.shipping_country.upper() not in countries:

@@ -107,13 +107,17 @@ def order_fraud_check(*, order_id: int) -> str:
         order.save(update_fields=["risk_score", "risk_reasons"])
         if risk.score > settings.FRAUD_HOLD_THRESHOLD:
             order_transition(
-                order=order, to=S.ON_HOLD, actor=ACTOR,
+                order=order,
+                to=S.ON_HOLD,
+                actor=ACTOR,
                 reason=f"Fraud check: risk score {risk.score} is above "
                 f"{settings.FRAUD_HOLD_THRESHOLD} ({'; '.join(risk.reasons)}).",
             )
             return "on_hold"
         order_transition(
-            order=order, to=S.PROCESSING, actor=ACTOR,
+            order=order,
+            to=S.PROCESSING,
+            actor=ACTOR,
             reason=f"Fraud check passed (risk score {risk.score}).",
         )
         return "processing"
@@ -174,7 +178,9 @@ def order_shipment_request(*, order_id: int) -> str:
         order.carrier = booking.carrier
         order.save(update_fields=["tracking_number", "carrier"])
         OrderEvent.objects.create(
-            order=order, kind=OrderEvent.Kind.NOTE, actor_label=ACTOR,
+            order=order,
+            kind=OrderEvent.Kind.NOTE,
+            actor_label=ACTOR,
             message=f"Shipment booked with {booking.carrier}, "
             f"tracking number {booking.tracking_number}.",
         )
@@ -191,7 +197,9 @@ def order_ship(*, order_id: int) -> str:
             return "skipped: no shipment booked"
         stock_commit(order=order, actor_label=ACTOR)
         order_transition(
-            order=order, to=S.SHIPPED, actor=ACTOR,
+            order=order,
+            to=S.SHIPPED,
+            actor=ACTOR,
             reason=f"Shipped with {order.carrier} ({order.tracking_number}).",
         )
     return "shipped"
@@ -262,7 +270,9 @@ def orders_unreleased_payments() -> QuerySet[Order]:
 def order_redrive(*, order_id: int) -> None:
     """Enqueue the workflow again for a stuck order (every step is idempotent)."""
     OrderEvent.objects.create(
-        order_id=order_id, kind=OrderEvent.Kind.NOTE, actor_label="system:reconcile",
+        order_id=order_id,
+        kind=OrderEvent.Kind.NOTE,
+        actor_label="system:reconcile",
         message="Fulfilment re-driven by reconcile_orders.",
     )
     fulfilment_start(order_id=order_id)
@@ -286,4 +296,3 @@ def orders_reconcile(*, minutes: int | None = None, limit: int = 500) -> dict[st
             logger.exception("could not enqueue payment release of order %s", order_id)
             failed += 1
     return {"redriven": redriven, "payments": released, "failed": failed}
-

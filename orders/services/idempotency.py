@@ -56,7 +56,9 @@ class CheckoutOutcome:
 
     @property
     def code(self) -> str:
-        return "placed" if self.order is not None else (self.error or {}).get("code", "")
+        return (
+            "placed" if self.order is not None else (self.error or {}).get("code", "")
+        )
 
 
 # Renders an outcome as the caller will answer it: (status, body).
@@ -152,7 +154,13 @@ def idempotency_complete(
         respond(outcome) if respond is not None else (None, outcome.error)
     )
     record.save(
-        update_fields=["state", "order", "response_status", "response_body", "updated_at"]
+        update_fields=[
+            "state",
+            "order",
+            "response_status",
+            "response_body",
+            "updated_at",
+        ]
     )
 
 

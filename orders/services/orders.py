@@ -44,7 +44,9 @@ def order_release(*, order: Order, actor: Actor = None, reason: str = "") -> Ord
     if order.status != S.ON_HOLD:
         raise InvalidTransition(f"Order {order.number} is not on hold.")
     with transaction.atomic():
-        order = order_transition(order=order, to=S.PROCESSING, actor=actor, reason=reason)
+        order = order_transition(
+            order=order, to=S.PROCESSING, actor=actor, reason=reason
+        )
         order_id = order.pk
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     return order
@@ -59,7 +61,9 @@ def order_cancel(*, order: Order, actor: Actor = None, reason: str = "") -> Orde
     """
     _, label = actor_describe(actor)
     with transaction.atomic():
-        order = order_transition(order=order, to=S.CANCELLED, actor=actor, reason=reason)
+        order = order_transition(
+            order=order, to=S.CANCELLED, actor=actor, reason=reason
+        )
         stock_release(order=order, actor_label=label)
     payment_settle_after_cancel(order=order, actor_label=label)
     return order
@@ -77,8 +81,12 @@ def payment_settle_after_cancel(*, order: Order, actor_label: str = "system") ->
 
 
 def order_mark_shipped(
-    *, order: Order, tracking_number: str = "", carrier: str = "",
-    actor: Actor = None, reason: str = "",
+    *,
+    order: Order,
+    tracking_number: str = "",
+    carrier: str = "",
+    actor: Actor = None,
+    reason: str = "",
 ) -> Order:
     """Mark shipped: tracking info, stock leaves the shelf, status → shipped."""
     _, label = actor_describe(actor)
@@ -93,12 +101,17 @@ def order_mark_shipped(
     return order
 
 
-def order_mark_delivered(*, order: Order, actor: Actor = None, reason: str = "") -> Order:
+def order_mark_delivered(
+    *, order: Order, actor: Actor = None, reason: str = ""
+) -> Order:
     return order_transition(order=order, to=S.DELIVERED, actor=actor, reason=reason)
 
 
 def order_refund(
-    *, order: Order, actor: Actor = None, reason: str = "",
+    *,
+    order: Order,
+    actor: Actor = None,
+    reason: str = "",
     amount: Decimal | None = None,
 ) -> Order:
     """Refund a shipped/delivered order: money first (it is the part that can
@@ -113,7 +126,8 @@ def order_refund(
             logger.warning("void of %s before refund failed", order.number)
             raise
     elif payment is not None and payment.status in (
-        Payment.Status.CAPTURED, Payment.Status.REFUNDED
+        Payment.Status.CAPTURED,
+        Payment.Status.REFUNDED,
     ):
         payment_refund(order=order, amount=amount, actor_label=label)
     return order_transition(order=order, to=S.REFUNDED, actor=actor, reason=reason)

@@ -28,7 +28,11 @@ K = PaymentTransaction.Kind
 
 
 def _record(
-    *, payment: Payment, kind: str, amount: Decimal, result: GatewayResult | None,
+    *,
+    payment: Payment,
+    kind: str,
+    amount: Decimal,
+    result: GatewayResult | None,
     error: str = "",
 ) -> PaymentTransaction:
     return PaymentTransaction.objects.create(
@@ -44,8 +48,10 @@ def _record(
 def _order_event(payment: Payment, message: str, actor_label: str = "system") -> None:
     if payment.order_id:
         OrderEvent.objects.create(
-            order_id=payment.order_id, kind=OrderEvent.Kind.PAYMENT,
-            message=message, actor_label=actor_label,
+            order_id=payment.order_id,
+            kind=OrderEvent.Kind.PAYMENT,
+            message=message,
+            actor_label=actor_label,
         )
 
 
@@ -67,9 +73,13 @@ def payment_authorise(*, payment: Payment, token: str) -> Payment:
     """
     gateway = get_gateway(payment.gateway)
     result = _call(
-        payment, K.AUTHORISE, payment.amount,
+        payment,
+        K.AUTHORISE,
+        payment.amount,
         lambda: gateway.authorise(
-            token=token, amount=payment.amount, currency=payment.currency,
+            token=token,
+            amount=payment.amount,
+            currency=payment.currency,
             idempotency_key=payment.authorise_key,
         ),
     )
@@ -84,8 +94,14 @@ def payment_authorise(*, payment: Payment, token: str) -> Payment:
             payment.status = P.FAILED
             payment.decline_reason = result.error[:200]
         payment.save(
-            update_fields=["status", "reference", "risk_level", "fingerprint",
-                           "decline_reason", "updated_at"]
+            update_fields=[
+                "status",
+                "reference",
+                "risk_level",
+                "fingerprint",
+                "decline_reason",
+                "updated_at",
+            ]
         )
     return payment
 
@@ -117,13 +133,19 @@ def payment_capture(*, order: Order, actor_label: str = "system") -> PaymentTran
         if done is not None:
             return done
     if payment.status != P.AUTHORISED:
-        raise PaymentError(f"Payment of {order.number} is {payment.status}, not authorised.")
+        raise PaymentError(
+            f"Payment of {order.number} is {payment.status}, not authorised."
+        )
     gateway = get_gateway(payment.gateway)
     result = _call(
-        payment, K.CAPTURE, payment.amount,
+        payment,
+        K.CAPTURE,
+        payment.amount,
         lambda: gateway.capture(
-            reference=payment.reference, amount=payment.amount,
-            currency=payment.currency, idempotency_key=f"capture:{payment.pk}",
+            reference=payment.reference,
+            amount=payment.amount,
+            currency=payment.currency,
+            idempotency_key=f"capture:{payment.pk}",
         ),
     )
     with transaction.atomic():
@@ -132,9 +154,14 @@ def payment_capture(*, order: Order, actor_label: str = "system") -> PaymentTran
             done = _last(locked, K.CAPTURE)
             if done is not None:
                 return done
-        txn = _record(payment=locked, kind=K.CAPTURE, amount=locked.amount, result=result)
-        data = {"amount": str(locked.amount), "currency": locked.currency,
-                "gateway": locked.gateway}
+        txn = _record(
+            payment=locked, kind=K.CAPTURE, amount=locked.amount, result=result
+        )
+        data = {
+            "amount": str(locked.amount),
+            "currency": locked.currency,
+            "gateway": locked.gateway,
+        }
         if result.succeeded:
             locked.status = P.CAPTURED
             locked.captured_amount = locked.amount
@@ -145,7 +172,8 @@ def payment_capture(*, order: Order, actor_label: str = "system") -> PaymentTran
         with transaction.atomic():
             _order_event(locked, f"Capture refused: {result.error}", actor_label)
             event_record(
-                type="payment.failed", order_number=order.number,
+                type="payment.failed",
+                order_number=order.number,
                 data={**data, "operation": "capture", "error": result.error},
             )
         raise PaymentDeclined(result.error or "Capture refused.")
@@ -162,10 +190,14 @@ def payment_void_payment(
     if payment.status in (P.PENDING, P.FAILED):
         return None
     if payment.status != P.AUTHORISED:
-        raise PaymentError(f"Payment is {payment.status}: refund it instead of voiding.")
+        raise PaymentError(
+            f"Payment is {payment.status}: refund it instead of voiding."
+        )
     gateway = get_gateway(payment.gateway)
     result = _call(
-        payment, K.VOID, payment.amount,
+        payment,
+        K.VOID,
+        payment.amount,
         lambda: gateway.void(
             reference=payment.reference, idempotency_key=f"void:{payment.pk}"
         ),
@@ -185,7 +217,9 @@ def payment_void_payment(
     return txn
 
 
-def payment_void(*, order: Order, actor_label: str = "system") -> PaymentTransaction | None:
+def payment_void(
+    *, order: Order, actor_label: str = "system"
+) -> PaymentTransaction | None:
     """Void the order's authorisation (see payment_void_payment)."""
     return payment_void_payment(payment=_payment_of(order), actor_label=actor_label)
 
@@ -197,7 +231,9 @@ def payment_refund(
     fully refunded payment returns its last refund without a gateway call."""
     payment = _payment_of(order)
     if payment.status not in (P.CAPTURED, P.REFUNDED):
-        raise PaymentError(f"Payment of {order.number} is {payment.status}: nothing to refund.")
+        raise PaymentError(
+            f"Payment of {order.number} is {payment.status}: nothing to refund."
+        )
     remaining = payment.captured_amount - payment.refunded_amount
     if remaining <= 0:
         return _last(payment, K.REFUND)
@@ -208,9 +244,13 @@ def payment_refund(
     # Keyed by the state it starts from: a retry of this refund reuses the key.
     key = f"refund:{payment.pk}:{payment.refunded_amount}:{amount}"
     result = _call(
-        payment, K.REFUND, amount,
+        payment,
+        K.REFUND,
+        amount,
         lambda: gateway.refund(
-            reference=payment.reference, amount=amount, currency=payment.currency,
+            reference=payment.reference,
+            amount=amount,
+            currency=payment.currency,
             idempotency_key=key,
         ),
     )

@@ -87,12 +87,16 @@ def order_place(
         Cart.objects.select_for_update(of=("self",)).filter(pk=plan.cart.pk).exists()
         # A slow twin (taken-over claim) or the orphan sweep may have used or
         # voided this authorisation meanwhile: it pays for one order at most.
-        if not Payment.objects.select_for_update(of=("self",)).filter(
-            pk=payment.pk, order__isnull=True, status=Payment.Status.AUTHORISED
-        ).exists():
+        if (
+            not Payment.objects.select_for_update(of=("self",))
+            .filter(pk=payment.pk, order__isnull=True, status=Payment.Status.AUTHORISED)
+            .exists()
+        ):
             raise PaymentTaken
         lines = list(
-            CartLine.objects.filter(cart_id=plan.cart.pk).select_related("variant__product")
+            CartLine.objects.filter(cart_id=plan.cart.pk).select_related(
+                "variant__product"
+            )
         )
         if cart_snapshot(lines) != plan.snapshot:
             raise StaleCart("Your cart changed during checkout.", lines=[])
@@ -111,22 +115,33 @@ def order_place(
         totals = plan.totals
         order = Order(
             user=_customer(user),
-            email=email, phone=phone, sms_opt_in=sms_opt_in,
+            email=email,
+            phone=phone,
+            sms_opt_in=sms_opt_in,
             **address.as_columns(prefix="shipping_"),
-            shipping_method=plan.method, currency=plan.cart.currency,
-            subtotal=totals.subtotal, shipping_total=totals.shipping_total,
-            tax_total=totals.tax_total, total=totals.total, tax_rate=totals.tax_rate,
+            shipping_method=plan.method,
+            currency=plan.cart.currency,
+            subtotal=totals.subtotal,
+            shipping_total=totals.shipping_total,
+            tax_total=totals.tax_total,
+            total=totals.total,
+            tax_rate=totals.tax_rate,
             prices_include_tax=totals.prices_include_tax,
-            status=Order.Status.PLACED, status_changed_at=now, placed_at=now,
+            status=Order.Status.PLACED,
+            status_changed_at=now,
+            placed_at=now,
             client_ip=client_ip or None,
         )
         _order_insert(order)
         order_lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
-                    order=order, variant_id=line.variant_id, sku=line.variant.sku,
+                    order=order,
+                    variant_id=line.variant_id,
+                    sku=line.variant.sku,
                     product_name=line.variant.product.name,
-                    variant_name=line.variant.name, quantity=line.quantity,
+                    variant_name=line.variant.name,
+                    quantity=line.quantity,
                     unit_price=line.unit_price,
                     line_total=money(line.unit_price * line.quantity),
                 )
@@ -137,9 +152,12 @@ def order_place(
         payment.order = order
         actor, label = actor_describe(_customer(user) or "customer")
         OrderEvent.objects.create(
-            order=order, kind=OrderEvent.Kind.PLACED, to_status=Order.Status.PLACED,
+            order=order,
+            kind=OrderEvent.Kind.PLACED,
+            to_status=Order.Status.PLACED,
             message=f"Order placed; payment of {order.total} {order.currency} authorised.",
-            actor=actor, actor_label=label,
+            actor=actor,
+            actor_label=label,
         )
         event_record(
             type="order.placed",
@@ -181,7 +199,9 @@ def _order_insert(order: Order) -> None:
         except IntegrityError as exc:
             if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):
                 raise
-            logger.warning("order number %s already taken; drawing another", order.number)
+            logger.warning(
+                "order number %s already taken; drawing another", order.number
+            )
 
 
 def _is_number_collision(exc: IntegrityError) -> bool:

@@ -21,10 +21,10 @@ from typing import cast
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-import prometheus_client  # noqa: E402
-from prometheus_client import CollectorRegistry, Counter, Histogram, values  # noqa: E402
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Histogram, values
 
-from . import emf  # noqa: E402
+from . import emf
 
 logger = logging.getLogger(__name__)
 

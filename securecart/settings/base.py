@@ -132,7 +132,9 @@ TEMPLATES = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -309,9 +311,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-_visibility = max(
-    q["visibility_timeout"] for q in MESSAGING["celery_queues"].values()
-)
+_visibility = max(q["visibility_timeout"] for q in MESSAGING["celery_queues"].values())
 if CELERY_BROKER_URL.startswith("sqs://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "region": AWS_REGION,
@@ -367,7 +367,9 @@ FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
 # Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
-WAREHOUSE_ADAPTER = env("WAREHOUSE_ADAPTER", "orders.integrations.warehouse.BuiltinWarehouse")
+WAREHOUSE_ADAPTER = env(
+    "WAREHOUSE_ADAPTER", "orders.integrations.warehouse.BuiltinWarehouse"
+)
 
 # --- email ------------------------------------------------------------------
 EMAIL_BACKEND = env(
@@ -435,7 +437,11 @@ LOGGING = {
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
                 " %(trace_id)s %(span_id)s"
             ),
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+            },
         }
     },
     "handlers": {

@@ -49,8 +49,12 @@ def _local_postgres_problem() -> str | None:
     for admin in dict.fromkeys(("postgres", getpass.getuser())):
         try:
             conn = psycopg.connect(
-                host="127.0.0.1", port=5432, user=admin, dbname="postgres",
-                connect_timeout=2, autocommit=True,
+                host="127.0.0.1",
+                port=5432,
+                user=admin,
+                dbname="postgres",
+                connect_timeout=2,
+                autocommit=True,
             )
         except psycopg.Error:
             continue
@@ -118,13 +122,15 @@ DEBUG = False
 REPLICA_ROUTING_ENABLED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Worker processes started by tests may read mail back from files instead.
-EMAIL_BACKEND = env("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-STORAGES["staticfiles"] = {  # noqa: F405
+EMAIL_BACKEND = env(
+    "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
-PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"  # noqa: F405
+MEDIA_ROOT = VAR_DIR / "test-media"
+PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"
 
 # Tests that exercise throttling lower these; the rest must never hit them.
-REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK}
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min"}

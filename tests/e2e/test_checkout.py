@@ -28,10 +28,16 @@ def lamp(monkeypatch):
         "orders.services.placement.fulfilment_start", lambda *, order_id: None
     )
     ShippingMethodFactory(code="standard", name="Standard", price=Decimal("5.00"))
-    product = CatalogProductFactory(name="Brass Desk Lamp", slug="brass-desk-lamp",
-                                    price=Decimal("40.00"))
-    return CatalogVariantFactory(product=product, sku="LAMP-1", name="Brass",
-                                 price=Decimal("40.00"), stock_on_hand=5)
+    product = CatalogProductFactory(
+        name="Brass Desk Lamp", slug="brass-desk-lamp", price=Decimal("40.00")
+    )
+    return CatalogVariantFactory(
+        product=product,
+        sku="LAMP-1",
+        name="Brass",
+        price=Decimal("40.00"),
+        stock_on_hand=5,
+    )
 
 
 def _add_to_cart(page) -> None:
@@ -96,10 +102,15 @@ def test_customer_places_an_order_and_finds_it_in_my_orders(page, lamp, live_ser
     user = user_create(username="grace")
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{
-        "name": "sessionid", "value": client.cookies["sessionid"].value,
-        "url": live_server.url,
-    }])
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
     _add_to_cart(page)
     number = _checkout(page, email=None)  # prefilled from the account

@@ -70,13 +70,16 @@ class CatalogVariantFactory(factory.django.DjangoModelFactory):
 def user_create(username: str | None = None, **extra: Any):
     username = username or f"cust-{uuid.uuid4().hex[:8]}"
     return get_user_model().objects.create_user(
-        username=username, email=f"{username}@example.com",
-        password="correct-horse-battery-staple-42", **extra,
+        username=username,
+        email=f"{username}@example.com",
+        password="correct-horse-battery-staple-42",
+        **extra,
     )
 
 
 def cart_with(
-    lines: list[tuple[Variant, int]], user=None,
+    lines: list[tuple[Variant, int]],
+    user=None,
 ) -> Cart:
     """A cart holding each (variant, quantity) at the variant's current price."""
     cart = Cart.objects.create(user=user)
@@ -141,13 +144,21 @@ class OrderFactory(factory.django.DjangoModelFactory):
             stock_on_hand=10, stock_reserved=2
         )
         OrderLine.objects.create(
-            order=obj, variant=variant, sku=variant.sku,
-            product_name=variant.product.name, variant_name=variant.name,
-            quantity=2, unit_price=Decimal("10.00"), line_total=Decimal("20.00"),
+            order=obj,
+            variant=variant,
+            sku=variant.sku,
+            product_name=variant.product.name,
+            variant_name=variant.name,
+            quantity=2,
+            unit_price=Decimal("10.00"),
+            line_total=Decimal("20.00"),
         )
         Payment.objects.create(
-            order=obj, gateway="test", status=Payment.Status.AUTHORISED,
-            amount=obj.total, currency=obj.currency,
+            order=obj,
+            gateway="test",
+            status=Payment.Status.AUTHORISED,
+            amount=obj.total,
+            currency=obj.currency,
             reference=f"tg_ok_{uuid.uuid4().hex[:20]}",
             authorise_key=f"factory-{uuid.uuid4().hex}",
         )

@@ -110,7 +110,11 @@ class ConsumerProcess:
 
     def start(self) -> ConsumerProcess:
         log = self.log_path.open("ab")
-        wait = [] if self.wait_seconds is None else ["--wait-seconds", str(self.wait_seconds)]
+        wait = (
+            []
+            if self.wait_seconds is None
+            else ["--wait-seconds", str(self.wait_seconds)]
+        )
         self.proc = subprocess.Popen(
             [
                 sys.executable,

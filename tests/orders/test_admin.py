@@ -24,12 +24,19 @@ def manager(client):
 
 def test_order_managers_group_has_exactly_the_order_rights():
     group = Group.objects.get(name=ORDER_MANAGERS)
-    codenames = set(group.permissions.values_list("content_type__app_label", "codename"))
+    codenames = set(
+        group.permissions.values_list("content_type__app_label", "codename")
+    )
     assert codenames == {
-        ("orders", "view_order"), ("orders", "view_orderline"),
-        ("orders", "view_orderevent"), ("orders", "view_payment"),
-        ("orders", "view_paymenttransaction"), ("orders", "hold_order"),
-        ("orders", "cancel_order"), ("orders", "ship_order"), ("orders", "refund_order"),
+        ("orders", "view_order"),
+        ("orders", "view_orderline"),
+        ("orders", "view_orderevent"),
+        ("orders", "view_payment"),
+        ("orders", "view_paymenttransaction"),
+        ("orders", "hold_order"),
+        ("orders", "cancel_order"),
+        ("orders", "ship_order"),
+        ("orders", "refund_order"),
     }
 
 
@@ -81,7 +88,9 @@ def test_hold_then_release_then_cancel_releases_stock_and_voids(client, manager)
     assert order.status == "cancelled" and order.stock_released_at is not None
     assert Variant.objects.get(pk=variant.pk).stock_reserved == 0
     assert Payment.objects.get(order=order).status == "voided"
-    labels = list(order.events.filter(kind="status").values_list("actor_label", flat=True))
+    labels = list(
+        order.events.filter(kind="status").values_list("actor_label", flat=True)
+    )
     assert labels == [f"staff:{manager.username}"] * 3
 
 
@@ -91,10 +100,21 @@ def test_mark_shipped_asks_for_tracking_then_commits_stock(client, manager):
 
     form = _act(client, "mark_shipped", [order])
     assert b"tracking_number" in form.content
-    _act(client, "mark_shipped", [order], apply="1", tracking_number="1Z999", carrier="UPS")
+    _act(
+        client,
+        "mark_shipped",
+        [order],
+        apply="1",
+        tracking_number="1Z999",
+        carrier="UPS",
+    )
 
     order.refresh_from_db()
-    assert (order.status, order.tracking_number, order.carrier) == ("shipped", "1Z999", "UPS")
+    assert (order.status, order.tracking_number, order.carrier) == (
+        "shipped",
+        "1Z999",
+        "UPS",
+    )
     variant.refresh_from_db()
     assert (variant.stock_on_hand, variant.stock_reserved) == (8, 0)
     _act(client, "mark_delivered", [order])

@@ -33,8 +33,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fulfilment")]
 
 def post(client, payload, key=None, **extra):
     return client.post(
-        URL, data=json.dumps(payload), content_type="application/json",
-        headers={"Idempotency-Key": key or uuid.uuid4().hex}, **extra,
+        URL,
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers={"Idempotency-Key": key or uuid.uuid4().hex},
+        **extra,
     )
 
 
@@ -62,9 +65,14 @@ def test_guest_checkout_places_order_reserves_stock_and_records_everything(
     assert body["currency"] == "USD"
     assert body["access_token"] == order.access_token
     assert body["lines"] == [
-        {"sku": variant.sku, "product_name": variant.product.name,
-         "variant_name": "Default", "quantity": 2, "unit_price": "12.50",
-         "line_total": "25.00"}
+        {
+            "sku": variant.sku,
+            "product_name": variant.product.name,
+            "variant_name": "Default",
+            "quantity": 2,
+            "unit_price": "12.50",
+            "line_total": "25.00",
+        }
     ]
     assert order.user is None and order.email == "ada@example.com"
     variant.refresh_from_db()
@@ -75,7 +83,12 @@ def test_guest_checkout_places_order_reserves_stock_and_records_everything(
     assert list(payment.transactions.values_list("kind", "succeeded")) == [
         ("authorise", True)
     ]
-    assert OutboxEvent.objects.filter(type="order.placed", order_number=order.number).count() == 1
+    assert (
+        OutboxEvent.objects.filter(
+            type="order.placed", order_number=order.number
+        ).count()
+        == 1
+    )
     assert order.events.get().kind == "placed"
     assert not CartLine.objects.filter(cart=cart).exists()
     assert started == [order.pk]
@@ -84,13 +97,20 @@ def test_guest_checkout_places_order_reserves_stock_and_records_everything(
 def test_tax_is_added_or_included_by_setting(client, standard_shipping, settings):
     TaxRateFactory(country="DE", rate=Decimal("0.2000"))
     variant = CatalogVariantFactory(price=Decimal("50.00"), stock_on_hand=5)
-    address = {**checkout_payload(cart_with([]))["shipping_address"], "country": "DE",
-               "postal_code": "10115"}
+    address = {
+        **checkout_payload(cart_with([]))["shipping_address"],
+        "country": "DE",
+        "postal_code": "10115",
+    }
 
     settings.PRICES_INCLUDE_TAX = False
-    added = post(client, checkout_payload(cart_with([(variant, 1)]), shipping_address=address)).json()
+    added = post(
+        client, checkout_payload(cart_with([(variant, 1)]), shipping_address=address)
+    ).json()
     settings.PRICES_INCLUDE_TAX = True
-    included = post(client, checkout_payload(cart_with([(variant, 1)]), shipping_address=address)).json()
+    included = post(
+        client, checkout_payload(cart_with([(variant, 1)]), shipping_address=address)
+    ).json()
 
     assert (added["tax_total"], added["total"]) == ("11.00", "66.00")
     assert (included["tax_total"], included["total"]) == ("9.17", "55.00")
@@ -102,7 +122,9 @@ def test_free_shipping_over_threshold(client, standard_shipping):
     assert (body["shipping_total"], body["total"]) == ("0.00", "120.00")
 
 
-def test_declined_payment_is_402_keeps_no_order_and_holds_no_stock(client, standard_shipping):
+def test_declined_payment_is_402_keeps_no_order_and_holds_no_stock(
+    client, standard_shipping
+):
     variant = CatalogVariantFactory(stock_on_hand=3)
     cart = cart_with([(variant, 3)])
 
@@ -139,7 +161,9 @@ def test_same_key_other_body_is_409_and_changes_nothing(client, standard_shippin
     cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
     post(client, checkout_payload(cart), key="key-2")
 
-    response = post(client, checkout_payload(cart, email="other@example.com"), key="key-2")
+    response = post(
+        client, checkout_payload(cart, email="other@example.com"), key="key-2"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_conflict"
@@ -168,8 +192,14 @@ def test_declined_result_is_replayed_for_the_same_key(client, standard_shipping)
         (lambda p: p.update(payment_token="4242424242424242"), "payment_token"),
         (lambda p: p.update(shipping_method="teleport"), "shipping_method"),
         (lambda p: p.update(cart_id="no-such-cart"), "cart_id"),
-        (lambda p: p.update(sms_opt_in=True, phone="",
-                            shipping_address={**p["shipping_address"], "phone": ""}), "phone"),
+        (
+            lambda p: p.update(
+                sms_opt_in=True,
+                phone="",
+                shipping_address={**p["shipping_address"], "phone": ""},
+            ),
+            "phone",
+        ),
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_changes_nothing(
@@ -191,16 +221,20 @@ def test_bad_input_is_400_naming_the_field_and_changes_nothing(
 
 def test_missing_idempotency_key_is_400(client, standard_shipping):
     cart = cart_with([(CatalogVariantFactory(), 1)])
-    response = client.post(URL, data=json.dumps(checkout_payload(cart)),
-                           content_type="application/json")
+    response = client.post(
+        URL, data=json.dumps(checkout_payload(cart)), content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "idempotency_key_required"
 
 
 def test_non_json_and_oversized_bodies_are_refused(client, standard_shipping):
     cart = cart_with([(CatalogVariantFactory(), 1)])
-    form = client.post(URL, data=checkout_payload(cart) | {"shipping_address": "x"},
-                       headers={"Idempotency-Key": "f1"})
+    form = client.post(
+        URL,
+        data=checkout_payload(cart) | {"shipping_address": "x"},
+        headers={"Idempotency-Key": "f1"},
+    )
     huge = checkout_payload(cart, email="a" * 40_000 + "@example.com")
     big = post(client, huge)
     assert form.status_code == 415
@@ -227,8 +261,13 @@ def test_stale_price_is_409_listing_the_changed_line(client, standard_shipping):
     body = response.json()
     assert body["code"] == "stale_cart"
     assert body["lines"] == [
-        {"sku": changed.sku, "reason": "price_changed", "cart_price": "10.00",
-         "current_price": "11.00", "quantity": 1}
+        {
+            "sku": changed.sku,
+            "reason": "price_changed",
+            "cart_price": "10.00",
+            "current_price": "11.00",
+            "quantity": 1,
+        }
     ]
     assert Payment.objects.count() == 0  # nothing charged
 
@@ -243,11 +282,16 @@ def test_stale_stock_is_409_with_available_quantity(client, standard_shipping):
 
     assert response.status_code == 409
     assert response.json()["lines"][0] | {} == {
-        "sku": variant.sku, "reason": "insufficient_stock", "quantity": 4, "available": 2
+        "sku": variant.sku,
+        "reason": "insufficient_stock",
+        "quantity": 4,
+        "available": 2,
     }
 
 
-def test_stock_lost_after_authorisation_voids_the_payment(client, standard_shipping, monkeypatch):
+def test_stock_lost_after_authorisation_voids_the_payment(
+    client, standard_shipping, monkeypatch
+):
     # given: the last unit is sold between validation and reservation
     variant = CatalogVariantFactory(stock_on_hand=1)
     cart = cart_with([(variant, 1)])
@@ -260,7 +304,9 @@ def test_stock_lost_after_authorisation_voids_the_payment(client, standard_shipp
         type(variant).objects.filter(pk=variant.pk).update(stock_reserved=1)
         return result
 
-    monkeypatch.setattr(checkout_module, "payment_authorise", authorise_then_someone_else_buys)
+    monkeypatch.setattr(
+        checkout_module, "payment_authorise", authorise_then_someone_else_buys
+    )
     # when
     response = post(client, checkout_payload(cart))
     # then
@@ -269,7 +315,10 @@ def test_stock_lost_after_authorisation_voids_the_payment(client, standard_shipp
     assert Order.objects.count() == 0
     payment = Payment.objects.get()
     assert payment.status == "voided"
-    assert list(payment.transactions.values_list("kind", flat=True)) == ["authorise", "void"]
+    assert list(payment.transactions.values_list("kind", flat=True)) == [
+        "authorise",
+        "void",
+    ]
 
 
 def test_gateway_outage_is_503_and_a_retry_with_the_same_key_succeeds(
@@ -380,7 +429,9 @@ def test_crash_after_authorisation_resumes_with_the_same_authorisation(
     assert PaymentTransaction.objects.filter(kind="authorise").count() == 1
 
 
-def test_same_key_from_another_customer_is_a_conflict_not_a_replay(client, standard_shipping):
+def test_same_key_from_another_customer_is_a_conflict_not_a_replay(
+    client, standard_shipping
+):
     cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
     payload = checkout_payload(cart)
     assert post(client, payload, key="shared").status_code == 201
@@ -403,13 +454,23 @@ def test_an_authorisation_pays_for_one_order_only(client, standard_shipping):
     from tests.factories.orders import ADDRESS
 
     cart = cart_with([(CatalogVariantFactory(stock_on_hand=5), 1)])
-    plan = checkout_plan(cart_token=cart.token, user=None, method_code="standard", country="GB")
+    plan = checkout_plan(
+        cart_token=cart.token, user=None, method_code="standard", country="GB"
+    )
     post(client, checkout_payload(cart_with([(CatalogVariantFactory(), 1)])))
     used = Payment.objects.get()
     # when / then
     with pytest.raises(PaymentTaken):
-        order_place(plan=plan, payment=used, user=None, email="a@example.com", phone="",
-                    sms_opt_in=False, address=Address(**ADDRESS), client_ip=None)
+        order_place(
+            plan=plan,
+            payment=used,
+            user=None,
+            email="a@example.com",
+            phone="",
+            sms_opt_in=False,
+            address=Address(**ADDRESS),
+            client_ip=None,
+        )
     assert Order.objects.count() == 1
     assert CartLine.objects.filter(cart=cart).count() == 1
 
@@ -422,9 +483,13 @@ def test_order_records_the_shoppers_ip_behind_the_load_balancer(
     cart = cart_with([(CatalogVariantFactory(), 1)])
     # when a shopper checks out through it, with a forged left-most entry
     response = post(
-        client, checkout_payload(cart), REMOTE_ADDR="10.0.3.7",
+        client,
+        checkout_payload(cart),
+        REMOTE_ADDR="10.0.3.7",
         HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9",
     )
     # then fraud velocity keys on the shopper's address, not the proxy's
     assert response.status_code == 201, response.content
-    assert Order.objects.get(number=response.json()["number"]).client_ip == "203.0.113.9"
+    assert (
+        Order.objects.get(number=response.json()["number"]).client_ip == "203.0.113.9"
+    )

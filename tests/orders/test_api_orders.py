@@ -29,11 +29,15 @@ def test_owner_sees_status_and_timeline(client):
 
 def test_guest_with_access_token_sees_the_order(client):
     order = OrderFactory()
-    response = client.get(f"/api/v1/orders/{order.number}/", {"access_token": order.access_token})
+    response = client.get(
+        f"/api/v1/orders/{order.number}/", {"access_token": order.access_token}
+    )
     assert response.status_code == 200 and response.json()["total"] == "25.00"
 
 
-@pytest.mark.parametrize("who", ["anonymous", "other_customer", "wrong_token", "missing"])
+@pytest.mark.parametrize(
+    "who", ["anonymous", "other_customer", "wrong_token", "missing"]
+)
 def test_anyone_else_gets_404_without_data(client, who):
     order = OrderFactory(user=user_create())
     url, params = f"/api/v1/orders/{order.number}/", {}
@@ -62,16 +66,30 @@ def test_order_list_needs_sign_in(client):
 
 
 def test_shipping_methods_lists_active_methods(client):
-    ShippingMethodFactory(code="express", name="Express", price=Decimal("15.00"), free_over=None)
+    ShippingMethodFactory(
+        code="express", name="Express", price=Decimal("15.00"), free_over=None
+    )
     ShippingMethodFactory(code="old", name="Old", is_active=False)
     body = client.get("/api/v1/shipping-methods/").json()
-    assert body == [{"code": "express", "name": "Express", "description": "",
-                     "price": "15.00", "currency": "USD", "free_over": None}]
+    assert body == [
+        {
+            "code": "express",
+            "name": "Express",
+            "description": "",
+            "price": "15.00",
+            "currency": "USD",
+            "free_over": None,
+        }
+    ]
 
 
 def test_openapi_schema_documents_checkout_and_orders(client):
     schema = client.get("/api/v1/schema/", {"format": "json"}).json()
-    assert {"/api/v1/checkout/", "/api/v1/orders/", "/api/v1/orders/{number}/",
-            "/api/v1/shipping-methods/"} <= set(schema["paths"])
+    assert {
+        "/api/v1/checkout/",
+        "/api/v1/orders/",
+        "/api/v1/orders/{number}/",
+        "/api/v1/shipping-methods/",
+    } <= set(schema["paths"])
     params = schema["paths"]["/api/v1/checkout/"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)

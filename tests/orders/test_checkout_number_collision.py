@@ -41,7 +41,9 @@ def _numbers(monkeypatch, *numbers: str) -> list[str]:
 
 def _post(client, cart, key: str | None = None):
     return client.post(
-        URL, data=json.dumps(checkout_payload(cart)), content_type="application/json",
+        URL,
+        data=json.dumps(checkout_payload(cart)),
+        content_type="application/json",
         headers={"Idempotency-Key": key or uuid.uuid4().hex},
     )
 

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db
 def test_seed_checkout_is_idempotent():
     call_command("seed_checkout")
     call_command("seed_checkout")
-    assert set(ShippingMethod.objects.values_list("code", flat=True)) == {"standard", "express"}
+    assert set(ShippingMethod.objects.values_list("code", flat=True)) == {
+        "standard",
+        "express",
+    }
     assert TaxRate.objects.get(country="DE").rate == Decimal("0.1900")
 
 
@@ -60,12 +63,17 @@ def test_orphan_sweep_closes_the_abandoned_checkout_so_a_retry_cannot_use_the_pa
     payload = checkout_payload(cart_with([(CatalogVariantFactory(), 1)]))
 
     def post():
-        return client.post("/api/v1/checkout/", data=json.dumps(payload),
-                           content_type="application/json",
-                           headers={"Idempotency-Key": "abandoned"})
+        return client.post(
+            "/api/v1/checkout/",
+            data=json.dumps(payload),
+            content_type="application/json",
+            headers={"Idempotency-Key": "abandoned"},
+        )
 
     real = checkout_module.order_place
-    checkout_module.order_place = lambda **kw: (_ for _ in ()).throw(SystemExit("crash"))
+    checkout_module.order_place = lambda **kw: (_ for _ in ()).throw(
+        SystemExit("crash")
+    )
     try:
         with pytest.raises(SystemExit):
             post()
@@ -79,16 +87,22 @@ def test_orphan_sweep_closes_the_abandoned_checkout_so_a_retry_cannot_use_the_pa
     response = post()
 
     assert Payment.objects.get().status == "voided"
-    assert response.status_code == 409 and response.json()["code"] == "checkout_abandoned"
+    assert (
+        response.status_code == 409 and response.json()["code"] == "checkout_abandoned"
+    )
     assert Order.objects.count() == 0
 
 
 def test_beat_voids_orphaned_authorisations_periodically(settings):
     # given beat's schedule entry and an authorisation a crashed checkout left behind
     entry = settings.CELERY_BEAT_SCHEDULE["void-orphaned-payments"]
-    payment = Payment.objects.create(gateway="test", amount=Decimal("9.00"), authorise_key="k")
+    payment = Payment.objects.create(
+        gateway="test", amount=Decimal("9.00"), authorise_key="k"
+    )
     payment_authorise(payment=payment, token="tok_visa")
-    Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    Payment.objects.filter(pk=payment.pk).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
     # when beat's task runs
     from securecart.celery import app
 

@@ -35,16 +35,21 @@ def queue_attributes(sqs, name: str) -> dict:
 
 # --- ensure_queues ---------------------------------------------------------------
 @pytest.mark.aws
-def test_ensure_queues_creates_each_celery_queue_with_a_dead_letter_queue(aws, prefix, settings):
+def test_ensure_queues_creates_each_celery_queue_with_a_dead_letter_queue(
+    aws, prefix, settings
+):
     from securecart.aws import client
 
     out = run("ensure_queues", prefix=prefix)
     sqs = client("sqs")
-    names = sorted(url.rsplit("/", 1)[1] for url in
-                   sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", []))
+    names = sorted(
+        url.rsplit("/", 1)[1]
+        for url in sqs.list_queues(QueueNamePrefix=prefix).get("QueueUrls", [])
+    )
     expected = sorted(
         f"{prefix}{key}{suffix}"
-        for key in settings.MESSAGING["celery_queues"] for suffix in ("", "-dlq")
+        for key in settings.MESSAGING["celery_queues"]
+        for suffix in ("", "-dlq")
     )
     assert names == expected
     fulfilment = queue_attributes(sqs, f"{prefix}fulfilment")
@@ -85,7 +90,8 @@ def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
     source = sqs.get_queue_url(QueueName=f"{prefix}fulfilment")["QueueUrl"]
     dlq = sqs.get_queue_url(QueueName=f"{prefix}fulfilment-dlq")["QueueUrl"]
     sqs.send_message(
-        QueueUrl=source, MessageBody='{"poison": 1}',
+        QueueUrl=source,
+        MessageBody='{"poison": 1}',
         MessageAttributes={"kind": {"DataType": "String", "StringValue": "probe"}},
     )
     for n in range(2):
@@ -94,10 +100,14 @@ def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
     # given: the message fails maxReceiveCount times, so SQS dead-letters it
     def dead_lettered() -> bool:
         sqs.receive_message(QueueUrl=source, VisibilityTimeout=0, WaitTimeSeconds=0)
-        count = queue_attributes(sqs, f"{prefix}fulfilment-dlq")["ApproximateNumberOfMessages"]
+        count = queue_attributes(sqs, f"{prefix}fulfilment-dlq")[
+            "ApproximateNumberOfMessages"
+        ]
         return int(count) == 3
 
-    wait_until(dead_lettered, 20, interval=0.05, message="SQS to dead-letter the message")
+    wait_until(
+        dead_lettered, 20, interval=0.05, message="SQS to dead-letter the message"
+    )
     dry = run("redrive_dead_letters", "fulfilment", prefix=prefix, dry_run=True)
     assert "about 3 messages" in dry
     # when
@@ -105,14 +115,19 @@ def test_redrive_moves_a_poison_message_back_from_the_dead_letter_queue(
     # then
     assert f"Moved 3 messages from {prefix}fulfilment-dlq to {prefix}fulfilment" in out
     received = sqs.receive_message(
-        QueueUrl=source, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+        QueueUrl=source,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=1,
         MessageAttributeNames=["All"],
     )["Messages"]
     bodies = sorted(m["Body"] for m in received)
     assert bodies == sorted(['{"poison": 1}', '{"n": 0}', '{"n": 1}'])
     poison = next(m for m in received if m["Body"] == '{"poison": 1}')
     assert poison["MessageAttributes"]["kind"]["StringValue"] == "probe"
-    assert queue_attributes(sqs, f"{prefix}fulfilment-dlq")["ApproximateNumberOfMessages"] == "0"
+    assert (
+        queue_attributes(sqs, f"{prefix}fulfilment-dlq")["ApproximateNumberOfMessages"]
+        == "0"
+    )
 
 
 @pytest.mark.aws
@@ -127,11 +142,17 @@ def test_redrive_works_for_a_notification_channel_queue_too(aws, prefix):
     out = run("redrive_dead_letters", "notifications-email-dlq", prefix=prefix)
     assert "Moved 12 messages" in out
     moved = 0
-    while batch := sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10).get("Messages"):
+    while batch := sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
         moved += len(batch)
-        sqs.delete_message_batch(QueueUrl=source, Entries=[
-            {"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]} for m in batch
-        ])
+        sqs.delete_message_batch(
+            QueueUrl=source,
+            Entries=[
+                {"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]}
+                for m in batch
+            ],
+        )
     assert moved == 12
 
 
@@ -154,7 +175,10 @@ def test_predefined_queues_point_at_the_prefixed_queue_urls(settings, monkeypatc
     settings.AWS_REGION = "eu-west-1"
     source = {
         "broker_url": "sqs://",
-        "broker_transport_options": {"queue_name_prefix": "shop-", "region": "eu-west-1"},
+        "broker_transport_options": {
+            "queue_name_prefix": "shop-",
+            "region": "eu-west-1",
+        },
     }
     _configure_queues(sender=app, source=source)
     options = source["broker_transport_options"]
@@ -180,11 +204,16 @@ def test_worker_on_predefined_queues_consumes_what_ensure_queues_created(
     run("ensure_queues", prefix=celery_sqs.prefix)
     sqs = client("sqs")
     before = sorted(sqs.list_queues(QueueNamePrefix=celery_sqs.prefix)["QueueUrls"])
-    worker = celery_worker_factory(queues="default", extra_env={"SQS_PREDEFINED_QUEUES": "1"})
+    worker = celery_worker_factory(
+        queues="default", extra_env={"SQS_PREDEFINED_QUEUES": "1"}
+    )
     token = uuid.uuid4().hex
     worker_heartbeat_task.delay(token)
-    wait_until(lambda: cache.get(HEARTBEAT_KEY.format(token=token)) == "ok", 30,
-               message="the worker on predefined queues to run the task")
+    wait_until(
+        lambda: cache.get(HEARTBEAT_KEY.format(token=token)) == "ok",
+        30,
+        message="the worker on predefined queues to run the task",
+    )
     # the worker created nothing: Terraform (here ensure_queues) owns the queues
     after = sorted(sqs.list_queues(QueueNamePrefix=celery_sqs.prefix)["QueueUrls"])
     assert after == before
@@ -213,7 +242,9 @@ def test_reconcile_dry_run_lists_stuck_orders_and_changes_nothing(settings):
 
 
 @pytest.mark.django_db
-def test_reconcile_redrives_a_stuck_order_to_shipped(django_capture_on_commit_callbacks):
+def test_reconcile_redrives_a_stuck_order_to_shipped(
+    django_capture_on_commit_callbacks,
+):
     stuck = place_order()
     _age(stuck, 120)
     with django_capture_on_commit_callbacks(execute=True):
@@ -221,7 +252,10 @@ def test_reconcile_redrives_a_stuck_order_to_shipped(django_capture_on_commit_ca
     assert "Re-drove 1 stuck orders" in out
     stuck.refresh_from_db()
     assert stuck.status == Order.Status.SHIPPED
-    assert stuck.events.filter(message__contains="re-driven by reconcile_orders").count() == 1
+    assert (
+        stuck.events.filter(message__contains="re-driven by reconcile_orders").count()
+        == 1
+    )
 
 
 @pytest.mark.django_db

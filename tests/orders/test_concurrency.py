@@ -21,17 +21,25 @@ from tests.factories.orders import (
     checkout_payload,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.usefixtures("no_fulfilment"),
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.usefixtures("no_fulfilment"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
-def _checkout(payload: dict, key: str, barrier: threading.Barrier | None = None) -> tuple[int, dict]:
+def _checkout(
+    payload: dict, key: str, barrier: threading.Barrier | None = None
+) -> tuple[int, dict]:
     try:
         if barrier is not None:
             barrier.wait(timeout=30)
         response = Client().post(
-            "/api/v1/checkout/", data=json.dumps(payload),
-            content_type="application/json", headers={"Idempotency-Key": key},
+            "/api/v1/checkout/",
+            data=json.dumps(payload),
+            content_type="application/json",
+            headers={"Idempotency-Key": key},
         )
         return response.status_code, response.json()
     finally:
@@ -51,8 +59,11 @@ def test_checkout_never_oversells_under_concurrency():
     codes = [code for code, _ in results]
     assert codes.count(201) == 50
     assert codes.count(409) == 150
-    assert all(body.get("code") in {"stale_cart", "insufficient_stock"}
-               for code, body in results if code == 409)
+    assert all(
+        body.get("code") in {"stale_cart", "insufficient_stock"}
+        for code, body in results
+        if code == 409
+    )
     variant = Variant.objects.get(pk=variant.pk)
     assert variant.stock_reserved == 50 and variant.stock_on_hand == 50
     assert variant.available == 0
@@ -60,7 +71,9 @@ def test_checkout_never_oversells_under_concurrency():
     assert sum(OrderLine.objects.values_list("quantity", flat=True)) == 50
     # every authorisation that lost the race was voided: none left dangling
     assert Payment.objects.filter(order__isnull=True, status="authorised").count() == 0
-    assert Payment.objects.filter(status="authorised", order__isnull=False).count() == 50
+    assert (
+        Payment.objects.filter(status="authorised", order__isnull=False).count() == 50
+    )
 
 
 def test_one_idempotency_key_submitted_50_times_at_once_places_one_order():
@@ -71,7 +84,9 @@ def test_one_idempotency_key_submitted_50_times_at_once_places_one_order():
     barrier = threading.Barrier(50)
     # when
     with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(lambda _: _checkout(payload, "same-key", barrier), range(50)))
+        results = list(
+            pool.map(lambda _: _checkout(payload, "same-key", barrier), range(50))
+        )
     # then
     assert Order.objects.count() == 1
     assert PaymentTransaction.objects.filter(kind="authorise").count() == 1

@@ -62,12 +62,16 @@ def test_many_recent_orders_from_one_email_raise_the_score():
 
 
 def test_one_card_used_across_many_orders_raises_the_score():
-    orders = [place_order(token="tok_visa", email=f"p{n}@example.com") for n in range(4)]
+    orders = [
+        place_order(token="tok_visa", email=f"p{n}@example.com") for n in range(4)
+    ]
     assert "3 other payments with this card in 24h (+25)" in reasons(orders[-1])
 
 
 def test_many_orders_from_one_ip_raise_the_score():
-    orders = [place_order(token=f"tok_visa_{n}", email=f"ip{n}@example.com") for n in range(6)]
+    orders = [
+        place_order(token=f"tok_visa_{n}", email=f"ip{n}@example.com") for n in range(6)
+    ]
     Order.objects.filter(pk__in=[o.pk for o in orders]).update(client_ip="203.0.113.9")
     orders[-1].refresh_from_db()
     assert "5 other orders from this IP in 24h (+15)" in reasons(orders[-1])
@@ -75,8 +79,12 @@ def test_many_orders_from_one_ip_raise_the_score():
 
 def test_a_phone_from_another_country_than_the_shipping_address_is_suspicious():
     foreign = place_order(token="tok_visa_a", phone="+49 30 1234567", country="GB")
-    local = place_order(token="tok_visa_b", phone="+44 20 7946 0000", country="GB",
-                        email="local@example.com")
+    local = place_order(
+        token="tok_visa_b",
+        phone="+44 20 7946 0000",
+        country="GB",
+        email="local@example.com",
+    )
     assert "phone country does not match shipping country GB (+10)" in reasons(foreign)
     assert risk_assess(order=local).score == 0
 

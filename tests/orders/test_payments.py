@@ -33,8 +33,12 @@ def test_gateway_is_chosen_by_setting(settings):
 
 @pytest.mark.parametrize(
     ("token", "approved", "risk"),
-    [("tok_visa", True, "normal"), ("tok_chargeDeclined", False, ""),
-     ("tok_riskLevelHighest", True, "highest"), ("tok_bogus", False, "")],
+    [
+        ("tok_visa", True, "normal"),
+        ("tok_chargeDeclined", False, ""),
+        ("tok_riskLevelHighest", True, "highest"),
+        ("tok_bogus", False, ""),
+    ],
 )
 def test_test_gateway_tokens(token, approved, risk):
     result = TestGateway().authorise(
@@ -47,9 +51,15 @@ def test_test_gateway_tokens(token, approved, risk):
 
 def test_same_idempotency_key_gives_the_same_authorisation():
     gateway = TestGateway()
-    first = gateway.authorise(token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="x")
-    again = gateway.authorise(token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="x")
-    other = gateway.authorise(token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="y")
+    first = gateway.authorise(
+        token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="x"
+    )
+    again = gateway.authorise(
+        token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="x"
+    )
+    other = gateway.authorise(
+        token="tok_visa", amount=Decimal("1"), currency="USD", idempotency_key="y"
+    )
     assert first.reference == again.reference != other.reference
 
 
@@ -71,7 +81,9 @@ def test_transient_capture_failure_is_recorded_and_a_retry_succeeds():
         payment_capture(order=order)
     assert Payment.objects.get(order=order).status == "authorised"
     payment_capture(order=order)
-    kinds = list(Payment.objects.get(order=order).transactions.values_list("kind", "succeeded"))
+    kinds = list(
+        Payment.objects.get(order=order).transactions.values_list("kind", "succeeded")
+    )
     assert kinds == [("capture", False), ("capture", True)]
 
 
@@ -84,7 +96,9 @@ def test_capture_token_that_always_fails_and_one_that_is_refused():
     Payment.objects.filter(order=refused).update(reference="tg_capdecl_abc")
     with pytest.raises(PaymentDeclined):
         payment_capture(order=refused)
-    assert OutboxEvent.objects.filter(type="payment.failed", order_number=refused.number).exists()
+    assert OutboxEvent.objects.filter(
+        type="payment.failed", order_number=refused.number
+    ).exists()
 
 
 def test_void_is_idempotent_and_blocks_capture():
@@ -92,7 +106,9 @@ def test_void_is_idempotent_and_blocks_capture():
     first = payment_void(order=order)
     second = payment_void(order=order)
     assert first.pk == second.pk
-    assert Payment.objects.get(order=order).transactions.filter(kind="void").count() == 1
+    assert (
+        Payment.objects.get(order=order).transactions.filter(kind="void").count() == 1
+    )
     with pytest.raises(PaymentError):
         payment_capture(order=order)
 

@@ -31,12 +31,18 @@ def test_allowed_transition_updates_order_and_records_event_and_outbox():
     staff = user_create(is_staff=True)
     before = order.status_changed_at
 
-    returned = order_transition(order=order, to=S.ON_HOLD, actor=staff, reason="fraud review")
+    returned = order_transition(
+        order=order, to=S.ON_HOLD, actor=staff, reason="fraud review"
+    )
 
     assert returned.status == order.status == "on_hold"
     assert order.status_changed_at > before
     event = order.events.get(kind="status")
-    assert (event.from_status, event.to_status, event.message) == ("placed", "on_hold", "fraud review")
+    assert (event.from_status, event.to_status, event.message) == (
+        "placed",
+        "on_hold",
+        "fraud review",
+    )
     assert event.actor == staff and event.actor_label == f"staff:{staff.username}"
     outbox = OutboxEvent.objects.get(type="order.on_hold")
     assert outbox.order_number == order.number
@@ -45,9 +51,15 @@ def test_allowed_transition_updates_order_and_records_event_and_outbox():
 
 @pytest.mark.parametrize(
     ("start", "to"),
-    [(S.PLACED, S.SHIPPED), (S.PLACED, S.DELIVERED), (S.CANCELLED, S.PROCESSING),
-     (S.DELIVERED, S.CANCELLED), (S.REFUNDED, S.SHIPPED), (S.SHIPPED, S.ON_HOLD),
-     (S.PLACED, S.PLACED)],
+    [
+        (S.PLACED, S.SHIPPED),
+        (S.PLACED, S.DELIVERED),
+        (S.CANCELLED, S.PROCESSING),
+        (S.DELIVERED, S.CANCELLED),
+        (S.REFUNDED, S.SHIPPED),
+        (S.SHIPPED, S.ON_HOLD),
+        (S.PLACED, S.PLACED),
+    ],
 )
 def test_invalid_transition_raises_and_changes_nothing(start, to):
     order = OrderFactory(status=start)

@@ -31,9 +31,16 @@ S = Order.Status
 
 
 # --- helpers ---------------------------------------------------------------------
-def place_order(*, token: str = "tok_visa", quantity: int = 2, stock: int = 10,
-                price: str = "25.00", email: str = "ada@example.com", phone: str = "",
-                country: str = "GB") -> Order:
+def place_order(
+    *,
+    token: str = "tok_visa",
+    quantity: int = 2,
+    stock: int = 10,
+    price: str = "25.00",
+    email: str = "ada@example.com",
+    phone: str = "",
+    country: str = "GB",
+) -> Order:
     """Place an order through the real checkout service and return it."""
     variant = VariantFactory(stock_on_hand=stock, price=Decimal(price))
     method, _ = ShippingMethod.objects.get_or_create(
@@ -44,11 +51,20 @@ def place_order(*, token: str = "tok_visa", quantity: int = 2, stock: int = 10,
         cart=cart, variant=variant, quantity=quantity, unit_price=variant.price
     )
     result = checkout_submit(
-        idempotency_key=uuid.uuid4().hex, cart_token=cart.token, user=None,
-        email=email, phone=phone,
-        address=Address(name="Ada Lovelace", line1="1 Analytical St", city="London",
-                        postal_code="N1 1AA", country=country),
-        shipping_method=method.code, payment_token=token,
+        idempotency_key=uuid.uuid4().hex,
+        cart_token=cart.token,
+        user=None,
+        email=email,
+        phone=phone,
+        address=Address(
+            name="Ada Lovelace",
+            line1="1 Analytical St",
+            city="London",
+            postal_code="N1 1AA",
+            country=country,
+        ),
+        shipping_method=method.code,
+        payment_token=token,
     )
     assert result.placed, result.error
     return Order.objects.get(pk=result.order.pk)
@@ -57,14 +73,16 @@ def place_order(*, token: str = "tok_visa", quantity: int = 2, stock: int = 10,
 def statuses(order: Order) -> list[tuple[str, str]]:
     return list(
         OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.STATUS)
-        .order_by("created_at", "id").values_list("from_status", "to_status")
+        .order_by("created_at", "id")
+        .values_list("from_status", "to_status")
     )
 
 
 def event_types(order: Order) -> list[str]:
     return list(
         OutboxEvent.objects.filter(order_number=order.number)
-        .order_by("occurred_at").values_list("type", flat=True)
+        .order_by("occurred_at")
+        .values_list("type", flat=True)
     )
 
 
@@ -98,10 +116,16 @@ def test_eager_checkout_runs_the_whole_workflow_after_commit(settings):
     order.refresh_from_db()
     assert order.status == S.SHIPPED
     assert order.tracking_number.startswith("SCP")
-    assert order.risk_score is not None and order.risk_score <= settings.FRAUD_HOLD_THRESHOLD
+    assert (
+        order.risk_score is not None
+        and order.risk_score <= settings.FRAUD_HOLD_THRESHOLD
+    )
     assert statuses(order) == [("placed", "processing"), ("processing", "shipped")]
     assert event_types(order) == [
-        "order.placed", "order.processing", "payment.captured", "order.shipped"
+        "order.placed",
+        "order.processing",
+        "payment.captured",
+        "order.shipped",
     ]
     assert Payment.objects.get(order=order).status == Payment.Status.CAPTURED
     assert captures(order) == 1
@@ -121,8 +145,12 @@ def test_every_step_run_again_changes_nothing(django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         results = [
             step(order_id=order.pk)
-            for step in (order_fraud_check, order_payment_capture,
-                         order_shipment_request, order_ship)
+            for step in (
+                order_fraud_check,
+                order_payment_capture,
+                order_shipment_request,
+                order_ship,
+            )
         ]
     # then
     assert all(result.startswith("skipped") for result in results), results
@@ -148,7 +176,8 @@ def test_transient_capture_failures_are_retried_until_captured(
 
 @pytest.mark.django_db
 def test_high_risk_order_waits_on_hold_until_staff_release_it(
-    django_capture_on_commit_callbacks, admin_user,
+    django_capture_on_commit_callbacks,
+    admin_user,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order(token="tok_riskLevelHighest")
@@ -165,7 +194,9 @@ def test_high_risk_order_waits_on_hold_until_staff_release_it(
     order.refresh_from_db()
     assert order.status == S.SHIPPED
     assert statuses(order) == [
-        ("placed", "on_hold"), ("on_hold", "processing"), ("processing", "shipped")
+        ("placed", "on_hold"),
+        ("on_hold", "processing"),
+        ("processing", "shipped"),
     ]
     release = OrderEvent.objects.get(order=order, to_status="processing")
     assert release.actor == admin_user
@@ -174,7 +205,8 @@ def test_high_risk_order_waits_on_hold_until_staff_release_it(
 
 @pytest.mark.django_db
 def test_release_hold_refuses_an_order_that_is_not_on_hold(
-    django_capture_on_commit_callbacks, admin_user,
+    django_capture_on_commit_callbacks,
+    admin_user,
 ):
     from orders.exceptions import InvalidTransition
 
@@ -197,14 +229,16 @@ def test_capture_that_always_fails_cancels_releases_stock_and_voids(
     variant = variant_of(order)
     assert (variant.stock_on_hand, variant.stock_reserved) == (10, 0)
     assert event_types(order).count("order.cancelled") == 1
-    assert "payment_capture failed" in OrderEvent.objects.get(
-        order=order, to_status="cancelled"
-    ).message
+    assert (
+        "payment_capture failed"
+        in OrderEvent.objects.get(order=order, to_status="cancelled").message
+    )
 
 
 @pytest.mark.django_db
 def test_warehouse_outage_after_capture_holds_the_order_for_staff(
-    django_capture_on_commit_callbacks, monkeypatch,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     monkeypatch.setenv("WAREHOUSE_TEST_FAILURE", "always")
     with django_capture_on_commit_callbacks(execute=True):
@@ -223,17 +257,27 @@ def test_steps_are_acked_late_retried_with_backoff_and_routed_to_fulfilment(sett
     from securecart.celery import app
 
     visibility = settings.MESSAGING["celery_queues"]["fulfilment"]["visibility_timeout"]
-    for task in (tasks.order_fraud_check_task, tasks.order_payment_capture_task,
-                 tasks.order_shipment_request_task, tasks.order_ship_task,
-                 tasks.order_payment_release_task):
+    for task in (
+        tasks.order_fraud_check_task,
+        tasks.order_payment_capture_task,
+        tasks.order_shipment_request_task,
+        tasks.order_ship_task,
+        tasks.order_payment_release_task,
+    ):
         assert task.acks_late and task.reject_on_worker_lost
         route = app.amqp.router.route({}, task.name, args=(1,), kwargs={})
         assert route["queue"].name == "fulfilment"
         assert task.max_retries >= 3 and task.retry_backoff
         # the longest retry countdown must expire before SQS would redeliver
         assert task.retry_backoff_max < visibility
-    shortest = min(q["visibility_timeout"] for q in settings.MESSAGING["celery_queues"].values())
-    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < shortest
+    shortest = min(
+        q["visibility_timeout"] for q in settings.MESSAGING["celery_queues"].values()
+    )
+    assert (
+        settings.CELERY_TASK_SOFT_TIME_LIMIT
+        < settings.CELERY_TASK_TIME_LIMIT
+        < shortest
+    )
     reconcile = app.amqp.router.route({}, tasks.orders_reconcile_task.name, (), {})
     assert reconcile["queue"].name == "default"
 
@@ -252,8 +296,10 @@ def fulfilment_sqs(redis_cache, celery_sqs):
     from django.core.management import call_command
 
     call_command(
-        "ensure_queues", prefix=celery_sqs.prefix,
-        visibility_timeout=VISIBILITY_TIMEOUT, stdout=io.StringIO(),
+        "ensure_queues",
+        prefix=celery_sqs.prefix,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        stdout=io.StringIO(),
     )
     return celery_sqs
 
@@ -266,8 +312,12 @@ def bookings(worker) -> list[dict]:
     """
     import json
 
-    lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
-    return [line for line in lines if line.get("message") == "built-in warehouse booking"]
+    lines = [
+        json.loads(line) for line in worker.log().splitlines() if line.startswith("{")
+    ]
+    return [
+        line for line in lines if line.get("message") == "built-in warehouse booking"
+    ]
 
 
 def order_status(order: Order) -> str:
@@ -276,7 +326,9 @@ def order_status(order: Order) -> str:
 
 def timeline(order: Order) -> list[str]:
     return [
-        f"{e.kind}:{e.to_status}" if e.kind in ("status", "placed") else f"{e.kind}:{e.message}"
+        f"{e.kind}:{e.to_status}"
+        if e.kind in ("status", "placed")
+        else f"{e.kind}:{e.message}"
         for e in OrderEvent.objects.filter(order=order).order_by("created_at", "id")
     ]
 
@@ -285,7 +337,8 @@ def timeline(order: Order) -> list[str]:
 @pytest.mark.redis
 @pytest.mark.worker
 def test_worker_takes_an_order_from_placed_to_shipped_over_sqs(
-    fulfilment_sqs, celery_worker_factory,
+    fulfilment_sqs,
+    celery_worker_factory,
 ):
     worker = celery_worker_factory(queues="fulfilment")
     # when: checkout commits, the chain goes to the fulfilment queue on SQS
@@ -300,11 +353,18 @@ def test_worker_takes_an_order_from_placed_to_shipped_over_sqs(
     assert steps[4] == "stock:Stock committed (shipped)."
     assert steps[5] == "status:shipped"
     assert event_types(order) == [
-        "order.placed", "order.processing", "payment.captured", "order.shipped"
+        "order.placed",
+        "order.processing",
+        "payment.captured",
+        "order.shipped",
     ]
     log = worker.log()
-    for name in ("order_fraud_check_task", "order_payment_capture_task",
-                 "order_shipment_request_task", "order_ship_task"):
+    for name in (
+        "order_fraud_check_task",
+        "order_payment_capture_task",
+        "order_shipment_request_task",
+        "order_ship_task",
+    ):
         assert f"orders.tasks.{name}" in log
 
 
@@ -313,14 +373,19 @@ def test_worker_takes_an_order_from_placed_to_shipped_over_sqs(
 @pytest.mark.worker
 @pytest.mark.slow
 def test_worker_killed_during_shipment_ends_shipped_exactly_once(
-    fulfilment_sqs, celery_worker_factory,
+    fulfilment_sqs,
+    celery_worker_factory,
 ):
     # given: a warehouse that books at once but answers after two minutes
     first = celery_worker_factory(
         queues="fulfilment", extra_env={"WAREHOUSE_TEST_DELAY_SECONDS": "120"}
     )
     order = place_order(quantity=2, stock=10)
-    wait_until(lambda: bookings(first), 60, message="the worker to be inside the warehouse call")
+    wait_until(
+        lambda: bookings(first),
+        60,
+        message="the worker to be inside the warehouse call",
+    )
     # when: kill -9 while the step runs (its message is not acked yet)
     first.kill()
     order.refresh_from_db()
@@ -331,9 +396,15 @@ def test_worker_killed_during_shipment_ends_shipped_exactly_once(
     order.refresh_from_db()
     # the redelivered step asked the warehouse again and got the same parcel back
     assert [b["tracking_number"] for b in bookings(first) + bookings(second)] == [
-        order.tracking_number, order.tracking_number
+        order.tracking_number,
+        order.tracking_number,
     ]
-    assert OrderEvent.objects.filter(order=order, message__startswith="Shipment booked").count() == 1
+    assert (
+        OrderEvent.objects.filter(
+            order=order, message__startswith="Shipment booked"
+        ).count()
+        == 1
+    )
     assert captures(order) == 1
     assert statuses(order) == [("placed", "processing"), ("processing", "shipped")]
     assert event_types(order).count("order.shipped") == 1
@@ -345,27 +416,45 @@ def test_worker_killed_during_shipment_ends_shipped_exactly_once(
 @pytest.mark.redis
 @pytest.mark.worker
 def test_a_step_message_delivered_twice_changes_nothing_the_second_time(
-    fulfilment_sqs, celery_worker_factory,
+    fulfilment_sqs,
+    celery_worker_factory,
 ):
     from orders import tasks
 
     worker = celery_worker_factory(queues="fulfilment")
     order = place_order()
     wait_until(lambda: order_status(order) == S.SHIPPED, 60, message="order shipped")
-    before = (timeline(order), event_types(order), captures(order),
-              len(bookings(worker)), variant_of(order).stock_on_hand)
+    before = (
+        timeline(order),
+        event_types(order),
+        captures(order),
+        len(bookings(worker)),
+        variant_of(order).stock_on_hand,
+    )
     # when: every step's message arrives again (sent by hand, as SQS may)
     ids = [
         task.apply_async(args=[order.pk]).id
-        for task in (tasks.order_fraud_check_task, tasks.order_payment_capture_task,
-                     tasks.order_shipment_request_task, tasks.order_ship_task)
+        for task in (
+            tasks.order_fraud_check_task,
+            tasks.order_payment_capture_task,
+            tasks.order_shipment_request_task,
+            tasks.order_ship_task,
+        )
     ]
     for task_id in ids:
-        wait_until(lambda task_id=task_id: f"[{task_id}] succeeded" in worker.log(), 30,
-                   message=f"the worker to run {task_id}")
+        wait_until(
+            lambda task_id=task_id: f"[{task_id}] succeeded" in worker.log(),
+            30,
+            message=f"the worker to run {task_id}",
+        )
     # then
-    after = (timeline(order), event_types(order), captures(order),
-             len(bookings(worker)), variant_of(order).stock_on_hand)
+    after = (
+        timeline(order),
+        event_types(order),
+        captures(order),
+        len(bookings(worker)),
+        variant_of(order).stock_on_hand,
+    )
     assert after == before
     assert before[3] == 1
     assert worker.log().count("skipped: order is shipped") >= 4
@@ -375,7 +464,8 @@ def test_a_step_message_delivered_twice_changes_nothing_the_second_time(
 @pytest.mark.redis
 @pytest.mark.worker
 def test_worker_compensates_a_step_that_always_fails(
-    fulfilment_sqs, celery_worker_factory,
+    fulfilment_sqs,
+    celery_worker_factory,
 ):
     celery_worker_factory(queues="fulfilment")
     # given: a card whose capture always times out
@@ -383,7 +473,8 @@ def test_worker_compensates_a_step_that_always_fails(
     # then: after the last retry the order is cancelled and everything given back
     wait_until(
         lambda: Payment.objects.get(order=order).status == Payment.Status.VOIDED,
-        90, message="the authorisation to be voided",
+        90,
+        message="the authorisation to be voided",
     )
     order.refresh_from_db()
     assert order.status == S.CANCELLED
@@ -401,8 +492,10 @@ def test_beat_schedules_the_outbox_sweep_and_reconcile_by_registered_task_names(
     app.loader.import_default_modules()
     schedule = app.conf.beat_schedule
     names = {entry["task"] for entry in schedule.values()}
-    assert {"notifications.tasks.outbox_relay_task",
-            "orders.tasks.orders_reconcile_task"} <= names
+    assert {
+        "notifications.tasks.outbox_relay_task",
+        "orders.tasks.orders_reconcile_task",
+    } <= names
     for entry in schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
         # a beat message left waiting (no worker) expires instead of piling up

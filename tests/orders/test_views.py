@@ -23,8 +23,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fulfilment")]
 def _fill_checkout(client, token="tok_visa"):
     address = {k: v for k, v in ADDRESS.items()} | {"email": "guest@example.com"}
     assert client.post("/checkout/", address).status_code == 302
-    assert client.post("/checkout/shipping/", {"shipping_method": "standard"}).status_code == 302
-    assert client.post("/checkout/payment/", {"payment_token": token}).status_code == 302
+    assert (
+        client.post("/checkout/shipping/", {"shipping_method": "standard"}).status_code
+        == 302
+    )
+    assert (
+        client.post("/checkout/payment/", {"payment_token": token}).status_code == 302
+    )
     review = client.get("/checkout/review/")
     key = re.search(r'name="idempotency_key" value="([^"]+)"', review.content.decode())
     return review, key.group(1) if key else None
@@ -38,7 +43,9 @@ def _guest_cart(client, variant, quantity=1):
     return cart
 
 
-def test_guest_walks_the_steps_and_a_double_submit_places_one_order(client, standard_shipping):
+def test_guest_walks_the_steps_and_a_double_submit_places_one_order(
+    client, standard_shipping
+):
     variant = CatalogVariantFactory(price=Decimal("20.00"), stock_on_hand=3)
     cart = _guest_cart(client, variant, 2)
     review, key = _fill_checkout(client)
@@ -48,15 +55,21 @@ def test_guest_walks_the_steps_and_a_double_submit_places_one_order(client, stan
     second = client.post("/checkout/place/", {"idempotency_key": key})  # double click
 
     order = Order.objects.get()
-    assert first["Location"] == second["Location"] == f"/checkout/complete/{order.number}/"
+    assert (
+        first["Location"] == second["Location"] == f"/checkout/complete/{order.number}/"
+    )
     assert PaymentTransaction.objects.filter(kind="authorise").count() == 1
     page = client.get(first["Location"])
     assert order.number in page.content.decode()
-    assert f"/orders/{order.number}/?token={order.access_token}" in page.content.decode()
+    assert (
+        f"/orders/{order.number}/?token={order.access_token}" in page.content.decode()
+    )
     assert not CartLine.objects.filter(cart=cart).exists()
 
 
-def test_declined_card_returns_to_payment_step_with_a_message(client, standard_shipping):
+def test_declined_card_returns_to_payment_step_with_a_message(
+    client, standard_shipping
+):
     variant = CatalogVariantFactory(stock_on_hand=3)
     _guest_cart(client, variant)
     _, key = _fill_checkout(client, token="tok_chargeDeclined")
@@ -70,7 +83,9 @@ def test_declined_card_returns_to_payment_step_with_a_message(client, standard_s
     assert variant.stock_reserved == 0
 
 
-def test_review_shows_changed_price_and_lets_shopper_accept_it(client, standard_shipping):
+def test_review_shows_changed_price_and_lets_shopper_accept_it(
+    client, standard_shipping
+):
     variant = CatalogVariantFactory(price=Decimal("10.00"), stock_on_hand=3)
     cart = _guest_cart(client, variant)
     variant.price = Decimal("12.00")
@@ -90,7 +105,9 @@ def test_review_shows_changed_price_and_lets_shopper_accept_it(client, standard_
 
 def test_address_step_shows_field_errors_and_keeps_nothing(client, standard_shipping):
     _guest_cart(client, CatalogVariantFactory())
-    response = client.post("/checkout/", {**ADDRESS, "email": "nope", "country": "ZZ", "line1": ""})
+    response = client.post(
+        "/checkout/", {**ADDRESS, "email": "nope", "country": "ZZ", "line1": ""}
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert {"email", "country", "line1"} <= set(form.errors)

@@ -17,7 +17,9 @@ NEW = {k: v for k, v in ADDRESS.items() if k != "phone"}
 
 
 def _radio(html: str, value: object) -> str:
-    match = re.search(rf'<input type="radio" name="saved_address" value="{value}"[^>]*>', html)
+    match = re.search(
+        rf'<input type="radio" name="saved_address" value="{value}"[^>]*>', html
+    )
     assert match, f"no saved_address radio with value {value}"
     return match.group(0)
 
@@ -41,17 +43,27 @@ def customer(client):
 
 
 def _place(client) -> Order:
-    assert client.post("/checkout/shipping/", {"shipping_method": "standard"}).status_code == 302
-    assert client.post("/checkout/payment/", {"payment_token": "tok_visa"}).status_code == 302
+    assert (
+        client.post("/checkout/shipping/", {"shipping_method": "standard"}).status_code
+        == 302
+    )
+    assert (
+        client.post("/checkout/payment/", {"payment_token": "tok_visa"}).status_code
+        == 302
+    )
     review = client.get("/checkout/review/").content.decode()
     key = re.search(r'name="idempotency_key" value="([^"]+)"', review).group(1)
     assert client.post("/checkout/place/", {"idempotency_key": key}).status_code == 302
     return Order.objects.get()
 
 
-def test_default_saved_address_is_preselected_with_an_accessible_label(client, customer):
+def test_default_saved_address_is_preselected_with_an_accessible_label(
+    client, customer
+):
     other = AddressFactory(user=customer, name="Office", line1="9 Side Rd")
-    default = AddressFactory(user=customer, name="Home", line1="1 Main St", is_default=True)
+    default = AddressFactory(
+        user=customer, name="Home", line1="1 Main St", is_default=True
+    )
 
     html = client.get("/checkout/").content.decode()
 
@@ -71,18 +83,27 @@ def test_choosing_another_saved_address_ships_the_order_there(
 ):
     AddressFactory(user=customer, is_default=True)
     chosen = AddressFactory(
-        user=customer, name="Grace Hopper", line1="1 Compiler Way", city="Arlington",
-        region="VA", postal_code="22201", country="US", phone="+15415550199",
+        user=customer,
+        name="Grace Hopper",
+        line1="1 Compiler Way",
+        city="Arlington",
+        region="VA",
+        postal_code="22201",
+        country="US",
+        phone="+15415550199",
     )
 
     response = client.post(
-        "/checkout/", {"email": customer.email, "saved_address": chosen.pk, "name": "ignored"}
+        "/checkout/",
+        {"email": customer.email, "saved_address": chosen.pk, "name": "ignored"},
     )
 
     assert response.status_code == 302, response.content.decode()
     order = _place(client)
     assert (order.shipping_name, order.shipping_line1, order.shipping_city) == (
-        "Grace Hopper", "1 Compiler Way", "Arlington",
+        "Grace Hopper",
+        "1 Compiler Way",
+        "Arlington",
     )
     assert (order.shipping_postal_code, order.shipping_country) == ("22201", "US")
     assert Address.objects.filter(user=customer).count() == 2  # nothing new saved
@@ -108,14 +129,22 @@ def test_another_users_address_id_is_refused_and_nothing_changes(client, custome
 
 def test_a_new_address_can_be_saved_to_the_account(client, customer, standard_shipping):
     AddressFactory(user=customer, is_default=True)
-    payload = {"email": customer.email, "saved_address": "new", "save_address": "on", **NEW}
+    payload = {
+        "email": customer.email,
+        "saved_address": "new",
+        "save_address": "on",
+        **NEW,
+    }
 
     assert client.post("/checkout/", payload).status_code == 302
     assert client.post("/checkout/", payload).status_code == 302  # back and again
 
     saved = Address.objects.get(user=customer, line1=NEW["line1"])  # one copy only
     assert (saved.name, saved.postal_code, saved.country, saved.is_default) == (
-        "Ada Lovelace", "N1 9GU", "GB", False,
+        "Ada Lovelace",
+        "N1 9GU",
+        "GB",
+        False,
     )
     assert "checked" in _radio(client.get("/checkout/").content.decode(), saved.pk)
     assert _place(client).shipping_line1 == NEW["line1"]
@@ -124,7 +153,9 @@ def test_a_new_address_can_be_saved_to_the_account(client, customer, standard_sh
 def test_a_new_address_without_the_checkbox_is_not_saved(client, customer):
     AddressFactory(user=customer, is_default=True)
 
-    response = client.post("/checkout/", {"email": customer.email, "saved_address": "new", **NEW})
+    response = client.post(
+        "/checkout/", {"email": customer.email, "saved_address": "new", **NEW}
+    )
 
     assert response.status_code == 302
     assert not Address.objects.filter(user=customer, line1=NEW["line1"]).exists()
@@ -133,7 +164,9 @@ def test_a_new_address_without_the_checkbox_is_not_saved(client, customer):
 def test_new_address_chosen_with_empty_fields_shows_errors(client, customer):
     AddressFactory(user=customer, is_default=True)
 
-    response = client.post("/checkout/", {"email": customer.email, "saved_address": "new"})
+    response = client.post(
+        "/checkout/", {"email": customer.email, "saved_address": "new"}
+    )
 
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()

@@ -22,12 +22,17 @@ def _timeline(html: str) -> str:
 def held_order() -> Order:
     order = OrderFactory(with_line=False, status=Order.Status.ON_HOLD)
     OrderEvent.objects.create(
-        order=order, kind=OrderEvent.Kind.PLACED, to_status=Order.Status.PLACED,
+        order=order,
+        kind=OrderEvent.Kind.PLACED,
+        to_status=Order.Status.PLACED,
         message="Order placed.",
     )
     OrderEvent.objects.create(
-        order=order, kind=OrderEvent.Kind.STATUS, from_status=Order.Status.PLACED,
-        to_status=Order.Status.ON_HOLD, message="Held for review.",
+        order=order,
+        kind=OrderEvent.Kind.STATUS,
+        from_status=Order.Status.PLACED,
+        to_status=Order.Status.ON_HOLD,
+        message="Held for review.",
     )
     return order
 
@@ -45,7 +50,9 @@ def test_order_page_timeline_shows_status_labels_not_codes(client, held_order):
 def test_order_page_timeline_shows_an_unknown_status_code_as_is(client, held_order):
     # given: a code no longer among the statuses (history keeps whatever was written)
     OrderEvent.objects.create(
-        order=held_order, kind=OrderEvent.Kind.STATUS, from_status="on_hold",
+        order=held_order,
+        kind=OrderEvent.Kind.STATUS,
+        from_status="on_hold",
         to_status="legacy_state",
     )
     # when

@@ -55,7 +55,7 @@ class ThreePerMinute(AnonRateThrottle):
 class ThrottledView(APIView):
     throttle_classes = [ThreePerMinute]
 
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response({"ok": True})
 
 
@@ -78,7 +78,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [
                 which("redis-server") or "redis-server",
                 "--bind",

@@ -6,7 +6,9 @@ from django.db import connections
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-def test_healthz_answers_without_touching_dependencies(client, django_assert_num_queries):
+def test_healthz_answers_without_touching_dependencies(
+    client, django_assert_num_queries
+):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.status_code == 200
@@ -83,7 +85,9 @@ def test_readyz_is_503_while_a_migration_is_unapplied_then_ok(client, monkeypatc
     monkeypatch.setattr(health, "_migrations_done", False)
     # given a database that lacks the newest migration of orders (rolled back after)
     latest = (
-        MigrationRecorder.Migration.objects.filter(app="orders").order_by("-name").first()
+        MigrationRecorder.Migration.objects.filter(app="orders")
+        .order_by("-name")
+        .first()
     )
     latest.delete()
     # when / then: out of the load balancer, naming what is missing

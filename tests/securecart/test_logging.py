@@ -23,7 +23,9 @@ def json_log_lines():
     import io
 
     root = logging.getLogger()
-    handler = next(h for h in root.handlers if h.formatter.__class__.__name__ == "JsonFormatter")
+    handler = next(
+        h for h in root.handlers if h.formatter.__class__.__name__ == "JsonFormatter"
+    )
     stream = io.StringIO()
     old = handler.setStream(stream)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]

@@ -72,7 +72,7 @@ def admin_form_data(response) -> dict:
     """The POST body a browser would send back for an admin change form."""
     data: dict = {}
 
-    def put(form) -> None:  # noqa: ANN001
+    def put(form) -> None:
         for name in form.fields:
             value = form[name].value()
             if value is None or value is False:
@@ -191,7 +191,7 @@ def test_private_file_without_cloudfront_key_gets_an_s3_presigned_url(s3_media):
     assert parts.path.endswith(f"/private/{name}")
     assert query["X-Amz-Expires"] == "120"
     assert "X-Amz-Signature" in query
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (moto)
+    with urllib.request.urlopen(url, timeout=10) as response:
         assert response.read() == b"number,total\nSC-1,9.99\n"
 
 

@@ -31,7 +31,9 @@ esac
 """
 
 
-def run_down(tmp_path: Path, *args: str, primary_started_by_up: bool) -> tuple[str, str]:
+def run_down(
+    tmp_path: Path, *args: str, primary_started_by_up: bool
+) -> tuple[str, str]:
     bin_dir, state, base = tmp_path / "bin", tmp_path / "state", tmp_path / "pg"
     for folder in (bin_dir, state, base / "replica"):
         folder.mkdir(parents=True)
@@ -55,7 +57,10 @@ def run_down(tmp_path: Path, *args: str, primary_started_by_up: bool) -> tuple[s
     }
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "pg-replica.sh"), "down", *args],
-        env=env, capture_output=True, text=True, timeout=30,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     assert (state / "replica").read_text().strip() == "stopped"

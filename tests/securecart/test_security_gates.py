@@ -20,7 +20,7 @@ APPS = ["securecart", "shop", "orders", "notifications", "accounts"]
 
 
 def _bandit(*targets: str) -> dict:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "bandit", "-r", *targets, "-lll", "-f", "json", "-q"],
         cwd=ROOT,
         capture_output=True,

@@ -162,7 +162,7 @@ def test_real_production_settings_send_every_security_header(tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
     # when a page is fetched over (proxied) HTTPS
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
         env=env,

@@ -60,13 +60,18 @@ def run_script(tmp_path: Path, report: dict | None, rc: int = 0):
     }
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "security.sh")],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return result.returncode, result.stdout + result.stderr
 
 
 def test_unreachable_advisory_service_says_not_audited_and_does_not_fail(tmp_path):
-    report = {"dependencies": [dep("django", skipped=True), dep("celery", skipped=True)]}
+    report = {
+        "dependencies": [dep("django", skipped=True), dep("celery", skipped=True)]
+    }
 
     rc, out = run_script(tmp_path, report)
 
@@ -75,7 +80,9 @@ def test_unreachable_advisory_service_says_not_audited_and_does_not_fail(tmp_pat
     assert "no known vulnerabilities" not in out.lower()
 
 
-def test_pip_audit_failing_without_a_report_says_not_audited_and_does_not_fail(tmp_path):
+def test_pip_audit_failing_without_a_report_says_not_audited_and_does_not_fail(
+    tmp_path,
+):
     rc, out = run_script(tmp_path, None, rc=1)
 
     assert rc == 0, out

@@ -53,11 +53,13 @@ def test_moto_fans_sns_out_to_sqs_with_a_filter_policy(aws):
     sns, sqs = client("sns"), client("sqs")
     topic = sns.create_topic(Name="probe-events")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="probe-sms")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     sns.subscribe(
-        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn,
         Attributes={
             "RawMessageDelivery": "true",
             "FilterPolicy": json.dumps({"event_type": ["order.shipped"]}),
@@ -65,10 +67,15 @@ def test_moto_fans_sns_out_to_sqs_with_a_filter_policy(aws):
     )
     for event_type in ("order.placed", "order.shipped"):
         sns.publish(
-            TopicArn=topic, Message=json.dumps({"type": event_type}),
-            MessageAttributes={"event_type": {"DataType": "String", "StringValue": event_type}},
+            TopicArn=topic,
+            Message=json.dumps({"type": event_type}),
+            MessageAttributes={
+                "event_type": {"DataType": "String", "StringValue": event_type}
+            },
         )
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    messages = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+    )
     bodies = [json.loads(m["Body"]) for m in messages.get("Messages", [])]
     assert bodies == [{"type": "order.shipped"}]
 
@@ -76,7 +83,9 @@ def test_moto_fans_sns_out_to_sqs_with_a_filter_policy(aws):
 @pytest.mark.aws
 @pytest.mark.redis
 @pytest.mark.worker
-def test_a_real_worker_process_consumes_tasks_from_sqs(redis_cache, celery_worker_factory, celery_sqs):
+def test_a_real_worker_process_consumes_tasks_from_sqs(
+    redis_cache, celery_worker_factory, celery_sqs
+):
     from django.core.cache import cache
 
     from securecart.tasks import HEARTBEAT_KEY, worker_heartbeat_task
@@ -84,13 +93,20 @@ def test_a_real_worker_process_consumes_tasks_from_sqs(redis_cache, celery_worke
     worker = celery_worker_factory(queues="default")
     token = uuid.uuid4().hex
     worker_heartbeat_task.delay(token)
-    wait_until(lambda: cache.get(HEARTBEAT_KEY.format(token=token)) == "ok", 30,
-               message="the worker to run the heartbeat task")
+    wait_until(
+        lambda: cache.get(HEARTBEAT_KEY.format(token=token)) == "ok",
+        30,
+        message="the worker to run the heartbeat task",
+    )
     assert "securecart.worker_heartbeat_task" in worker.log()
     # the message went through SQS on moto, under this test's queue prefix
     from securecart.aws import client
 
-    urls = client("sqs").list_queues(QueueNamePrefix=celery_sqs.prefix).get("QueueUrls", [])
+    urls = (
+        client("sqs")
+        .list_queues(QueueNamePrefix=celery_sqs.prefix)
+        .get("QueueUrls", [])
+    )
     assert any(url.endswith(f"{celery_sqs.prefix}default") for url in urls)
 
 

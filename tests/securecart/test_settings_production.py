@@ -8,17 +8,26 @@ from tests.services import ROOT
 
 GOOD_ENV = {
     "DJANGO_SETTINGS_MODULE": "securecart.settings.production",
-    "DJANGO_SECRET_KEY": "x" * 20 + "production-secret-key-from-the-environment-0123456789",
+    "DJANGO_SECRET_KEY": "x" * 20
+    + "production-secret-key-from-the-environment-0123456789",
     "DJANGO_ALLOWED_HOSTS": "shop.example.com",
     "DATABASE_URL": "postgres://shop:shop@127.0.0.1:5432/shop",
 }
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
-    return subprocess.run(  # noqa: S603
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_"))
+    }
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

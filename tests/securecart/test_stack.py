@@ -40,7 +40,9 @@ def stack_env() -> dict[str, str]:
     text = STACK_SH.read_text()
     block = text.split('cat > "$STACK_DIR/env" <<EOF', 1)[1].split("\nEOF", 1)[0]
     return dict(
-        line.split("=", 1) for line in block.splitlines() if re.match(r"^[A-Z_]+=", line)
+        line.split("=", 1)
+        for line in block.splitlines()
+        if re.match(r"^[A-Z_]+=", line)
     )
 
 
@@ -59,12 +61,16 @@ def test_every_part_of_the_stack_has_a_process():
         if "consume_notifications" in words
     }
     assert consumers == set(settings.NOTIFICATION_CHANNELS)
-    assert {f"notifications-{c}" for c in consumers} == set(settings.MESSAGING["channel_queues"])
+    assert {f"notifications-{c}" for c in consumers} == set(
+        settings.MESSAGING["channel_queues"]
+    )
 
 
 def test_every_process_command_exists():
     known = get_commands()
-    steps = re.findall(r'^    commands = (\{.*\})$', (ROOT / "scripts" / "stack.py").read_text(), re.M)
+    steps = re.findall(
+        r"^    commands = (\{.*\})$", (ROOT / "scripts" / "stack.py").read_text(), re.M
+    )
     assert steps, "scripts/stack.py lists its steps in `commands = {...}`"
     for name, command in processes().items():
         for part in command.split("&&"):
@@ -73,7 +79,9 @@ def test_every_process_command_exists():
             if words[:2] == ["python", "manage.py"]:
                 assert words[2] in known, f"{name}: no management command {words[2]}"
             elif words[:2] == ["python", "scripts/stack.py"]:
-                assert f'"{words[2]}"' in steps[0], f"{name}: no stack.py step {words[2]}"
+                assert f'"{words[2]}"' in steps[0], (
+                    f"{name}: no stack.py step {words[2]}"
+                )
             elif words[0] == "gunicorn":
                 module, attr = words[1].split(":")
                 source = (ROOT / (module.replace(".", "/") + ".py")).read_text()
@@ -82,7 +90,9 @@ def test_every_process_command_exists():
                 assert words[1:3] == ["-A", "securecart"], name
                 assert (ROOT / "securecart" / "celery.py").exists()
             else:
-                assert words[0] in {"redis-server"}, f"{name}: unexpected command {words}"
+                assert words[0] in {"redis-server"}, (
+                    f"{name}: unexpected command {words}"
+                )
 
 
 def test_app_processes_wait_for_the_setup_step():
@@ -111,7 +121,10 @@ def test_stack_environment_names_the_topic_and_bus_that_setup_creates():
     ("extra", "expected"),
     [
         (
-            {"AWS_STORAGE_BUCKET_NAME": "media", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000"},
+            {
+                "AWS_STORAGE_BUCKET_NAME": "media",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+            },
             ["'self'", "http://127.0.0.1:5000"],
         ),
         (
@@ -139,8 +152,12 @@ def test_images_may_load_from_the_s3_endpoint_only_when_media_live_there(
         "print(json.dumps(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=60,
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == expected

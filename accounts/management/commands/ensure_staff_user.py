@@ -27,8 +27,10 @@ from securecart.aws import client
 
 def secret_read(secret_id: str) -> dict[str, Any]:
     try:
-        raw = client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
-    except Exception as exc:  # noqa: BLE001 - shown to the operator, with its cause
+        raw = client("secretsmanager").get_secret_value(SecretId=secret_id)[
+            "SecretString"
+        ]
+    except Exception as exc:
         raise CommandError(f"Cannot read secret {secret_id}: {exc}") from exc
     try:
         data = json.loads(raw)

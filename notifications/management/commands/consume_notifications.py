@@ -29,7 +29,10 @@ class Command(BaseCommand):
             help="exit after handling this many",
         )
         parser.add_argument(
-            "--wait-seconds", type=int, default=20, help="SQS long-poll wait in seconds (0-20)"
+            "--wait-seconds",
+            type=int,
+            default=20,
+            help="SQS long-poll wait in seconds (0-20)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -36,7 +36,9 @@ def queue_ensure(*, name: str, attributes: dict[str, str]) -> tuple[str, str]:
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in _MISSING:
             raise
-        return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"], "created"
+        return sqs.create_queue(QueueName=name, Attributes=attributes)[
+            "QueueUrl"
+        ], "created"
     current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(attributes))[
         "Attributes"
     ]
@@ -67,9 +69,9 @@ def queues_ensure(
             attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
         )
         rows.append((dlq_name, dlq_url, action))
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=dlq_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
         timeout = visibility_timeout or spec["visibility_timeout"]
         redrive = {
             "deadLetterTargetArn": dlq_arn,
@@ -95,15 +97,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--prefix", default=None, help="queue name prefix (default SQS_QUEUE_PREFIX)"
+            "--prefix",
+            default=None,
+            help="queue name prefix (default SQS_QUEUE_PREFIX)",
         )
         parser.add_argument(
-            "--visibility-timeout", type=int, default=None,
+            "--visibility-timeout",
+            type=int,
+            default=None,
             help="override every queue's visibility timeout in seconds (tests, bench)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        prefix = settings.SQS_QUEUE_PREFIX if options["prefix"] is None else options["prefix"]
+        prefix = (
+            settings.SQS_QUEUE_PREFIX
+            if options["prefix"] is None
+            else options["prefix"]
+        )
         try:
             rows = queues_ensure(
                 prefix=prefix, visibility_timeout=options["visibility_timeout"]
@@ -114,5 +124,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{action:<9} {name}  {url}")
         changed = sum(1 for *_, action in rows if action != "unchanged")
         self.stdout.write(
-            self.style.SUCCESS(f"{len(rows)} queues ensured, {changed} created or updated.")
+            self.style.SUCCESS(
+                f"{len(rows)} queues ensured, {changed} created or updated."
+            )
         )

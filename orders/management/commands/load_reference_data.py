@@ -27,7 +27,15 @@ from django.db import transaction
 
 from orders.models import ShippingMethod, TaxRate
 
-SHIPPING_FIELDS = {"name", "description", "price", "currency", "free_over", "is_active", "position"}
+SHIPPING_FIELDS = {
+    "name",
+    "description",
+    "price",
+    "currency",
+    "free_over",
+    "is_active",
+    "position",
+}
 DECIMAL_FIELDS = {"price", "free_over", "rate"}
 TAX_FIELDS = {"name", "rate"}
 
@@ -42,12 +50,16 @@ def _values(row: dict[str, Any], allowed: set[str], where: str) -> dict[str, Any
             try:
                 value = Decimal(str(value))
             except InvalidOperation as exc:
-                raise CommandError(f"{where}: {field} {value!r} is not a number") from exc
+                raise CommandError(
+                    f"{where}: {field} {value!r} is not a number"
+                ) from exc
         values[field] = value
     return values
 
 
-def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], where: str) -> str:
+def _upsert(
+    model: Any, lookup: dict[str, Any], values: dict[str, Any], where: str
+) -> str:
     obj = model.objects.filter(**lookup).first()
     status = "unchanged"
     if obj is None:
@@ -79,19 +91,32 @@ def reference_data_load(data: dict[str, Any]) -> dict[str, int]:
         code = row.pop("code", None)
         if not code:
             raise CommandError(f"{where}: code is required")
-        counts[_upsert(ShippingMethod, {"code": code}, _values(row, SHIPPING_FIELDS, where), where)] += 1
+        counts[
+            _upsert(
+                ShippingMethod,
+                {"code": code},
+                _values(row, SHIPPING_FIELDS, where),
+                where,
+            )
+        ] += 1
     for index, row in enumerate(data.get("tax_rates", [])):
         where = f"tax_rates[{index}]"
         row = dict(row)
         country = str(row.pop("country", "")).upper()
         if len(country) != 2:
             raise CommandError(f"{where}: country must be an ISO 3166-1 alpha-2 code")
-        counts[_upsert(TaxRate, {"country": country}, _values(row, TAX_FIELDS, where), where)] += 1
+        counts[
+            _upsert(
+                TaxRate, {"country": country}, _values(row, TAX_FIELDS, where), where
+            )
+        ] += 1
     return counts
 
 
 class Command(BaseCommand):
-    help = "Create or update shipping methods and tax rates from a JSON file (idempotent)."
+    help = (
+        "Create or update shipping methods and tax rates from a JSON file (idempotent)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", help="JSON file")
@@ -109,5 +134,7 @@ class Command(BaseCommand):
             raise CommandError("Reference data must be a JSON object.")
         counts = reference_data_load(data)
         self.stdout.write(
-            "Reference data: {created} created, {updated} updated, {unchanged} unchanged.".format(**counts)
+            "Reference data: {created} created, {updated} updated, {unchanged} unchanged.".format(
+                **counts
+            )
         )

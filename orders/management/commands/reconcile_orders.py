@@ -47,7 +47,9 @@ class Command(BaseCommand):
             )[:limit]
         )
         unreleased = list(
-            orders_unreleased_payments().values_list("number", "payment__status")[:limit]
+            orders_unreleased_payments().values_list("number", "payment__status")[
+                :limit
+            ]
         )
         for number, status, since in stuck:
             age = int((now - since).total_seconds() // 60)
@@ -70,4 +72,6 @@ class Command(BaseCommand):
             )
         )
         if counts["failed"]:
-            raise CommandError(f"{counts['failed']} could not be enqueued (see the log).")
+            raise CommandError(
+                f"{counts['failed']} could not be enqueued (see the log)."
+            )

@@ -46,8 +46,12 @@ def dead_letters_redrive(
     while max_messages is None or moved + failed < max_messages:
         batch = 10 if max_messages is None else min(10, max_messages - moved - failed)
         received = sqs.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=batch, WaitTimeSeconds=1,
-            VisibilityTimeout=60, AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=batch,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=60,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not received:
             break
@@ -59,7 +63,9 @@ def dead_letters_redrive(
                 "MessageAttributes": _attributes(message),
             }
             if fifo:
-                entry["MessageGroupId"] = message["Attributes"].get("MessageGroupId", "default")
+                entry["MessageGroupId"] = message["Attributes"].get(
+                    "MessageGroupId", "default"
+                )
                 entry["MessageDeduplicationId"] = message["MessageId"]
             entries.append(entry)
         sent = sqs.send_message_batch(QueueUrl=source_url, Entries=entries)
@@ -89,7 +95,9 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="only show how many messages wait"
         )
         parser.add_argument(
-            "--prefix", default=None, help="queue name prefix (default SQS_QUEUE_PREFIX)"
+            "--prefix",
+            default=None,
+            help="queue name prefix (default SQS_QUEUE_PREFIX)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -101,7 +109,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown queue {options['queue']!r}; known: {', '.join(known_queues())}."
             )
-        prefix = settings.SQS_QUEUE_PREFIX if options["prefix"] is None else options["prefix"]
+        prefix = (
+            settings.SQS_QUEUE_PREFIX
+            if options["prefix"] is None
+            else options["prefix"]
+        )
         source, dlq = f"{prefix}{key}", f"{prefix}{key}{suffix}"
         sqs = client("sqs")
         try:
@@ -117,11 +129,15 @@ class Command(BaseCommand):
             waiting = sqs.get_queue_attributes(
                 QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]["ApproximateNumberOfMessages"]
-            self.stdout.write(f"{dlq}: about {waiting} messages waiting (dry run, none moved).")
+            self.stdout.write(
+                f"{dlq}: about {waiting} messages waiting (dry run, none moved)."
+            )
             return
         moved, failed = dead_letters_redrive(
             source_url=source_url, dlq_url=dlq_url, max_messages=options["max_messages"]
         )
         self.stdout.write(f"Moved {moved} messages from {dlq} to {source}.")
         if failed:
-            raise CommandError(f"{failed} messages could not be sent; they stay in {dlq}.")
+            raise CommandError(
+                f"{failed} messages could not be sent; they stay in {dlq}."
+            )

@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--older-than-minutes", type=int, default=15,
+            "--older-than-minutes",
+            type=int,
+            default=15,
             help="Only authorisations older than this (default 15).",
         )
 
