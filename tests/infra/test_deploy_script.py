@@ -6,8 +6,8 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
