@@ -183,6 +183,26 @@ def voucher_amount(*, terms: VoucherTerms, eligible: Decimal) -> Decimal:
     return min(max(amount, ZERO), eligible)
 
 
+def _after_sales(
+    lines: Sequence[PriceLine], rules: Sequence[SaleRule]
+) -> list[tuple[Decimal, Decimal | None, str]]:
+    """Per line: its amount after sales, the sale unit price (or None), the sale."""
+    out: list[tuple[Decimal, Decimal | None, str]] = []
+    for line in lines:
+        sale = sale_unit_price(
+            rules=rules,
+            variant_id=line.variant_id,
+            product_id=line.product_id,
+            category_id=line.category_id,
+            unit_price=line.unit_price,
+        )
+        if sale is None:
+            out.append((money(line.unit_price * line.quantity), None, ""))
+        else:
+            out.append((money(sale[0] * line.quantity), sale[0], sale[1]))
+    return out
+
+
 def cart_price(
     *,
     lines: Sequence[PriceLine],
@@ -190,24 +210,11 @@ def cart_price(
     voucher: VoucherTerms | None = None,
 ) -> CartPricing:
     """Price a cart: sales per unit, then the voucher, allocated to lines."""
-    sale_prices = [
-        sale_unit_price(
-            rules=rules,
-            variant_id=line.variant_id,
-            product_id=line.product_id,
-            category_id=line.category_id,
-            unit_price=line.unit_price,
-        )
-        for line in lines
-    ]
     totals = [money(line.unit_price * line.quantity) for line in lines]
-    after_sale = [
-        money(sale[0] * line.quantity) if sale else total
-        for line, sale, total in zip(lines, sale_prices, totals, strict=True)
-    ]
-    eligible = [voucher is not None and voucher.applies_to(line) for line in lines]
+    after = _after_sales(lines, rules)
     weights = [
-        amt if ok else ZERO for amt, ok in zip(after_sale, eligible, strict=True)
+        net if voucher is not None and voucher.applies_to(line) else ZERO
+        for line, (net, _, _) in zip(lines, after, strict=True)
     ]
     eligible_total = sum(weights, ZERO)
     amount = voucher_amount(terms=voucher, eligible=eligible_total) if voucher else ZERO
@@ -217,14 +224,14 @@ def cart_price(
             variant_id=line.variant_id,
             quantity=line.quantity,
             unit_price=line.unit_price,
-            sale_unit_price=sale[0] if sale else None,
-            sale_name=sale[1] if sale else "",
+            sale_unit_price=sale_price,
+            sale_name=sale_name,
             line_total=total,
             sale_discount=total - net,
             voucher_discount=share,
         )
-        for line, sale, total, net, share in zip(
-            lines, sale_prices, totals, after_sale, shares, strict=True
+        for line, total, (net, sale_price, sale_name), share in zip(
+            lines, totals, after, shares, strict=True
         )
     )
     return CartPricing(

@@ -67,34 +67,36 @@ def query_annotations(kind: str) -> dict[str, Any]:
     return found
 
 
+def _variants(product: Any) -> list:
+    """The product's prefetched variants (none when they were not prefetched)."""
+    return list(getattr(product, "_prefetched_objects_cache", {}).get("variants") or ())
+
+
+def _product_query(product: Any) -> PriceQuery:
+    return PriceQuery(0, product.pk, product.category_id, product.price)
+
+
+def _variant_query(product: Any, variant: Any) -> PriceQuery:
+    return PriceQuery(variant.pk, product.pk, product.category_id, variant.price)
+
+
 def products_attach_sale_prices(products: Iterable) -> None:
     """Set `sale_price` / `sale_name` on products and their prefetched variants
     (None when not on sale). One provider call for the whole page, none when the
     listing query said no product is a sale candidate."""
     products = list(products)
-    if products and all(getattr(p, "sale_candidate", True) is False for p in products):
-        for product in products:
-            product.sale_price, product.sale_name = None, ""
-            variants = getattr(product, "_prefetched_objects_cache", {}).get("variants")
-            for variant in variants or ():
-                variant.sale_price, variant.sale_name = None, ""
-        return
+    candidates = [p for p in products if getattr(p, "sale_candidate", True)]
     queries: list[PriceQuery] = []
-    for product in products:
-        queries.append(PriceQuery(0, product.pk, product.category_id, product.price))
-        variants = getattr(product, "_prefetched_objects_cache", {}).get("variants")
-        for variant in variants or ():
-            queries.append(
-                PriceQuery(variant.pk, product.pk, product.category_id, variant.price)
-            )
+    for product in candidates:
+        queries.append(_product_query(product))
+        queries.extend(_variant_query(product, v) for v in _variants(product))
     found = sale_prices(queries) if _providers else {}
     for product in products:
-        offer = found.get(PriceQuery(0, product.pk, product.category_id, product.price))
+        offer = found.get(_product_query(product))
         product.sale_price, product.sale_name = offer or (None, "")
-        variants = getattr(product, "_prefetched_objects_cache", {}).get("variants")
-        for variant in variants or ():
-            key = PriceQuery(variant.pk, product.pk, product.category_id, variant.price)
-            variant.sale_price, variant.sale_name = found.get(key) or (None, "")
+        for variant in _variants(product):
+            offer = found.get(_variant_query(product, variant))
+            variant.sale_price, variant.sale_name = offer or (None, "")
 
 
 # --- a cart's discounts ------------------------------------------------------------
