@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import flash_sale as fs
+from bench import voucher_sale as vs
 from bench.common import (
     HTTPS,
     ROOT,
@@ -176,6 +177,33 @@ def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
     return best["workers"], rows
 
 
+def vs_report(rounds: list[dict], settings: dict) -> list[str]:
+    if not rounds:
+        return []
+    return [
+        "",
+        "### Flash sale with a capped voucher",
+        "",
+        f"{settings['shoppers']} shoppers, {settings['stock']} units, every cart holding "
+        "the same code capped below the stock (bench/voucher_sale.py): 409 "
+        "`voucher_exhausted` once the code is used up is expected, not an error. "
+        "Over-redeemed = max(0, redemption rows - cap); the code's `used_count`, its "
+        "redemption rows and the orders carrying it must all equal the 201s.",
+        "",
+        *vs.voucher_sale_table(rounds),
+        "",
+        "Over-redeemed: "
+        + ", ".join(str(r["voucher"]["over_redeemed"]) for r in rounds)
+        + "; oversold: "
+        + ", ".join(str(r["db"]["oversold"]) for r in rounds)
+        + (
+            " — consistent."
+            if all(r["consistent"] for r in rounds)
+            else " — **inconsistent**."
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -249,6 +277,14 @@ def main() -> int:
             log(f"c={connections:<3} flash sale: {sale['db']['orders']} orders, "
                 f"{sale['out_of_stock_409']} sold-out 409s, {sale['errors']} errors, "
                 f"oversold {sale['db']['oversold']}, p95 {sale['p95_ms']:.0f} ms")  # fmt: skip
+        # Flash sale with a capped voucher (bench/voucher_sale.py), at the top level.
+        voucher_sales = [
+            vs.voucher_sale_round(
+                base, stock=args.stock, cap=args.stock * 3 // 5, shoppers=args.shoppers,
+                connections=levels[-1], shipping=shipping,
+            )
+        ]  # fmt: skip
+        log(f"voucher sale: {vs.voucher_sale_table(voucher_sales)[-1]}")
 
     load_after = os.getloadavg()
     server = server_log.read_text(errors="replace")
@@ -279,6 +315,7 @@ def main() -> int:
             for load in loads
         ],  # fmt: skip
         "flash_sale": sales,
+        "voucher_sale": voucher_sales,
         "gunicorn_log": gunicorn_log,
         "elapsed_seconds": elapsed,
     }
@@ -292,7 +329,7 @@ def main() -> int:
         write_block(body)
     log(f"done in {elapsed:.0f} s; wrote {RESULTS.name}, {PLOT.name}, BENCHMARKS.md")
     ok = (
-        all(sale["consistent"] and not sale["errors"] for sale in sales)
+        all(sale["consistent"] and not sale["errors"] for sale in sales + voucher_sales)
         and not any(load.errors for load in loads)
         and not gunicorn_log["worker_timeouts"]
     )
@@ -423,6 +460,7 @@ def report(results: dict) -> str:
         if all(s["consistent"] for s in sales)
         else "**A consistency check failed** — see bench/results.json.",
     ]
+    lines += vs_report(results.get("voucher_sale") or [], settings)
     if results["worker_probe"]:
         lines += [
             "",

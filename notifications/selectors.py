@@ -64,6 +64,9 @@ def order_snapshot(*, number: str) -> dict[str, Any] | None:
         "total": str(view.total),
         "tracking_number": view.tracking_number,
         "carrier": view.carrier,
+        "discounts": [
+            {"label": label, "amount": str(amount)} for label, amount in view.discounts
+        ],
     }
 
 

@@ -26,6 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from promotions.apis import VOUCHER_ERROR_STATUS
+from promotions.exceptions import VoucherError
 from securecart.http import client_ip
 from shop.exceptions import InsufficientStock
 
@@ -86,6 +88,8 @@ ERROR_STATUS: dict[str, int] = {
     "payment_unavailable": 503,
     "too_large": 413,
     "idempotency_key_required": 400,
+    # The cart's voucher, re-checked at checkout (same statuses as on the cart).
+    **VOUCHER_ERROR_STATUS,
 }
 RETRY_AFTER: dict[str, str] = {
     IdempotencyInProgress.code: "1",
@@ -111,7 +115,7 @@ def orders_error_response(exc: Exception) -> Response | None:
         )
     if isinstance(exc, StaleCart | InsufficientStock):
         return _problem(exc.message, exc.code, lines=exc.details.get("lines", []))
-    if isinstance(exc, IdempotencyConflict | IdempotencyInProgress):
+    if isinstance(exc, IdempotencyConflict | IdempotencyInProgress | VoucherError):
         return _problem(exc.message, exc.code)
     if isinstance(exc, CheckoutUnavailable):
         return _problem(str(exc), "payment_unavailable")

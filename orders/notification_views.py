@@ -42,16 +42,19 @@ class OrderNotificationView:
     total: Decimal
     tracking_number: str
     carrier: str
+    # (label, amount) per discount line (sales, the voucher); in `total` already.
+    discounts: tuple[tuple[str, Decimal], ...] = ()
 
 
 def order_notification_view(*, number: str) -> OrderNotificationView | None:
-    """The order numbered `number` as notifications see it, or None (two queries)."""
+    """The order numbered `number` as notifications see it, or None (three
+    queries)."""
     if not number:
         return None
     order = (
         Order.objects.filter(number=number)
         .select_related("shipping_method")
-        .prefetch_related("lines")
+        .prefetch_related("lines", "discounts")
         .first()
     )
     if order is None:
@@ -87,4 +90,5 @@ def order_notification_view(*, number: str) -> OrderNotificationView | None:
         total=order.total,
         tracking_number=order.tracking_number,
         carrier=order.carrier,
+        discounts=tuple((d.label, d.amount) for d in order.discounts.all()),
     )

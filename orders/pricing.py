@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from promotions.pricing import CartPricing
+
 from .models import ShippingMethod
 
 CENT = Decimal("0.01")
@@ -22,6 +24,9 @@ class Totals:
     total: Decimal
     tax_rate: Decimal
     prices_include_tax: bool
+    # Sales and voucher (promotions.pricing): taken off before shipping and tax.
+    discount_total: Decimal = Decimal("0.00")
+    pricing: CartPricing | None = None
 
 
 def shipping_price(*, method: ShippingMethod, subtotal: Decimal) -> Decimal:
@@ -36,15 +41,27 @@ def totals_compute(
     method: ShippingMethod,
     tax_rate: Decimal,
     prices_include_tax: bool,
+    pricing: CartPricing | None = None,
 ) -> Totals:
     """Totals of an order. Tax applies to goods and shipping alike.
+
+    With `pricing` (sales and a voucher), its discount comes off the goods first:
+    shipping's free-over threshold and the tax see the discounted goods; a
+    free-shipping voucher makes shipping zero. The discount is never more than
+    the subtotal, so no total goes below zero.
 
     With tax-inclusive prices the tax is the part of the gross already in the
     prices (gross - gross / (1 + rate)); otherwise it is added on top.
     """
     subtotal = money(subtotal)
-    shipping = shipping_price(method=method, subtotal=subtotal)
-    taxable = subtotal + shipping
+    discount = Decimal("0.00")
+    if pricing is not None:
+        discount = min(money(pricing.discount_total), subtotal)
+    goods = subtotal - discount
+    shipping = shipping_price(method=method, subtotal=goods)
+    if pricing is not None and pricing.free_shipping:
+        shipping = Decimal("0.00")
+    taxable = goods + shipping
     if prices_include_tax:
         tax = money(taxable - taxable / (1 + tax_rate))
         total = taxable
@@ -58,4 +75,6 @@ def totals_compute(
         total=money(total),
         tax_rate=tax_rate,
         prices_include_tax=prices_include_tax,
+        discount_total=discount,
+        pricing=pricing,
     )

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from promotions.selectors import CartPromotions, cart_promotions
 from shop.models import Cart
 from shop.selectors import cart_totals
 
@@ -38,21 +39,33 @@ def tax_rate_for(*, country: str) -> Decimal:
     return rate if rate is not None else Decimal("0")
 
 
-def checkout_totals(*, cart: Cart, method: ShippingMethod, country: str) -> Totals:
+def checkout_totals(
+    *,
+    cart: Cart,
+    method: ShippingMethod,
+    country: str,
+    offer: CartPromotions | None = None,
+) -> Totals:
     """The order's totals for a cart: the cart's subtotal (shop.selectors.cart_totals,
-    the one used by the cart page and the API) plus shipping and tax. The review
-    step shows exactly what checkout charges, because both ask here."""
+    the one used by the cart page and the API), less its sales and voucher
+    (promotions.selectors.cart_promotions, unless `offer` is given), plus shipping
+    and tax. The review step shows exactly what checkout charges, because both ask
+    here."""
+    if offer is None:
+        offer = cart_promotions(cart=cart)
     return totals_compute(
         subtotal=cart_totals(cart=cart)["subtotal"],
         method=method,
         tax_rate=tax_rate_for(country=country),
         prices_include_tax=settings.PRICES_INCLUDE_TAX,
+        pricing=offer.pricing,
     )
 
 
 def _order_detail_queryset() -> QuerySet[Order]:
     return Order.objects.select_related("shipping_method", "payment").prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        "discounts",
         Prefetch(
             "events",
             queryset=OrderEvent.objects.order_by("created_at", "id"),
@@ -66,7 +79,7 @@ def order_list_for_customer(*, user) -> QuerySet[Order]:
     return (
         Order.objects.filter(user=user)
         .select_related("shipping_method")
-        .prefetch_related("lines")
+        .prefetch_related("lines", "discounts")
         .order_by("-placed_at", "-id")
     )
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from securecart.addresses import Address
 from securecart.countries import country_codes
 
-from .models import Order, OrderLine, ShippingMethod
+from .models import Order, OrderDiscount, OrderLine, ShippingMethod
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -114,23 +114,45 @@ def order_body(order: Order, lines: list[OrderLine] | None = None) -> dict[str, 
         "shipping_total": str(order.shipping_total),
         "tax_total": str(order.tax_total),
         "total": str(order.total),
+        "discount_total": str(order.discount_total),
+        "voucher_code": order.voucher_code or None,
+        "discounts": [
+            {
+                "kind": discount.kind,
+                "code": discount.code,
+                "label": discount.label,
+                "amount": str(discount.amount),
+                "free_shipping": discount.free_shipping,
+            }
+            for discount in _discounts(order)
+        ],
         "prices_include_tax": order.prices_include_tax,
         "shipping_method": order.shipping_method.code,
         "shipping_address": Address.from_object(order, prefix="shipping_").as_dict(),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
         "access_token": order.access_token,
-        "lines": [
-            {
-                "sku": line.sku,
-                "product_name": line.product_name,
-                "variant_name": line.variant_name,
-                "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
-                "line_total": str(line.line_total),
-            }
-            for line in lines
-        ],
+        "lines": [_line_body(line) for line in lines],
     }
+
+
+def _line_body(line: OrderLine) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "sku": line.sku,
+        "product_name": line.product_name,
+        "variant_name": line.variant_name,
+        "quantity": line.quantity,
+        "unit_price": str(line.unit_price),
+        "line_total": str(line.line_total),
+    }
+    if line.discount_total:
+        # The line's share of the order's discounts (present when it has one).
+        body["discount_total"] = str(line.discount_total)
+    return body
+
+
+def _discounts(order: Order) -> list[OrderDiscount]:
+    placed = getattr(order, "_checkout_discounts", None)  # just placed: no query
+    return list(placed) if placed is not None else list(order.discounts.all())
 
 
 def order_detail_body(order: Order) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.selectors import address_list_for_user
 from accounts.services import address_save_unless_known
+from promotions.exceptions import VoucherError
 from securecart.http import client_ip
 from shop.exceptions import InsufficientStock
 from shop.models import Cart
@@ -228,6 +229,9 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
     except (StaleCart, InsufficientStock) as exc:
         messages.error(request, exc.message)
         return redirect("orders:checkout_review")
+    except VoucherError as exc:
+        messages.error(request, f"{exc.message} Remove the code or try another.")
+        return redirect("/cart/")
     except CheckoutInvalid as exc:
         messages.error(request, exc.message)
         return redirect(

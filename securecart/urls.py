@@ -23,6 +23,7 @@ api_docs = csp_update(
 api_v1 = [
     path("", include("shop.api_urls")),
     path("", include("orders.api_urls")),
+    path("", include("promotions.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
 ]
@@ -39,6 +40,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("accounts/", include("accounts.urls")),
     path("", include("orders.urls")),
+    path("", include("promotions.urls")),
     path("", include("shop.urls")),
 ]
 

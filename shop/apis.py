@@ -26,6 +26,7 @@ from .exceptions import (
     UnknownSku,
 )
 from .models import Cart
+from .pricing import products_attach_sale_prices
 from .serializers import (
     CartLineAddSerializer,
     CartLineQuantitySerializer,
@@ -151,6 +152,7 @@ class ProductListApi(ShopApiView):
             )
             paginator = ProductPagination()
             page = paginator.paginate_queryset(queryset, request, view=self)
+            products_attach_sale_prices(page or [])
             data = paginator.get_paginated_response(
                 ProductSerializer(page, many=True).data
             ).data
@@ -171,6 +173,7 @@ class ProductDetailApi(ShopApiView):
             product = selectors.product_get(slug=slug)
             if product is None:
                 raise Http404
+            products_attach_sale_prices([product])
             data = ProductSerializer(product).data
             caching.catalog_set(key, version, data)
         return Response(data)

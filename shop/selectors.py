@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
+from .pricing import query_annotations
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -96,6 +97,7 @@ def _listing_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
         primary_image=Subquery(first_image.values("image")[:1]),
         primary_image_alt=Subquery(first_image.values("alt_text")[:1]),
         in_stock=Exists(in_stock),
+        **query_annotations("product"),  # e.g. sale candidates (shop.pricing)
     )
 
 
@@ -164,10 +166,13 @@ def product_get(*, slug: str) -> Product | None:
 
 
 def _cart_queryset() -> QuerySet[Cart]:
-    return Cart.objects.prefetch_related(
+    # Other apps' annotations (shop.pricing) ride along: no extra query.
+    return Cart.objects.annotate(**query_annotations("cart")).prefetch_related(
         Prefetch(
             "lines",
-            queryset=CartLine.objects.select_related("variant__product"),
+            queryset=CartLine.objects.select_related("variant__product").annotate(
+                **query_annotations("cart_line")
+            ),
         )
     )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.core.files.storage import default_storage
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Cart, CartLine, Category, Product, Variant
+from .pricing import cart_summary
 from .services import MAX_LINE_QUANTITY
 
 
@@ -19,18 +21,91 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ("slug", "name", "parent")
 
 
-class VariantSerializer(serializers.ModelSerializer):
+class SalePriceMixin(serializers.Serializer):
+    """`sale_price` beside `price` (null when not on sale), set on the objects by
+    shop.pricing.products_attach_sale_prices before serialising."""
+
+    sale_price = serializers.SerializerMethodField()
+    sale_name = serializers.SerializerMethodField()
+
+    def get_sale_price(self, obj) -> str | None:
+        price = getattr(obj, "sale_price", None)
+        return f"{price:.2f}" if price is not None else None
+
+    def get_sale_name(self, obj) -> str:
+        return getattr(obj, "sale_name", "") or ""
+
+
+class _Optional(serializers.Field):
+    """An output field that is left out when its value is None (so answers
+    without promotions keep their shape); documented as optional, not required.
+    Its value comes from the serializer's `get_<name>` method."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.update(source="*", required=False)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return getattr(self.parent, f"get_{self.field_name}")(value)
+
+    def to_internal_value(self, data):  # pragma: no cover - output only
+        raise NotImplementedError
+
+
+@extend_schema_field({"type": "string", "nullable": False})
+class OptionalText(_Optional):
+    pass
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+)
+class OptionalList(_Optional):
+    pass
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True})
+class OptionalObject(_Optional):
+    pass
+
+
+class OnSaleOnlyMixin:
+    """Drop the `_Optional` fields whose value is None (or the discount fields of a
+    cart with nothing off it): answers without promotions keep their shape."""
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            if isinstance(field, _Optional) and data.get(name) is None:
+                data.pop(name, None)
+        if data.get("sale_price") is None:
+            data.pop("sale_name", None)
+        return data
+
+
+class VariantSerializer(OnSaleOnlyMixin, SalePriceMixin, serializers.ModelSerializer):
     available = serializers.SerializerMethodField()
+    sale_price = OptionalText(help_text="Price during a running sale (absent: none).")
+    sale_name = OptionalText(help_text="The running sale's name (with sale_price).")
 
     class Meta:
         model = Variant
-        fields = ("sku", "name", "options", "price", "currency", "available")
+        fields = (
+            "sku",
+            "name",
+            "options",
+            "price",
+            "sale_price",
+            "sale_name",
+            "currency",
+            "available",
+        )
 
     def get_available(self, variant: Variant) -> int:
         return max(variant.available, 0)
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(SalePriceMixin, serializers.ModelSerializer):
     category = serializers.CharField(source="category.slug", read_only=True)
     image_url = serializers.SerializerMethodField()
     variants = VariantSerializer(many=True, read_only=True)
@@ -43,6 +118,8 @@ class ProductSerializer(serializers.ModelSerializer):
             "description",
             "category",
             "price",
+            "sale_price",
+            "sale_name",
             "currency",
             "image_url",
             "variants",
@@ -61,7 +138,7 @@ class ProductQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
 
 
-class CartLineSerializer(serializers.ModelSerializer):
+class CartLineSerializer(OnSaleOnlyMixin, serializers.ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     name = serializers.SerializerMethodField()
     product = serializers.CharField(source="variant.product.slug")
@@ -71,6 +148,10 @@ class CartLineSerializer(serializers.ModelSerializer):
     line_total = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField()
     price_changed = serializers.SerializerMethodField()
+    sale_price = OptionalText(
+        help_text="Unit price after a running sale (absent: none); see the cart's "
+        "`discounts` for what comes off."
+    )
 
     class Meta:
         model = CartLine
@@ -82,9 +163,14 @@ class CartLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "current_price",
             "price_changed",
+            "sale_price",
             "line_total",
             "available",
         )
+
+    def get_sale_price(self, line: CartLine) -> str | None:
+        found = cart_summary(line.cart)["lines"].get(line.variant.sku) or {}
+        return found.get("sale_price")
 
     def get_name(self, line: CartLine) -> str:
         return f"{line.variant.product.name} – {line.variant.name}"
@@ -99,15 +185,58 @@ class CartLineSerializer(serializers.ModelSerializer):
         return line.variant.price != line.unit_price
 
 
-class CartSerializer(serializers.ModelSerializer):
+class CartSerializer(OnSaleOnlyMixin, serializers.ModelSerializer):
+    """The discount fields are present when a sale or a voucher touches the cart."""
+
     id = serializers.CharField(source="token", read_only=True)
     lines = CartLineSerializer(many=True, read_only=True)
     total = serializers.SerializerMethodField()
     item_count = serializers.SerializerMethodField()
+    discounts = OptionalList(
+        help_text="Discount lines [{kind: sale|voucher, code, label, amount}]."
+    )
+    discount_total = OptionalText(help_text="Sum of `discounts` (decimal string).")
+    total_after_discount = OptionalText(
+        help_text="`total` less the discounts, before shipping and tax."
+    )
+    voucher = OptionalObject(
+        help_text="{code, free_shipping, error: {code, detail} | null}: the cart's "
+        "code, and why it does not apply now if it does not."
+    )
 
     class Meta:
         model = Cart
-        fields = ("id", "lines", "total", "currency", "item_count")
+        fields = (
+            "id",
+            "lines",
+            "total",
+            "currency",
+            "item_count",
+            "discounts",
+            "discount_total",
+            "total_after_discount",
+            "voucher",
+        )
+
+    def _touched(self, cart: Cart) -> dict | None:
+        summary = cart_summary(cart)
+        return summary if summary["discounts"] or summary["voucher"] else None
+
+    def get_discounts(self, cart: Cart) -> list[dict] | None:
+        summary = self._touched(cart)
+        return summary["discounts"] if summary else None
+
+    def get_discount_total(self, cart: Cart) -> str | None:
+        summary = self._touched(cart)
+        return summary["discount_total"] if summary else None
+
+    def get_total_after_discount(self, cart: Cart) -> str | None:
+        summary = self._touched(cart)
+        return summary["total_after_discount"] if summary else None
+
+    def get_voucher(self, cart: Cart) -> dict | None:
+        summary = self._touched(cart)
+        return summary["voucher"] if summary else None
 
     def get_total(self, cart: Cart) -> str:
         return (

@@ -25,7 +25,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from . import caching, selectors, services
+from . import caching, pricing, selectors, services
 from .exceptions import ShopError
 from .forms import AddToCartForm, CartLineForm, CartRemoveForm, add_shop_error
 
@@ -60,9 +60,11 @@ def _grid_context(
     queryset, *, page: str, per_page: int, sort: str, base_query: dict
 ) -> dict:
     page_obj = Paginator(queryset, per_page).get_page(page)
+    products = list(page_obj.object_list)
+    pricing.products_attach_sale_prices(products)
     return {
         "page_obj": page_obj,
-        "products": list(page_obj.object_list),
+        "products": products,
         "sort": sort,
         "per_page": per_page,
         "base_query": base_query,
@@ -116,10 +118,12 @@ def _whole_page_cached(view):
 @_whole_page_cached
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> str:
+        featured = list(selectors.product_featured(limit=8))
+        pricing.products_attach_sale_prices(featured)
         return render_to_string(
             "shop/_home.html",
             {
-                "featured": list(selectors.product_featured(limit=8)),
+                "featured": featured,
                 "categories": [
                     c for c in selectors.category_list() if c.parent_id is None
                 ],
@@ -187,6 +191,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _product_context(product, form: AddToCartForm) -> dict:
+    pricing.products_attach_sale_prices([product])
     variants = list(product.variants.all())
     return {
         "product": product,
@@ -283,11 +288,14 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     issues_by_sku: dict[str, list] = {}
     for issue in issues:
         issues_by_sku.setdefault(issue.sku, []).append(issue)
+    summary = pricing.cart_summary(cart) if cart is not None else {}
+    on_sale = summary.get("lines", {})
     rows = [
         {
             "line": line,
             "total": line.unit_price * line.quantity,
             "issues": issues_by_sku.get(line.variant.sku, []),
+            "sale": on_sale.get(line.variant.sku, {}),
         }
         for line in lines
     ]
@@ -297,6 +305,7 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
         {
             "cart": cart,
             "rows": rows,
+            "summary": summary,
             "totals": selectors.cart_totals(cart=cart),
             "has_price_change": any(i.kind == "price_changed" for i in issues),
         },

@@ -9,7 +9,15 @@ from radon.complexity import cc_visit
 
 from tests.services import ROOT
 
-APPS = ["accounts", "dashboard", "notifications", "orders", "securecart", "shop"]
+APPS = [
+    "accounts",
+    "dashboard",
+    "notifications",
+    "orders",
+    "promotions",
+    "securecart",
+    "shop",
+]
 MAX_COMPLEXITY = 15
 MAX_MODULE_LINES = 400
 # Settings are a flat list of declarations, one per variable, not logic.

@@ -41,6 +41,7 @@ EVENT_TYPES = frozenset(
         "order.refunded",
         "payment.captured",
         "payment.failed",
+        "voucher.redeemed",
     }
 )
 # Longer than one publish takes, shorter than the sweep period: a relay that died

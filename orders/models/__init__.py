@@ -31,12 +31,20 @@ def _currency_default() -> str:
     return settings.STORE_CURRENCY
 
 
-from .orders import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate  # noqa: E402
+from .orders import (  # noqa: E402
+    Order,
+    OrderDiscount,
+    OrderEvent,
+    OrderLine,
+    ShippingMethod,
+    TaxRate,
+)
 from .payments import CheckoutIdempotencyKey, Payment, PaymentTransaction  # noqa: E402
 
 __all__ = [
     "CheckoutIdempotencyKey",
     "Order",
+    "OrderDiscount",
     "OrderEvent",
     "OrderLine",
     "Payment",

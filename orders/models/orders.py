@@ -116,6 +116,12 @@ class Order(models.Model):
         max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Sales and the voucher together (see OrderDiscount); `total` already has it
+    # taken off, `subtotal` is before it.
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    voucher_code = models.CharField(max_length=40, blank=True)
     # Snapshot of how tax was applied when the order was placed.
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
     prices_include_tax = models.BooleanField(default=False)
@@ -153,6 +159,11 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="order_total_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0)
+                & Q(discount_total__lte=models.F("subtotal")),
+                name="order_discount_within_subtotal",
+            ),
             # Stock is either still reserved, released (cancel) or committed
             # (shipped): never both released and committed.
             models.CheckConstraint(
@@ -184,10 +195,19 @@ class OrderLine(models.Model):
     # The price the customer paid, frozen at checkout.
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # This line's share of the order's discounts (tax and refunds per line).
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         ordering = ("id",)
         constraints = [
+            models.CheckConstraint(
+                condition=Q(discount_total__gte=0)
+                & Q(discount_total__lte=models.F("line_total")),
+                name="order_line_discount_within_total",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="order_line_quantity_positive"
             ),
@@ -198,6 +218,32 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
+
+
+class OrderDiscount(models.Model):
+    """One discount line of an order: a sale or the voucher, with its amount."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        VOUCHER = "voucher", "Voucher"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    code = models.CharField(max_length=40, blank=True)
+    label = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    free_shipping = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="order_discount_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: -{self.amount}"
 
 
 class OrderEvent(models.Model):

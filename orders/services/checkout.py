@@ -38,6 +38,8 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from promotions.exceptions import VoucherError
+from promotions.selectors import cart_promotions
 from securecart.addresses import Address
 from shop.exceptions import InsufficientStock
 from shop.models import Cart
@@ -136,9 +138,10 @@ def _cart_for(*, cart_token: str, user: Any) -> Cart:
 
 
 def checkout_plan(
-    *, cart_token: str, user: Any, method_code: str, country: str
+    *, cart_token: str, user: Any, method_code: str, country: str, email: str = ""
 ) -> CheckoutPlan:
-    """Validate the cart and the shipping method and price the order (no locks)."""
+    """Validate the cart, its voucher and the shipping method and price the order
+    (no locks). Raises a VoucherError when the cart's voucher does not hold now."""
     cart = _cart_for(cart_token=cart_token, user=user)
     lines = list(cart.lines.all())
     if not lines:
@@ -154,13 +157,17 @@ def checkout_plan(
             "Your cart changed since you filled it: review the lines below.",
             lines=[issue.as_line() for issue in issues],
         )
-    totals = checkout_totals(cart=cart, method=method, country=country)
+    offer = cart_promotions(cart=cart, lines=lines, email=email, user=user)
+    if offer.error is not None:
+        raise offer.error
+    totals = checkout_totals(cart=cart, method=method, country=country, offer=offer)
     return CheckoutPlan(
         cart=cart,
         method=method,
         lines=lines,
         totals=totals,
         snapshot=cart_snapshot(lines),
+        voucher_id=offer.voucher.pk if offer.voucher is not None else None,
     )
 
 
@@ -198,7 +205,7 @@ def _authorise(
 def _stock_conflict(
     record: CheckoutIdempotencyKey,
     payment: Payment,
-    exc: InsufficientStock | StaleCart,
+    exc: InsufficientStock | StaleCart | VoucherError,
     respond: Respond | None,
 ) -> CheckoutOutcome:
     try:
@@ -261,8 +268,9 @@ def checkout_submit(
             user=user,
             method_code=shipping_method,
             country=address.country,
+            email=email,
         )
-    except (CheckoutInvalid, StaleCart, InsufficientStock):
+    except (CheckoutInvalid, StaleCart, InsufficientStock, VoucherError):
         # Nothing happened: free the key so the corrected request may reuse it.
         record.delete()
         raise
@@ -309,7 +317,8 @@ def checkout_submit(
         raise IdempotencyInProgress(
             "A request with this Idempotency-Key is still being processed; retry shortly."
         ) from None
-    except (InsufficientStock, StaleCart) as exc:
+    except (InsufficientStock, StaleCart, VoucherError) as exc:
+        # Rolled back: no stock held, no voucher use counted; the money is voided.
         return _stock_conflict(record, payment, exc, respond)
     return CheckoutOutcome(
         record_id=record.pk,

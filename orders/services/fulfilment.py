@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
+from promotions.services import voucher_release
 from securecart.addresses import Address
 
 from ..integrations.warehouse import get_warehouse
@@ -226,6 +227,7 @@ def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
         else:
             order_transition(order=order, to=S.CANCELLED, actor=ACTOR, reason=reason)
             stock_release(order=order, actor_label=ACTOR)
+            voucher_release(order_number=order.number)  # the use is given back
             outcome = "cancelled"
         if order.status == S.CANCELLED:
             transaction.on_commit(lambda: _payment_release_enqueue(order_id))

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from promotions.services import voucher_release
+
 from ..exceptions import InvalidTransition, PaymentError
 from ..integrations.payments import GatewayError
 from ..models import Order, Payment
@@ -65,6 +67,7 @@ def order_cancel(*, order: Order, actor: Actor = None, reason: str = "") -> Orde
             order=order, to=S.CANCELLED, actor=actor, reason=reason
         )
         stock_release(order=order, actor_label=label)
+        voucher_release(order_number=order.number)  # the use is given back
     payment_settle_after_cancel(order=order, actor_label=label)
     return order
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.services import event_record
+from promotions.services import cart_voucher_clear, voucher_redeem
 from securecart.addresses import Address
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
@@ -26,6 +28,7 @@ from ..exceptions import StaleCart
 from ..models import (
     CheckoutIdempotencyKey,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     Payment,
@@ -56,6 +59,7 @@ class CheckoutPlan:
     lines: list[CartLine]
     totals: Totals
     snapshot: list[tuple[int, int, str]] = field(default_factory=list)
+    voucher_id: int | None = None
 
 
 def cart_snapshot(lines: list[CartLine]) -> list[tuple[int, int, str]]:
@@ -125,6 +129,8 @@ def order_place(
             shipping_total=totals.shipping_total,
             tax_total=totals.tax_total,
             total=totals.total,
+            discount_total=totals.discount_total,
+            voucher_code=_voucher_code(totals),
             tax_rate=totals.tax_rate,
             prices_include_tax=totals.prices_include_tax,
             status=Order.Status.PLACED,
@@ -144,10 +150,12 @@ def order_place(
                     quantity=line.quantity,
                     unit_price=line.unit_price,
                     line_total=money(line.unit_price * line.quantity),
+                    discount_total=_line_discount(totals, line.variant_id),
                 )
                 for line in lines
             ]
         )
+        _discounts_record(order=order, totals=totals, user=user)
         Payment.objects.filter(pk=payment.pk).update(order=order, updated_at=now)
         payment.order = order
         actor, label = actor_describe(_customer(user) or "customer")
@@ -173,6 +181,9 @@ def order_place(
             },
         )
         CartLine.objects.filter(cart_id=plan.cart.pk).delete()
+        if plan.voucher_id is not None:
+            # The voucher the shopper reviewed is the one used (and counted).
+            cart_voucher_clear(cart_id=plan.cart.pk)
         order._checkout_lines = order_lines  # type: ignore[attr-defined]
         if record is not None:
             idempotency_complete(
@@ -184,6 +195,58 @@ def order_place(
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     order._checkout_lines = order_lines  # type: ignore[attr-defined]
     return order
+
+
+def _voucher_code(totals: Totals) -> str:
+    pricing = totals.pricing
+    return pricing.voucher.code if pricing and pricing.voucher else ""
+
+
+def _line_discount(totals: Totals, variant_id: int) -> Decimal:
+    line = totals.pricing.line(variant_id) if totals.pricing else None
+    return line.discount_total if line is not None else Decimal("0.00")
+
+
+def _discounts_record(*, order: Order, totals: Totals, user: Any) -> None:
+    """The order's discount lines, and the voucher's use counted (conditional
+    UPDATE under the voucher's row lock: raises VoucherExhausted & co, which
+    roll the whole order back)."""
+    pricing = totals.pricing
+    if pricing is None:
+        return
+    rows = []
+    if pricing.sale_discount > 0:
+        rows.append(
+            OrderDiscount(
+                order=order,
+                kind=OrderDiscount.Kind.SALE,
+                label=", ".join(pricing.sale_names) or "Sale",
+                amount=pricing.sale_discount,
+            )
+        )
+    voucher = pricing.voucher
+    if voucher is not None:
+        rows.append(
+            OrderDiscount(
+                order=order,
+                kind=OrderDiscount.Kind.VOUCHER,
+                code=voucher.code,
+                label=f"Voucher {voucher.code}",
+                amount=pricing.voucher_discount,
+                free_shipping=pricing.free_shipping,
+            )
+        )
+        voucher_redeem(
+            voucher_id=voucher.voucher_id,
+            order_number=order.number,
+            email=order.email,
+            user=_customer(user),
+            discount=pricing.voucher_discount,
+            order_total=order.total,
+            currency=order.currency,
+        )
+    OrderDiscount.objects.bulk_create(rows)
+    order._checkout_discounts = rows  # type: ignore[attr-defined]
 
 
 def _order_insert(order: Order) -> None:

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "shop",
     "orders",
     "notifications",
+    # Vouchers and scheduled sales (imports shop; orders imports it).
+    "promotions",
     # The staff operations dashboard (reads every app through its selectors).
     "dashboard",
     # The project as an app: observability hooks and operator commands.
@@ -337,6 +339,8 @@ _shortest_visibility = min(
 )
 CELERY_TASK_TIME_LIMIT = _shortest_visibility - 30
 CELERY_TASK_SOFT_TIME_LIMIT = _shortest_visibility - 45
+# How often the beat looks for sales starting or ending (seconds).
+SALE_SWEEP_SECONDS = env_int("SALE_SWEEP_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "notifications.tasks.outbox_relay_task",
@@ -352,6 +356,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.payment_void_orphaned_task",
         "schedule": float(env_int("ORPHAN_PAYMENT_SWEEP_SECONDS", 300)),
         "options": {"queue": "default", "expires": 240},
+    },
+    # Sale starts/ends: bump the catalog cache (and schedule the bump to the second).
+    "sale-boundaries": {
+        "task": "promotions.tasks.sale_boundary_sweep_task",
+        "schedule": float(SALE_SWEEP_SECONDS),
+        "options": {"queue": "default", "expires": SALE_SWEEP_SECONDS},
     },
     # Outbox lag and cache hit ratio as CloudWatch EMF (no-op unless emf).
     "metrics-gauges": {

@@ -1,0 +1,1 @@
+"""Promotions: voucher codes and scheduled sales (see docs/architecture.md)."""
