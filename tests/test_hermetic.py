@@ -26,6 +26,7 @@ PYTHON_TREES = [
     "orders",
     "shop",
     "dashboard",
+    "promotions",
     "securecart",
 ]
 # Files of the repository that a reader could follow out of it.
