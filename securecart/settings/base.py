@@ -112,7 +112,11 @@ ACCOUNTS_PASSWORD_RESET_IP_MAX = env_int("ACCOUNTS_PASSWORD_RESET_IP_MAX", 10)
 ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS = env_int(
     "ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS", 3600
 )
+# Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
+# so failures from anywhere else never lock staff out there (accounts/throttling.py).
+ACCOUNTS_STAFF_NETWORKS = env_list("ACCOUNTS_STAFF_NETWORKS")
 # Proxies (ALB, CloudFront) that append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+# A shorter X-Forwarded-For chain gives no client address (securecart/http.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 TEMPLATES = [
@@ -219,6 +223,16 @@ else:
             "VERSION": CACHE_VERSION,
         }
     }
+# Throttle and sign-in counters: on their own Redis (maxmemory-policy noeviction)
+# when COUNTER_REDIS_URL is set, so page-cache pressure can never evict them and
+# reset a guesser's count; otherwise in the default cache.
+COUNTER_REDIS_URL = env("COUNTER_REDIS_URL")
+COUNTER_CACHE_ALIAS = "default"
+if COUNTER_REDIS_URL:
+    CACHES["counters"] = redis_cache_config(
+        COUNTER_REDIS_URL, key_prefix=CACHE_KEY_PREFIX, version=1
+    )
+    COUNTER_CACHE_ALIAS = "counters"
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # cached_db: a cache outage does not log everyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
