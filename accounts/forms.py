@@ -41,9 +41,7 @@ class ThrottledLoginMixin:
         from django.conf import settings
 
         login = self.cleaned_data.get("username") or ""  # type: ignore[attr-defined]
-        throttle = LoginThrottle.for_request(
-            self.request, login, admin=self.admin_site
-        )
+        throttle = LoginThrottle.for_request(self.request, login, admin=self.admin_site)
         if not throttle.attempt():
             self.throttled = True
             self.retry_after = throttle.retry_after()

@@ -20,13 +20,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from securecart.http import client_ip
+from securecart.parsers import JSONParser
 from shop.exceptions import InsufficientStock
 
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
     "securecart.health.HealthCheckMiddleware",
     "securecart.observability.middleware.RequestMetricsMiddleware",
+    # NUL in a path or query string: 400 before any view reaches the database.
+    "securecart.middleware.RejectNulMiddleware",
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -404,6 +406,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    # JSON nested too deeply is a 400 (securecart/parsers.py), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "securecart.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
