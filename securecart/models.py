@@ -22,6 +22,9 @@ class Operations(models.Model):
             ("view_operations", "Can view the operations dashboard and metrics")
         ]
 
+    def __str__(self) -> str:
+        return "operations"
+
 
 def operations_permission(*, using: str = "default") -> Any:
     """The Permission row (created when a group needs it before auth's own pass)."""
