@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so its process_exception sees a view's database errors first: 503 page.
+    "securecart.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "securecart.urls"
@@ -157,16 +159,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_04
 
 # --- database ---------------------------------------------------------------
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
+# With the database down a request fails after this long (a 503 page), instead of
+# holding a worker: the connect timeout and the wait for a pooled connection.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
 
 
 def database_config(url: str) -> dict[str, Any]:
     """Build one DATABASES entry; PostgreSQL gets Django's psycopg pool."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {})["pool"] = {
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+        options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": 10,
+            "timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
         }
     return config
 
