@@ -37,7 +37,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if getattr(form, "throttled", False):
             response.status_code = 429
-            response["Retry-After"] = str(form.retry_after)
+            response["Retry-After"] = str(getattr(form, "retry_after", 1))
         return response
 
 

@@ -215,6 +215,8 @@ def redis_cache_config(url: str, *, key_prefix: str, version: int) -> dict:
             "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": 0.5,
             "SOCKET_TIMEOUT": 0.5,
+            # A failed or hung Redis is skipped for a few seconds after one timeout.
+            "CLIENT_CLASS": "securecart.cache_circuit.CircuitBreakerClient",
         },
     }
 
@@ -245,6 +247,8 @@ if COUNTER_REDIS_URL:
     )
     COUNTER_CACHE_ALIAS = "counters"
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# How long Redis is skipped after a failed call (securecart/cache_circuit.py).
+CACHE_CIRCUIT_OPEN_SECONDS = float(env("CACHE_CIRCUIT_OPEN_SECONDS", "5"))
 # cached_db: a cache outage does not log everyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -464,7 +468,10 @@ LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "securecart.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "securecart.logging.RequestIdFilter"},
+        "cache_circuit": {"()": "securecart.cache_circuit.DropCircuitOpenRecords"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -489,6 +496,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Calls skipped by the open Redis circuit are not logged one by one.
+        "django_redis.cache": {"filters": ["cache_circuit"]},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },

@@ -131,6 +131,9 @@ STORAGES["staticfiles"] = {
 MEDIA_ROOT = VAR_DIR / "test-media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"
 
+# A Redis that tests stop and start again is used again soon after.
+CACHE_CIRCUIT_OPEN_SECONDS = 0.5
+
 # Tests that exercise throttling lower these; the rest must never hit them.
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/min", "user": "100000/min"}
