@@ -92,6 +92,32 @@ def user_update_profile(
     return user
 
 
+RESET_EMAIL_TEMPLATE = "registration/account_password_reset_email.txt"
+RESET_SUBJECT_TEMPLATE = "registration/account_password_reset_subject.txt"
+
+
+def password_reset_email_send(*, email: str, domain: str, use_https: bool) -> int:
+    """Email a reset link to the active accounts that use `email`; return how many.
+
+    Runs in a worker (accounts.tasks), never in the request: the page answers the
+    same, in the same time, whether or not an account uses the address.
+    """
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm(data={"email": email})
+    if not form.is_valid():
+        return 0
+    users = list(form.get_users(form.cleaned_data["email"]))
+    if users:
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            email_template_name=RESET_EMAIL_TEMPLATE,
+            subject_template_name=RESET_SUBJECT_TEMPLATE,
+        )
+    return len(users)
+
+
 def _clear_other_defaults(*, user: User, keep_pk: int | None) -> None:
     others = Address.objects.filter(user=user, is_default=True)
     if keep_pk is not None:

@@ -205,3 +205,17 @@ class PasswordResetThrottle:
         ):
             return ResetVerdict.EMAIL_LIMIT
         return ResetVerdict.ALLOWED
+
+
+_SIGNUP_PREFIX = "accounts:signup"
+
+
+def signup_allowed(request: HttpRequest) -> bool:
+    """Count one sign-up attempt for the client's IP; False beyond the limit.
+
+    Without a trustworthy address (securecart.http.client_ip) attempts share one
+    "unknown" bucket, so hiding the address does not lift the limit.
+    """
+    key = f"{_SIGNUP_PREFIX}:ip:{_digest(client_ip(request))}"
+    window = settings.ACCOUNTS_SIGNUP_WINDOW_SECONDS
+    return counter_add(key, window) <= settings.ACCOUNTS_SIGNUP_IP_MAX

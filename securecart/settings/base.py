@@ -118,6 +118,9 @@ ACCOUNTS_PASSWORD_RESET_IP_MAX = env_int("ACCOUNTS_PASSWORD_RESET_IP_MAX", 10)
 ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS = env_int(
     "ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS", 3600
 )
+# Sign-up attempts per client IP in a window (accounts/throttling.py): beyond, 429.
+ACCOUNTS_SIGNUP_IP_MAX = env_int("ACCOUNTS_SIGNUP_IP_MAX", 10)
+ACCOUNTS_SIGNUP_WINDOW_SECONDS = env_int("ACCOUNTS_SIGNUP_WINDOW_SECONDS", 3600)
 # Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
 # so failures from anywhere else never lock staff out there (accounts/throttling.py).
 ACCOUNTS_STAFF_NETWORKS = env_list("ACCOUNTS_STAFF_NETWORKS")
