@@ -158,6 +158,13 @@ class ProfileForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
 
+    current_password = forms.CharField(
+        label="Current password (needed to change your email)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
@@ -169,6 +176,23 @@ class ProfileForm(forms.ModelForm):
                 "Another account already uses this email address.", code="email_in_use"
             )
         return email
+
+    def clean(self) -> dict[str, Any]:
+        """A new email address (where reset links go) needs the current password,
+        so a session left open somewhere cannot take the account over."""
+        cleaned = super().clean() or {}
+        email = cleaned.get("email")
+        changed = email and email.lower() != (self.initial.get("email") or "").lower()
+        password = cleaned.pop("current_password", "")
+        if changed and not self.instance.check_password(password):
+            self.add_error(
+                "current_password",
+                ValidationError(
+                    "Enter your current password to change your email address.",
+                    code="password_needed",
+                ),
+            )
+        return cleaned
 
 
 class AddressForm(forms.ModelForm):
