@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def _require_tools() -> None:
 def deploy(*args: str, endpoint: str | None, outputs: Path | None = None, path: str | None = None):
     environ = {
         "PATH": path or os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", tempfile.gettempdir()),
         **AWS_TEST_ENV,
         "IMAGE_TAG": "0123abcd",
         "POLL_SECONDS": "0",
