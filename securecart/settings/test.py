@@ -109,6 +109,13 @@ if (
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES = ["replica"]
 
+# The concurrency tests run 20-50 request threads in one process against a pool of
+# DATABASE_POOL_MAX_SIZE; they queue for a connection longer than the production
+# wait (sync workers serve one request per process, so there nobody queues).
+for _config in DATABASES.values():
+    if "pool" in _config.get("OPTIONS", {}):
+        _config["OPTIONS"]["pool"]["timeout"] = 30
+
 # Parallel runs on one server (several checkouts, CI) must not share a test DB.
 _suffix = env("TEST_DB_SUFFIX")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":

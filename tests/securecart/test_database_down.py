@@ -20,7 +20,7 @@ import json, time, django
 django.setup()
 from django.test import Client
 started = time.monotonic()
-response = Client(HTTP_HOST="localhost").get("/search/?q=lamp")
+response = Client(HTTP_HOST="localhost").get("/search/?q=lamp", secure=True)
 print(json.dumps({"status": response.status_code,
                   "retry_after": response.get("Retry-After"),
                   "body": response.content.decode()[:2000],
@@ -42,10 +42,14 @@ def test_a_hung_database_gives_the_503_page():
     port = blackhole.getsockname()[1]
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "securecart.settings.test",
-        "SECURECART_AUTODETECT_SERVICES": "0",
+        # the production settings, as a web task runs them
+        "DJANGO_SETTINGS_MODULE": "securecart.settings.production",
+        "DJANGO_SECRET_KEY": "k" * 64,
+        "DJANGO_ALLOWED_HOSTS": "localhost",
         "DATABASE_URL": f"postgres://shop:shop@127.0.0.1:{port}/shop",
+        "DATABASE_REPLICA_URLS": "",
         "REDIS_URL": "",
+        "CELERY_BROKER_URL": "",
     }
     try:
         result = subprocess.run(
