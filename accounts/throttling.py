@@ -173,19 +173,20 @@ class PasswordResetThrottle:
     """
 
     email: str
-    ip: str
+    ip: str | None
 
     @classmethod
     def for_request(
         cls, request: HttpRequest | None, email: str
     ) -> PasswordResetThrottle:
-        return cls(email=email.strip().lower(), ip=client_ip(request))
+        # No trustworthy address (securecart.http.client_ip): per address only.
+        return cls(email=email.strip().lower(), ip=request_client_ip(request))
 
     def email_key(self) -> str:
         return f"{_RESET_PREFIX}:email:{_digest(self.email)}"
 
     def ip_key(self) -> str:
-        return f"{_RESET_PREFIX}:ip:{_digest(self.ip)}"
+        return f"{_RESET_PREFIX}:ip:{_digest(self.ip or '')}"
 
     def count_request(self) -> ResetVerdict:
         """Count this request and say whether an email may be sent for it.
@@ -197,7 +198,11 @@ class PasswordResetThrottle:
         a reset link.
         """
         window = settings.ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS
-        if counter_add(self.ip_key(), window) > settings.ACCOUNTS_PASSWORD_RESET_IP_MAX:
+        if (
+            self.ip
+            and counter_add(self.ip_key(), window)
+            > settings.ACCOUNTS_PASSWORD_RESET_IP_MAX
+        ):
             return ResetVerdict.IP_LIMIT
         if self.email and (
             counter_add(self.email_key(), window)

@@ -142,3 +142,19 @@ def test_parallel_guesses_never_pass_the_limit(limits, redis_cache):
 
     assert len(allowed) == 20
     assert allowed.count(True) == 5
+
+
+def test_password_reset_without_a_trusted_address_counts_per_address(client, limits):
+    """Behind the load balancer with a short chain, one shared "unknown" IP
+    counter would have refused everyone's reset after ten requests."""
+    limits.ACCOUNTS_PASSWORD_RESET_IP_MAX = 2
+    codes = [
+        client.post(
+            reverse("accounts:password_reset"),
+            {"email": f"user{n}@example.com"},
+            REMOTE_ADDR=ALB,
+        ).status_code
+        for n in range(6)
+    ]
+
+    assert codes == [302] * 6
