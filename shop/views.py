@@ -96,7 +96,7 @@ def _is_plain_visitor(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest) -> str:
+def page_cache_key(request: HttpRequest) -> str:
     """The whole-page key from the listing's normalised parameters (never the raw
     query string: parameter order, repeats and invalid values map to one key)."""
     sort, per_page, page = _listing_params(request, default_sort="")
@@ -125,7 +125,7 @@ def _whole_page_cached(view):
 def _serve_whole_page(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
     if not _is_plain_visitor(request):
         return view(request, *args, **kwargs)
-    key = _page_key(request)
+    key = page_cache_key(request)
     version, body = caching.catalog_get(key)
     if body is not None:
         response = HttpResponse(body)

@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "securecart.observability.middleware.RequestMetricsMiddleware",
     # NUL in a path or query string: 400 before any view reaches the database.
     "securecart.middleware.RejectNulMiddleware",
+    # A view's database error that the replica retry below did not absorb: the
+    # 503 page (process_exception runs bottom-up, so the retry goes first).
+    "securecart.middleware.DatabaseUnavailableMiddleware",
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -93,8 +96,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so its process_exception sees a view's database errors first: 503 page.
-    "securecart.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "securecart.urls"
