@@ -20,9 +20,9 @@ from playwright.sync_api import Page, expect
 from orders.groups import ORDER_MANAGERS, order_managers_group_ensure
 from orders.models import Order, Payment
 from shop.caching import catalog_get, catalog_key
-from shop.views import page_cache_key
 from shop.models import Variant
 from shop.permissions import catalog_managers_group_ensure
+from shop.views import page_cache_key
 from tests.factories.accounts import UserFactory
 from tests.factories.orders import ShippingMethodFactory
 from tests.factories.shop import CategoryFactory, ProductFactory, VariantFactory
