@@ -26,4 +26,5 @@ class SecureCartAdminSite(admin.AdminSite):
         form = getattr(response, "context_data", {}).get("form")
         if getattr(form, "throttled", False):
             response.status_code = 429
+            response["Retry-After"] = str(getattr(form, "retry_after", 1))
         return response

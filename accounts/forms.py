@@ -24,32 +24,32 @@ THROTTLED_MESSAGE = (
 
 
 class ThrottledLoginMixin:
-    """Refuse sign-in after too many failures per login name or per IP.
+    """Refuse sign-in after too many attempts per login name or per IP.
 
-    Shared by the storefront and the admin login forms. While blocked, the
-    password is not even checked, so a guesser cannot tell right from wrong.
+    Shared by the storefront and the admin login forms, each with counters of its
+    own (accounts/throttling.py). Every attempt is counted before the password is
+    checked; a success gives its count back. While blocked, the password is not
+    even checked, so a guesser cannot tell right from wrong.
     """
 
     throttled = False
+    retry_after = 0
+    admin_site = False
     request: Any
 
     def clean(self) -> dict[str, Any]:
         from django.conf import settings
 
         login = self.cleaned_data.get("username") or ""  # type: ignore[attr-defined]
-        throttle = LoginThrottle.for_request(self.request, login)
-        if throttle.is_blocked():
+        throttle = LoginThrottle.for_request(self.request, login, admin=self.admin_site)
+        if not throttle.attempt():
             self.throttled = True
+            self.retry_after = throttle.retry_after()
             minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
             raise ValidationError(
                 THROTTLED_MESSAGE.format(minutes=minutes), code="throttled"
             )
-        try:
-            cleaned = super().clean()  # type: ignore[misc]
-        except ValidationError as error:
-            if getattr(error, "code", None) == "invalid_login":
-                throttle.record_failure()
-            raise
+        cleaned = super().clean()  # type: ignore[misc]
         if getattr(self, "user_cache", None) is not None:
             throttle.record_success()
         return cleaned
@@ -82,7 +82,9 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """Django admin sign-in, throttled like the storefront's."""
+    """Django admin sign-in, throttled like the storefront's on counters of its own."""
+
+    admin_site = True
 
 
 class SignUpForm(forms.Form):
@@ -156,6 +158,13 @@ class ProfileForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
 
+    current_password = forms.CharField(
+        label="Current password (needed to change your email)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
@@ -167,6 +176,23 @@ class ProfileForm(forms.ModelForm):
                 "Another account already uses this email address.", code="email_in_use"
             )
         return email
+
+    def clean(self) -> dict[str, Any]:
+        """A new email address (where reset links go) needs the current password,
+        so a session left open somewhere cannot take the account over."""
+        cleaned = super().clean() or {}
+        email = cleaned.get("email")
+        changed = email and email.lower() != (self.initial.get("email") or "").lower()
+        password = cleaned.pop("current_password", "")
+        if changed and not self.instance.check_password(password):
+            self.add_error(
+                "current_password",
+                ValidationError(
+                    "Enter your current password to change your email address.",
+                    code="password_needed",
+                ),
+            )
+        return cleaned
 
 
 class AddressForm(forms.ModelForm):

@@ -8,6 +8,7 @@ import secrets
 from django.db import IntegrityError, transaction
 
 from securecart.addresses import FIELDS
+from securecart.text import strip_bidi
 
 from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
 from .models import Address, User
@@ -15,6 +16,14 @@ from .selectors import email_in_use
 
 # A saved address: the postal address and phone, and whether it is the default.
 ADDRESS_FIELDS = (*FIELDS, "is_default")
+
+
+def _clean(fields: dict[str, object]) -> dict[str, object]:
+    """Address fields without bidirectional controls (securecart.text)."""
+    return {
+        name: strip_bidi(value) if isinstance(value, str) else value
+        for name, value in fields.items()
+    }
 
 
 def _username_from_email(email: str) -> str:
@@ -72,8 +81,8 @@ def user_update_profile(
     if email_in_use(email=email, exclude_user=user):
         raise EmailAlreadyInUse(email)
     user.email = email
-    user.first_name = first_name
-    user.last_name = last_name
+    user.first_name = strip_bidi(first_name)
+    user.last_name = strip_bidi(last_name)
     user.phone = phone
     user.sms_opt_in = sms_opt_in
     try:
@@ -92,6 +101,32 @@ def user_update_profile(
     return user
 
 
+RESET_EMAIL_TEMPLATE = "registration/account_password_reset_email.txt"
+RESET_SUBJECT_TEMPLATE = "registration/account_password_reset_subject.txt"
+
+
+def password_reset_email_send(*, email: str, domain: str, use_https: bool) -> int:
+    """Email a reset link to the active accounts that use `email`; return how many.
+
+    Runs in a worker (accounts.tasks), never in the request: the page answers the
+    same, in the same time, whether or not an account uses the address.
+    """
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm(data={"email": email})
+    if not form.is_valid():
+        return 0
+    users = list(form.get_users(form.cleaned_data["email"]))
+    if users:
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            email_template_name=RESET_EMAIL_TEMPLATE,
+            subject_template_name=RESET_SUBJECT_TEMPLATE,
+        )
+    return len(users)
+
+
 def _clear_other_defaults(*, user: User, keep_pk: int | None) -> None:
     others = Address.objects.filter(user=user, is_default=True)
     if keep_pk is not None:
@@ -107,7 +142,7 @@ def address_create(*, user: User, **fields: object) -> Address:
         raise TypeError(f"unknown address fields: {sorted(unknown)}")
     # Lock the user's row so two concurrent "make default" saves serialise.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    address = Address(user=user, **fields)
+    address = Address(user=user, **_clean(fields))
     if not Address.objects.filter(user=user).exists():
         address.is_default = True
     if address.is_default:
@@ -124,7 +159,7 @@ def address_update(*, address: Address, **fields: object) -> Address:
     if unknown:
         raise TypeError(f"unknown address fields: {sorted(unknown)}")
     User.objects.select_for_update().filter(pk=address.user_id).first()
-    for name, value in fields.items():
+    for name, value in _clean(fields).items():
         setattr(address, name, value)
     if address.is_default:
         _clear_other_defaults(user=address.user, keep_pk=address.pk)
@@ -163,7 +198,9 @@ def address_save_unless_known(*, user: User, **fields: object) -> Address:
         raise TypeError(f"unknown address fields: {sorted(unknown)}")
     # Lock the user's row so two concurrent submits see each other's insert.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    same = {name: value for name, value in fields.items() if name != "is_default"}
+    same = {
+        name: value for name, value in _clean(fields).items() if name != "is_default"
+    }
     existing = Address.objects.filter(user=user, **same).first()
     if existing is not None:
         return existing

@@ -17,10 +17,12 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 from securecart.http import client_ip as request_client_ip
+from securecart.http import ip_in_networks
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +34,20 @@ def client_ip(request: HttpRequest | None) -> str:
     return request_client_ip(request) or "unknown"
 
 
+def counter_cache() -> BaseCache:
+    """The cache that holds the throttle counters (see COUNTER_CACHE_ALIAS)."""
+    return caches[settings.COUNTER_CACHE_ALIAS]
+
+
 def _digest(value: str) -> str:
     # Hashed so that login names (often emails) never sit in the cache in clear.
     return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def _count(key: str, window: int) -> int:
+def counter_add(key: str, window: int) -> int:
     """Add one to a windowed counter and return the new count."""
     # add() starts the window only once; incr() keeps the key's expiry.
+    cache = counter_cache()
     cache.add(key, 0, timeout=window)
     try:
         return cache.incr(key)
@@ -51,51 +59,98 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
+class LoginPath(enum.Enum):
+    """Where a sign-in comes from; each has counters of its own (see README)."""
+
+    STOREFRONT = "store"
+    ADMIN = "admin"
+    # The admin site reached from ACCOUNTS_STAFF_NETWORKS (office, VPN, bastion).
+    STAFF_NETWORK = "staff-network"
+
+
 @dataclass(frozen=True)
 class LoginThrottle:
-    """The two counters one sign-in attempt is checked against."""
+    """The counters one sign-in attempt is checked against.
+
+    - per account (login name): shared by the storefront and the public admin
+      path, so guessing one account's password is not twice as fast through two
+      forms;
+    - per client IP, separately for the storefront and the admin site, so
+      shoppers' failures never count against the admin form; skipped when
+      `client_ip` knows no trustworthy address (then per account only);
+    - on the staff-network path (admin site, client IP in ACCOUNTS_STAFF_NETWORKS)
+      only a per-account counter of that path: failures from anywhere else never
+      block a staff member who signs in from inside, and failures inside still do.
+    """
 
     login: str
-    ip: str
+    ip: str | None
+    path: LoginPath = LoginPath.STOREFRONT
 
     @classmethod
-    def for_request(cls, request: HttpRequest | None, login: str) -> LoginThrottle:
-        return cls(login=login.strip().lower(), ip=client_ip(request))
+    def for_request(
+        cls, request: HttpRequest | None, login: str, *, admin: bool = False
+    ) -> LoginThrottle:
+        ip = request_client_ip(request)
+        path = LoginPath.ADMIN if admin else LoginPath.STOREFRONT
+        if admin and ip_in_networks(ip, settings.ACCOUNTS_STAFF_NETWORKS):
+            path = LoginPath.STAFF_NETWORK
+        return cls(login=login.strip().lower(), ip=ip, path=path)
 
     @property
     def _keys(self) -> dict[str, tuple[str, int]]:
-        keys = {
-            "ip": (
-                f"{_PREFIX}:ip:{_digest(self.ip)}",
+        keys: dict[str, tuple[str, int]] = {}
+        if self.ip and self.path is not LoginPath.STAFF_NETWORK:
+            keys["ip"] = (
+                f"{_PREFIX}:{self.path.value}:ip:{_digest(self.ip)}",
                 settings.ACCOUNTS_LOGIN_IP_MAX_FAILURES,
             )
-        }
         if self.login:
+            scope = "staff-network:" if self.path is LoginPath.STAFF_NETWORK else ""
             keys["login"] = (
-                f"{_PREFIX}:login:{_digest(self.login)}",
+                f"{_PREFIX}:{scope}login:{_digest(self.login)}",
                 settings.ACCOUNTS_LOGIN_MAX_FAILURES,
             )
         return keys
 
-    def is_blocked(self) -> bool:
-        """Return True when either counter has reached its limit."""
-        counts = cache.get_many([key for key, _ in self._keys.values()])
-        return any(counts.get(key, 0) >= limit for key, limit in self._keys.values())
+    def attempt(self) -> bool:
+        """Count this attempt on every counter, then say whether it may proceed.
 
-    def record_failure(self) -> None:
+        Counting first and comparing the new value (an atomic INCR on Redis) lets
+        at most the limit of concurrent guesses through, however they interleave
+        with the password hash. A success gives its count back (record_success).
+        """
         window = settings.ACCOUNTS_LOGIN_WINDOW_SECONDS
-        for key, _limit in self._keys.values():
-            _count(key, window)
+        allowed = True
+        for key, limit in self._keys.values():
+            if counter_add(key, window) > limit:
+                allowed = False
+        return allowed
+
+    def retry_after(self) -> int:
+        """Seconds until the longest-lived counter of this attempt expires."""
+        window = settings.ACCOUNTS_LOGIN_WINDOW_SECONDS
+        ttl = getattr(counter_cache(), "ttl", None)
+        if ttl is None:
+            return window
+        remaining = [ttl(key) or 0 for key, _ in self._keys.values()]
+        return max([1, *[r for r in remaining if isinstance(r, int)]])
 
     def record_success(self) -> None:
-        """Forget the login name's failures.
+        """Forget the login name's failures and give back this attempt's IP count.
 
-        The IP counter is kept: clearing it on success would let someone with
-        one valid account reset it between guesses at other accounts.
+        The IP's earlier failures are kept: clearing them on success would let
+        someone with one valid account reset the counter between guesses at others.
         """
-        key_and_limit = self._keys.get("login")
-        if key_and_limit is not None:
-            cache.delete(key_and_limit[0])
+        cache = counter_cache()
+        keys = self._keys
+        if "login" in keys:
+            cache.delete(keys["login"][0])
+        if "ip" in keys:
+            try:
+                cache.decr(keys["ip"][0])
+            except ValueError:
+                pass  # expired meanwhile
         logger.debug("login throttle reset for a successful sign-in")
 
 
@@ -118,19 +173,20 @@ class PasswordResetThrottle:
     """
 
     email: str
-    ip: str
+    ip: str | None
 
     @classmethod
     def for_request(
         cls, request: HttpRequest | None, email: str
     ) -> PasswordResetThrottle:
-        return cls(email=email.strip().lower(), ip=client_ip(request))
+        # No trustworthy address (securecart.http.client_ip): per address only.
+        return cls(email=email.strip().lower(), ip=request_client_ip(request))
 
     def email_key(self) -> str:
         return f"{_RESET_PREFIX}:email:{_digest(self.email)}"
 
     def ip_key(self) -> str:
-        return f"{_RESET_PREFIX}:ip:{_digest(self.ip)}"
+        return f"{_RESET_PREFIX}:ip:{_digest(self.ip or '')}"
 
     def count_request(self) -> ResetVerdict:
         """Count this request and say whether an email may be sent for it.
@@ -142,11 +198,29 @@ class PasswordResetThrottle:
         a reset link.
         """
         window = settings.ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS
-        if _count(self.ip_key(), window) > settings.ACCOUNTS_PASSWORD_RESET_IP_MAX:
+        if (
+            self.ip
+            and counter_add(self.ip_key(), window)
+            > settings.ACCOUNTS_PASSWORD_RESET_IP_MAX
+        ):
             return ResetVerdict.IP_LIMIT
         if self.email and (
-            _count(self.email_key(), window)
+            counter_add(self.email_key(), window)
             > settings.ACCOUNTS_PASSWORD_RESET_EMAIL_MAX
         ):
             return ResetVerdict.EMAIL_LIMIT
         return ResetVerdict.ALLOWED
+
+
+_SIGNUP_PREFIX = "accounts:signup"
+
+
+def signup_allowed(request: HttpRequest) -> bool:
+    """Count one sign-up attempt for the client's IP; False beyond the limit.
+
+    Without a trustworthy address (securecart.http.client_ip) attempts share one
+    "unknown" bucket, so hiding the address does not lift the limit.
+    """
+    key = f"{_SIGNUP_PREFIX}:ip:{_digest(client_ip(request))}"
+    window = settings.ACCOUNTS_SIGNUP_WINDOW_SECONDS
+    return counter_add(key, window) <= settings.ACCOUNTS_SIGNUP_IP_MAX

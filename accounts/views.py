@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -22,7 +23,8 @@ from .exceptions import EmailAlreadyInUse, UsernameAlreadyInUse
 from .forms import AddressForm, LoginForm, ProfileForm, SignUpForm
 from .models import Address, User
 from .selectors import address_get_for_user, address_list_for_user
-from .throttling import PasswordResetThrottle, ResetVerdict
+from .tasks import password_reset_email_task
+from .throttling import PasswordResetThrottle, ResetVerdict, signup_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if getattr(form, "throttled", False):
             response.status_code = 429
+            response["Retry-After"] = str(getattr(form, "retry_after", 1))
         return response
 
 
@@ -65,7 +68,14 @@ class PasswordResetView(auth_views.PasswordResetView):
             # resets requested lately, i.e. that someone cares about it.
             logger.info("password reset throttled for one address")
             return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
+        # Looked up and sent by a worker after this answer: the same redirect in the
+        # same time whether or not an account uses the address.
+        password_reset_email_task.delay(
+            email=form.cleaned_data["email"],
+            domain=self.request.get_host(),
+            use_https=self.request.is_secure(),
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -113,6 +123,17 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
+    if request.method == "POST" and not signup_allowed(request):
+        # Counted per client IP whatever the outcome, so sign-up cannot be used
+        # to test many addresses quickly.
+        response = render(
+            request,
+            "registration/signup.html",
+            {"form": SignUpForm(), "next": "", "throttled": True},
+            status=429,
+        )
+        response["Retry-After"] = str(settings.ACCOUNTS_SIGNUP_WINDOW_SECONDS)
+        return response
     form = SignUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:

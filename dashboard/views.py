@@ -15,9 +15,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
+
+from securecart.models import OPERATIONS_PERMISSION
 
 from .selectors import dashboard_cached
 
@@ -28,6 +31,8 @@ QUERY_BUDGET = 12
 
 @never_cache
 def _dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(OPERATIONS_PERMISSION):
+        raise PermissionDenied
     context = {
         **admin.site.each_context(request),
         "title": "Operations dashboard",
@@ -38,5 +43,6 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "dashboard/dashboard.html", context)
 
 
-# admin_view: staff only (others go to the admin login), CSRF and never cached.
+# admin_view: staff only (others go to the admin login), CSRF and never cached;
+# staff without securecart.view_operations get 403.
 dashboard_view = admin.site.admin_view(_dashboard)

@@ -20,7 +20,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +28,7 @@ from rest_framework.views import APIView
 from promotions.apis import VOUCHER_ERROR_STATUS
 from promotions.exceptions import VoucherError
 from securecart.http import client_ip
+from securecart.parsers import JSONParser
 from shop.exceptions import InsufficientStock
 
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -32,5 +32,8 @@ def order_managers_group_ensure(**kwargs: Any) -> None:
     )
     if permissions.count() != len(ORDER_MANAGER_PERMISSIONS):
         return  # permissions not created yet (first migrate of a partial app set)
+    from securecart.models import operations_permission
+
     group, _ = Group.objects.get_or_create(name=ORDER_MANAGERS)
-    group.permissions.set(permissions)
+    # and the operations dashboard (revenue, fraud holds, queues)
+    group.permissions.set([*permissions, operations_permission()])

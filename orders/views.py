@@ -285,9 +285,28 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = order_get_for_customer(
-        number=number, user=request.user, access_token=request.GET.get("token")
-    )
+    """The order page, for its owner or a browser that holds its access token.
+
+    A guest's link carries the token in the query string (`?token=`); it is checked
+    once, kept in the session (a cookie), and the browser is sent on to the clean
+    URL, so the token is not repeated in access, load-balancer or CDN logs, in
+    history or in a Referer header.
+    """
+    query_token = request.GET.get("token")
+    if query_token is not None:
+        order = order_get_for_customer(
+            number=number, user=request.user, access_token=query_token
+        )
+        if order is None:
+            raise Http404
+        placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
+        placed[order.number] = order.access_token
+        request.session[ORDERS_SESSION_KEY] = placed
+        response = redirect("orders:order_detail", number=order.number)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    token = (request.session.get(ORDERS_SESSION_KEY) or {}).get(number.upper())
+    order = order_get_for_customer(number=number, user=request.user, access_token=token)
     if order is None:
         raise Http404  # missing, or not theirs: the same answer
     return render(

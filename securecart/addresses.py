@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .text import strip_bidi
+
 # The postal part, in print order; `phone` travels with it for the carrier.
 POSTAL_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 FIELDS = (*POSTAL_FIELDS, "phone")
@@ -28,6 +30,13 @@ class Address:
     line2: str = ""
     region: str = ""
     phone: str = ""
+
+    def __post_init__(self) -> None:
+        # Bidirectional controls never reach an order, a label or an email.
+        for name in FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, strip_bidi(value))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Address:

@@ -9,6 +9,7 @@ securecart/registry.py (`register_readiness_check`).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from collections.abc import Callable
@@ -177,10 +178,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def may_see_details(request: HttpRequest) -> bool:
+    """Dependency details (hosts, errors) only for a caller inside the network: a
+    private or loopback REMOTE_ADDR with no X-Forwarded-For (the load balancer's
+    own health checks, ECS Exec, an operator on the VPC). Requests from the
+    internet arrive through the load balancer, which always adds X-Forwarded-For."""
+    if request.META.get("HTTP_X_FORWARDED_FOR"):
+        return False
+    try:
+        remote = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return remote.is_private or remote.is_loopback
+
+
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     ready, report = run_checks()
-    return JsonResponse(
-        {"status": "ok" if ready else "failed", "checks": report},
-        status=200 if ready else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if ready else "failed"}
+    if may_see_details(request):
+        body["checks"] = report
+    return JsonResponse(body, status=200 if ready else 503)

@@ -1,4 +1,4 @@
-"""Request helpers shared by the apps."""
+"""Request helpers shared by the apps: the one client identity of the project."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ def client_ip(request: HttpRequest | None) -> str | None:
     Behind the load balancer (and CloudFront) REMOTE_ADDR is a proxy; each trusted
     proxy (TRUSTED_PROXY_COUNT) appends one address, so the client is the Nth
     address from the right. Addresses further left are set by the caller and could
-    be forged. Returns None when no valid address is known.
+    be forged. A chain shorter than TRUSTED_PROXY_COUNT did not pass through every
+    trusted proxy (a request sent around CloudFront straight to the ALB, or a
+    misconfigured count): its left end is the caller's own claim, so there is no
+    trustworthy address and the answer is None, as it is for an invalid one.
+    Callers then count per account (sign-in) or in one shared bucket (API throttles).
     """
     if request is None:
         return None
@@ -26,11 +30,20 @@ def client_ip(request: HttpRequest | None) -> str | None:
             for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()
         ]
-        if len(forwarded) >= hops:
-            candidate = forwarded[-hops]
-        elif forwarded:
-            candidate = forwarded[0]
+        if len(forwarded) < hops:
+            return None
+        candidate = forwarded[-hops]
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def ip_in_networks(ip: str | None, networks: list[str]) -> bool:
+    """True when `ip` lies in one of the CIDR `networks` (never for no address)."""
+    if not ip or not networks:
+        return False
+    address = ipaddress.ip_address(ip)
+    return any(
+        address in ipaddress.ip_network(network, strict=False) for network in networks
+    )

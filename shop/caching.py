@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from securecart import cache_circuit
+
 CATALOG_VERSION_KEY = "shop:catalog-version"
 TIMEOUT = 60 * 15
 
@@ -23,11 +25,17 @@ def catalog_key(kind: str, *parts: object) -> str:
 
 
 def catalog_version() -> int:
-    version = cache.get(CATALOG_VERSION_KEY)
-    if version is None:
-        cache.add(CATALOG_VERSION_KEY, 1, timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY) or 1
-    return int(version)
+    """The generation when a read found none: start it with one ADD.
+
+    At most one more Redis call on a miss (a lost ADD race reads the winner's
+    value once). While the Redis circuit is open (securecart.cache_circuit) the
+    answer is 0 without any call: 0 matches no stored entry and is never stored.
+    """
+    if cache_circuit.is_open():
+        return 0
+    if cache.add(CATALOG_VERSION_KEY, 1, timeout=None):
+        return 1
+    return int(cache.get(CATALOG_VERSION_KEY) or 0)
 
 
 def catalog_get(key: str) -> tuple[int, Any]:
@@ -40,8 +48,10 @@ def catalog_get(key: str) -> tuple[int, Any]:
 
 def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -> None:
     """Store value under the generation read *before* it was built: a change made
-    meanwhile bumps the generation and the entry is never served."""
-    cache.set(key, (version, value), timeout)
+    meanwhile bumps the generation and the entry is never served. Generation 0
+    (Redis unreachable) is not stored."""
+    if version:
+        cache.set(key, (version, value), timeout)
 
 
 def catalog_invalidate() -> None:
@@ -95,7 +105,10 @@ def count_and_get_many(
             if value is not None
         }
         return int(count), found
+    except cache_circuit.CircuitOpen:
+        return None, {}
     except Exception:
+        cache_circuit.record_failure()
         return None, {}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 
+from securecart.models import operations_permission
+
 CATALOG_MANAGERS = "Catalog managers"
 
 # Catalog managers keep the catalog: create and edit categories and products (retire
@@ -41,5 +43,6 @@ def catalog_managers_group_ensure(*, using: str = "default") -> Group:
                 content_type__app_label=app_label, codename=codename
             )
         )
-    group.permissions.set(wanted)
+    # and the operations dashboard (low stock, orders, queues)
+    group.permissions.set([*wanted, operations_permission(using=using)])
     return group

@@ -10,11 +10,9 @@ here each caller is counted once.
 
 from __future__ import annotations
 
-from rest_framework.throttling import (
-    AnonRateThrottle,
-    SimpleRateThrottle,
-    UserRateThrottle,
-)
+from rest_framework.throttling import SimpleRateThrottle
+
+from securecart.throttles import AnonRateThrottle, UserRateThrottle
 
 from . import caching
 

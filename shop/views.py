@@ -56,10 +56,19 @@ def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, in
     return sort, per_page, page if page.isdigit() else "1"
 
 
+class PageOutOfRange(Exception):
+    """A `?page=` beyond the last page (or 0): redirect, never render or cache it."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+
 def _grid_context(
     queryset, *, page: str, per_page: int, sort: str, base_query: dict
 ) -> dict:
     page_obj = Paginator(queryset, per_page).get_page(page)
+    if str(page_obj.number) != page:
+        raise PageOutOfRange(page_obj.number)
     products = list(page_obj.object_list)
     pricing.products_attach_sale_prices(products)
     return {
@@ -89,29 +98,47 @@ def _is_plain_visitor(request: HttpRequest) -> bool:
     )
 
 
+def page_cache_key(request: HttpRequest) -> str:
+    """The whole-page key from the listing's normalised parameters (never the raw
+    query string: parameter order, repeats and invalid values map to one key)."""
+    sort, per_page, page = _listing_params(request, default_sort="")
+    q = request.GET.get("q", "").strip()[:200]
+    return caching.catalog_key("page", request.path, q, sort, per_page, page)
+
+
 def _whole_page_cached(view):
     """Serve a plain visitor the whole cached page (the common case for a shop's
     traffic): no template rendering at all. Others get the cached fragment inside a
-    page rendered for them (their name, messages, CSRF token)."""
+    page rendered for them (their name, messages, CSRF token). A page number out of
+    range redirects to the last page instead of rendering (and caching) a copy."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _is_plain_visitor(request):
-            return view(request, *args, **kwargs)
-        key = caching.catalog_key("page", request.get_full_path())
-        version, body = caching.catalog_get(key)
-        if body is not None:
-            response = HttpResponse(body)
-        else:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.cookies:
-                caching.catalog_set(key, version, response.content)
-        # The page differs for signed-in visitors: no shared cache (CDN) may serve
-        # this copy to a request that carries cookies.
-        patch_vary_headers(response, ("Cookie",))
-        return response
+        try:
+            return _serve_whole_page(view, request, *args, **kwargs)
+        except PageOutOfRange as out:
+            query = request.GET.copy()
+            query["page"] = str(out.last)
+            return redirect(f"{request.path}?{query.urlencode()}")
 
     return wrapper
+
+
+def _serve_whole_page(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    if not _is_plain_visitor(request):
+        return view(request, *args, **kwargs)
+    key = page_cache_key(request)
+    version, body = caching.catalog_get(key)
+    if body is not None:
+        response = HttpResponse(body)
+    else:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies:
+            caching.catalog_set(key, version, response.content)
+    # The page differs for signed-in visitors: no shared cache (CDN) may serve
+    # this copy to a request that carries cookies.
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 @require_safe

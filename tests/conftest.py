@@ -76,10 +76,14 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> Iterator[None]:
     """Give each test an empty local cache and its own media folder."""
     from django.core.cache import cache
 
+    from securecart.cache_circuit import BREAKER
+
     settings.MEDIA_ROOT = tmp_path / "media"
+    BREAKER.reset()  # a Redis another test stopped is not this test's
     cache.clear()
     yield
     cache.clear()
+    BREAKER.reset()
 
 
 # --- Redis ---------------------------------------------------------------------

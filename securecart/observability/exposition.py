@@ -1,8 +1,9 @@
 """The /metrics endpoint: Prometheus text format, for local and non-AWS use.
 
-Access: `Authorization: Bearer <METRICS_TOKEN>` (a scraper) or a staff session.
+Access: `Authorization: Bearer <METRICS_TOKEN>` (a scraper) or a staff session with
+the `securecart.view_operations` permission (superusers, the managers' groups).
 An anonymous caller gets 404 (the endpoint does not advertise itself); a wrong
-token or a signed-in non-staff user gets 403.
+token or a signed-in user without that permission gets 403.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def _authorised(request: HttpRequest) -> bool | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    return bool(user.is_active and user.is_staff)
+    return bool(
+        user.is_active and user.is_staff and user.has_perm("securecart.view_operations")
+    )
 
 
 @never_cache

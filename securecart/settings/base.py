@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files, served as our static files (no CDN).
+    "drf_spectacular_sidecar",
     "csp",
     "accounts",
     "shop",
@@ -80,6 +82,11 @@ MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
     "securecart.health.HealthCheckMiddleware",
     "securecart.observability.middleware.RequestMetricsMiddleware",
+    # NUL in a path or query string: 400 before any view reaches the database.
+    "securecart.middleware.RejectNulMiddleware",
+    # A view's database error that the replica retry below did not absorb: the
+    # 503 page (process_exception runs bottom-up, so the retry goes first).
+    "securecart.middleware.DatabaseUnavailableMiddleware",
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -114,7 +121,14 @@ ACCOUNTS_PASSWORD_RESET_IP_MAX = env_int("ACCOUNTS_PASSWORD_RESET_IP_MAX", 10)
 ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS = env_int(
     "ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS", 3600
 )
+# Sign-up attempts per client IP in a window (accounts/throttling.py): beyond, 429.
+ACCOUNTS_SIGNUP_IP_MAX = env_int("ACCOUNTS_SIGNUP_IP_MAX", 10)
+ACCOUNTS_SIGNUP_WINDOW_SECONDS = env_int("ACCOUNTS_SIGNUP_WINDOW_SECONDS", 3600)
+# Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
+# so failures from anywhere else never lock staff out there (accounts/throttling.py).
+ACCOUNTS_STAFF_NETWORKS = env_list("ACCOUNTS_STAFF_NETWORKS")
 # Proxies (ALB, CloudFront) that append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+# A shorter X-Forwarded-For chain gives no client address (securecart/http.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 TEMPLATES = [
@@ -151,16 +165,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_04
 
 # --- database ---------------------------------------------------------------
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
+# With the database down a request fails after this long (a 503 page), instead of
+# holding a worker: the connect timeout and the wait for a pooled connection.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
 
 
 def database_config(url: str) -> dict[str, Any]:
     """Build one DATABASES entry; PostgreSQL gets Django's psycopg pool."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {})["pool"] = {
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+        options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": 10,
+            "timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
         }
     return config
 
@@ -202,6 +221,8 @@ def redis_cache_config(url: str, *, key_prefix: str, version: int) -> dict:
             "IGNORE_EXCEPTIONS": True,
             "SOCKET_CONNECT_TIMEOUT": 0.5,
             "SOCKET_TIMEOUT": 0.5,
+            # A failed or hung Redis is skipped for a few seconds after one timeout.
+            "CLIENT_CLASS": "securecart.cache_circuit.CircuitBreakerClient",
         },
     }
 
@@ -221,7 +242,19 @@ else:
             "VERSION": CACHE_VERSION,
         }
     }
+# Throttle and sign-in counters: on their own Redis (maxmemory-policy noeviction)
+# when COUNTER_REDIS_URL is set, so page-cache pressure can never evict them and
+# reset a guesser's count; otherwise in the default cache.
+COUNTER_REDIS_URL = env("COUNTER_REDIS_URL")
+COUNTER_CACHE_ALIAS = "default"
+if COUNTER_REDIS_URL:
+    CACHES["counters"] = redis_cache_config(
+        COUNTER_REDIS_URL, key_prefix=CACHE_KEY_PREFIX, version=1
+    )
+    COUNTER_CACHE_ALIAS = "counters"
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# How long Redis is skipped after a failed call (securecart/cache_circuit.py).
+CACHE_CIRCUIT_OPEN_SECONDS = float(env("CACHE_CIRCUIT_OPEN_SECONDS", "5"))
 # cached_db: a cache outage does not log everyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -401,11 +434,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # JSON nested too deeply is a 400 (securecart/parsers.py), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "securecart.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Callers known by securecart.http.client_ip, as everywhere else.
+        "securecart.throttles.AnonRateThrottle",
+        "securecart.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "120/min"),
@@ -418,6 +458,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- observability (securecart/observability, docs/operations.md) ----------------
@@ -439,7 +482,10 @@ LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "securecart.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "securecart.logging.RequestIdFilter"},
+        "cache_circuit": {"()": "securecart.cache_circuit.DropCircuitOpenRecords"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -464,6 +510,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Calls skipped by the open Redis circuit are not logged one by one.
+        "django_redis.cache": {"filters": ["cache_circuit"]},
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },

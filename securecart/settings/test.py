@@ -109,6 +109,13 @@ if (
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     REPLICA_DATABASES = ["replica"]
 
+# The concurrency tests run 20-50 request threads in one process against a pool of
+# DATABASE_POOL_MAX_SIZE; they queue for a connection longer than the production
+# wait (sync workers serve one request per process, so there nobody queues).
+for _config in DATABASES.values():
+    if "pool" in _config.get("OPTIONS", {}):
+        _config["OPTIONS"]["pool"]["timeout"] = 30
+
 # Parallel runs on one server (several checkouts, CI) must not share a test DB.
 _suffix = env("TEST_DB_SUFFIX")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
@@ -130,6 +137,9 @@ STORAGES["staticfiles"] = {
 }
 MEDIA_ROOT = VAR_DIR / "test-media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"
+
+# A Redis that tests stop and start again is used again soon after.
+CACHE_CIRCUIT_OPEN_SECONDS = 0.5
 
 # Tests that exercise throttling lower these; the rest must never hit them.
 REST_FRAMEWORK = {**REST_FRAMEWORK}

@@ -197,9 +197,17 @@ def test_account_page_updates_details_keeping_email_unique(client):
     client.force_login(user)
     url = reverse("accounts:account")
 
-    clash = client.post(url, {"email": "TAKEN@example.com", "phone": ""})
+    clash = client.post(
+        url, {"email": "TAKEN@example.com", "phone": "", "current_password": PASSWORD}
+    )
     saved = client.post(
-        url, {"email": "new@example.com", "phone": "+15415550100", "sms_opt_in": "on"}
+        url,
+        {
+            "email": "new@example.com",
+            "phone": "+15415550100",
+            "sms_opt_in": "on",
+            "current_password": PASSWORD,
+        },
     )
 
     assert clash.status_code == 400

@@ -37,6 +37,7 @@ def test_order_managers_group_has_exactly_the_order_rights():
         ("orders", "cancel_order"),
         ("orders", "ship_order"),
         ("orders", "refund_order"),
+        ("securecart", "view_operations"),
     }
 
 

@@ -125,7 +125,10 @@ def test_order_page_needs_the_owner_or_the_token(client):
 
     assert client.get(url).status_code == 404
     assert client.get(url + "?token=wrong").status_code == 404
-    assert client.get(url + f"?token={order.access_token}").status_code == 200
+    exchanged = client.get(url + f"?token={order.access_token}")
+    assert exchanged.status_code == 302 and exchanged["Location"] == url
+    assert client.get(url).status_code == 200  # this browser now holds the token
+    client.logout()
     client.force_login(user_create())
     assert client.get(url).status_code == 404  # another customer
     client.force_login(owner)

@@ -39,7 +39,9 @@ def held_order() -> Order:
 
 def test_order_page_timeline_shows_status_labels_not_codes(client, held_order):
     # when
-    page = client.get(f"/orders/{held_order.number}/?token={held_order.access_token}")
+    page = client.get(
+        f"/orders/{held_order.number}/?token={held_order.access_token}", follow=True
+    )
     # then
     assert page.status_code == 200
     timeline = _timeline(page.content.decode())
@@ -56,7 +58,9 @@ def test_order_page_timeline_shows_an_unknown_status_code_as_is(client, held_ord
         to_status="legacy_state",
     )
     # when
-    page = client.get(f"/orders/{held_order.number}/?token={held_order.access_token}")
+    page = client.get(
+        f"/orders/{held_order.number}/?token={held_order.access_token}", follow=True
+    )
     # then
     assert "Status changed from On hold to legacy_state" in _timeline(
         page.content.decode()

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from securecart import health
+from securecart import cache_circuit, health
 from securecart.settings.base import redis_cache_config
 from tests.services import free_port, port_open, wait_until, which
 
@@ -98,6 +98,8 @@ class RedisServer:
         wait_until(
             lambda: port_open("127.0.0.1", self.port), 10, message="redis-server"
         )
+        # A process skips Redis for CACHE_CIRCUIT_OPEN_SECONDS after a failure.
+        wait_until(lambda: not cache_circuit.is_open(), 10, message="circuit")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -11,6 +11,10 @@ from securecart.http import client_ip
         (1, "10.1.1.1", "not-an-ip", None),  # garbage never reaches the database
         (0, "", "", None),
         (2, "10.1.1.1", "2001:db8::1, 10.0.0.4", "2001:db8::1"),
+        # A chain shorter than the trusted proxies did not pass through all of
+        # them: its left end is the caller's own claim, so no address at all.
+        (2, "10.1.1.1", "203.0.113.5", None),
+        (1, "10.1.1.1", "", None),
     ],
 )
 def test_client_ip_trusts_only_the_configured_proxies(

@@ -1,0 +1,139 @@
+"""A hung Redis (a real redis-server frozen with SIGSTOP: connections are accepted
+and never answered) costs one socket timeout per process, then is skipped: pages
+answer from the database while the circuit is open, and Redis is used again once
+it answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from securecart import cache_circuit
+from securecart.cache_circuit import BREAKER
+from securecart.settings.base import redis_cache_config
+from tests.securecart.test_cache_redis import RedisServer
+from tests.services import free_port, wait_until, which
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+
+
+@pytest.fixture
+def frozen_redis(settings, tmp_path) -> Iterator[RedisServer]:
+    if not which("redis-server"):
+        from tests.services import service_missing
+
+        service_missing("redis-server binary not installed")
+    server = RedisServer(port=free_port(), workdir=tmp_path)
+    server.start()
+    settings.CACHES = {
+        "default": redis_cache_config(
+            server.url, key_prefix=f"c-{uuid.uuid4().hex[:8]}", version=1
+        )
+    }
+    try:
+        yield server
+    finally:
+        assert server.proc is not None
+        os.kill(server.proc.pid, signal.SIGCONT)
+        server.stop()
+
+
+def _freeze(server: RedisServer) -> None:
+    assert server.proc is not None
+    os.kill(server.proc.pid, signal.SIGSTOP)
+
+
+def _thaw(server: RedisServer) -> None:
+    assert server.proc is not None
+    os.kill(server.proc.pid, signal.SIGCONT)
+
+
+def test_a_hung_redis_opens_the_circuit_and_pages_skip_it(
+    frozen_redis, client, settings
+):
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 60  # stays open for the whole test
+    product = ProductFactory(name="Walnut desk lamp", is_featured=True)
+    urls = ["/", f"/p/{product.slug}/", "/search/?q=lamp", "/api/v1/products/"]
+    for url in urls:  # warm: pages cached, throttles counted
+        assert client.get(url).status_code == 200
+    assert BREAKER.trips == 0
+
+    _freeze(frozen_redis)
+    started = time.monotonic()
+    for _ in range(5):
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    elapsed = time.monotonic() - started
+
+    # one call paid the socket timeout and opened the circuit; the rest never
+    # reached the network
+    assert BREAKER.trips == 1
+    assert BREAKER.skipped >= 20
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["cache"]["status"] == "degraded"
+    assert "circuit open" in ready.json()["checks"]["cache"]["detail"]
+    print(f"20 pages with Redis frozen: {elapsed:.2f} s")
+
+
+def test_the_circuit_closes_when_redis_answers_again(frozen_redis, client, settings):
+    from django.core.cache import cache
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 0.3
+    cache.set("greeting", "hello")
+    _freeze(frozen_redis)
+    assert cache.get("greeting") is None  # the timeout: a miss, circuit open
+    assert cache_circuit.is_open()
+    _thaw(frozen_redis)
+
+    wait_until(lambda: cache.get("greeting") == "hello", 10, message="cache back")
+    assert not cache_circuit.is_open()
+    assert BREAKER.trips == 1
+
+
+def _counter(server: RedisServer):
+    """Commands the server has run, not counting this connection's INFO calls."""
+    raw = redis.Redis.from_url(server.url)
+    raw.ping()  # the connection's own handshake happens before any count
+
+    def count() -> int:
+        stats = raw.info("commandstats")
+        return sum(v["calls"] for k, v in stats.items() if k != "cmdstat_info")
+
+    return count
+
+
+def test_a_catalog_miss_costs_at_most_one_more_redis_call(frozen_redis):
+    from shop import caching
+
+    key = caching.catalog_key("page", "/c/x/")
+    caching.catalog_get(key)  # the cache's connection handshake
+    caching.cache.delete(caching.CATALOG_VERSION_KEY)
+    commands = _counter(frozen_redis)
+    before = commands()
+    version, value = caching.catalog_get(key)
+    calls = commands() - before
+
+    assert value is None and version == 1
+    assert calls <= 2  # MGET, then SET NX of the generation (was MGET + 3)
+
+
+def test_a_catalog_miss_with_the_circuit_open_calls_nothing(frozen_redis):
+    from shop import caching
+
+    commands = _counter(frozen_redis)
+    cache_circuit.record_failure()
+    before = commands()
+    version, value = caching.catalog_get(caching.catalog_key("page", "/c/x/"))
+    caching.catalog_set(caching.catalog_key("page", "/c/x/"), version, "page")
+
+    assert (version, value) == (0, None)
+    assert commands() - before == 0
