@@ -46,6 +46,7 @@ class ShippingMethodAdmin(admin.ModelAdmin):
         "price",
         "free_over",
         "currency",
+        "countries",
         "is_active",
         "position",
     )

@@ -203,11 +203,23 @@ class ShippingMethodListApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=ShippingMethodSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "country",
+                str,
+                OpenApiParameter.QUERY,
+                description="ISO 3166-1 alpha-2 destination: only methods that ship there.",
+            )
+        ],
+        responses=ShippingMethodSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
-        return Response(
-            ShippingMethodSerializer(shipping_method_list(), many=True).data
+        country = request.query_params.get("country")
+        methods = shipping_method_list(
+            country=country.strip().upper() if country else None
         )
+        return Response(ShippingMethodSerializer(methods, many=True).data)
 
 
 class OrderDetailApi(APIView):

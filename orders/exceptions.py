@@ -44,6 +44,12 @@ class UnknownShippingMethod(CheckoutInvalid):
     code = "unknown_shipping_method"
 
 
+class ShippingNotAvailable(CheckoutInvalid):
+    """This shipping method does not ship to the destination country."""
+
+    code = "shipping_not_available"
+
+
 class CartNotFound(CheckoutInvalid):
     """Cart not found."""
 

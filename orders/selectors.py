@@ -20,8 +20,12 @@ from .models import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate
 from .pricing import Totals, totals_compute
 
 
-def shipping_method_list() -> QuerySet[ShippingMethod]:
-    return ShippingMethod.objects.filter(is_active=True)
+def shipping_method_list(*, country: str | None = None) -> list[ShippingMethod]:
+    """Active methods, only those that ship to `country` when one is given."""
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    if country is None:
+        return methods
+    return [method for method in methods if method.ships_to(country)]
 
 
 def shipping_method_get(*, code: str) -> ShippingMethod | None:

@@ -126,7 +126,7 @@ def checkout_shipping(request: HttpRequest) -> HttpResponse:
         return redirect("/cart/")
     if "address" not in state:
         return redirect("orders:checkout")
-    methods = list(shipping_method_list())
+    methods = shipping_method_list(country=state["address"].get("country", ""))
     if request.method == "POST":
         form = ShippingForm(request.POST, methods=methods)
         if form.is_valid():

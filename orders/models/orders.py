@@ -30,6 +30,13 @@ class ShippingMethod(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Destinations this method ships to (ISO 3166-1 alpha-2); empty: everywhere.
+    countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Country codes this method ships to, e.g. ["US", "CA"]; '
+        "empty ships everywhere.",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -43,6 +50,22 @@ class ShippingMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from securecart.countries import country_codes
+
+        codes = [str(code).strip().upper() for code in (self.countries or [])]
+        unknown = [code for code in codes if code not in country_codes()]
+        if unknown:
+            raise ValidationError(
+                {"countries": f"Not ISO 3166-1 alpha-2 codes: {', '.join(unknown)}."}
+            )
+        self.countries = sorted(set(codes))
+
+    def ships_to(self, country: str) -> bool:
+        return not self.countries or (country or "").upper() in self.countries
 
 
 class TaxRate(models.Model):

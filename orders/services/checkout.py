@@ -50,6 +50,7 @@ from ..exceptions import (
     CheckoutInvalid,
     EmptyCart,
     IdempotencyInProgress,
+    ShippingNotAvailable,
     StaleCart,
     UnknownShippingMethod,
 )
@@ -150,6 +151,11 @@ def checkout_plan(
     if method is None:
         raise UnknownShippingMethod(
             f"Unknown shipping method {method_code!r}.", field="shipping_method"
+        )
+    if not method.ships_to(country):
+        raise ShippingNotAvailable(
+            f"{method.name} does not ship to {country}; choose another method.",
+            field="shipping_method",
         )
     issues = cart_issues(lines=lines)
     if issues:
