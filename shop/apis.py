@@ -176,11 +176,17 @@ class ProductDetailApi(ShopApiView):
         return Response(data)
 
 
-def _cart_or_404(token: str) -> Cart:
-    cart = selectors.cart_get_by_token(token=token)
+def _cart_or_404(token: str, *, with_lines: bool = True) -> Cart:
+    cart = selectors.cart_get_by_token(token=token, with_lines=with_lines)
     if cart is None:
         raise Http404
     return cart
+
+
+def _cart_body(cart: Cart) -> dict:
+    """The cart's answer after a write: its lines read again (the row itself is
+    the one the request already read; a line write does not change it)."""
+    return CartSerializer(selectors.cart_lines_load(cart=cart)).data
 
 
 class CartCreateApi(ShopApiView):
@@ -206,13 +212,11 @@ class CartLineListApi(ShopApiView):
         responses={201: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def post(self, request: Request, token: str) -> Response:
-        cart = _cart_or_404(token)
+        cart = _cart_or_404(token, with_lines=False)
         body = CartLineAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_add(cart=cart, **body.validated_data)
-        return Response(
-            CartSerializer(_cart_or_404(token)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(_cart_body(cart), status=status.HTTP_201_CREATED)
 
 
 class CartLineDetailApi(ShopApiView):
@@ -221,15 +225,15 @@ class CartLineDetailApi(ShopApiView):
         responses={200: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def patch(self, request: Request, token: str, sku: str) -> Response:
-        cart = _cart_or_404(token)
+        cart = _cart_or_404(token, with_lines=False)
         body = CartLineQuantitySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_set_quantity(
             cart=cart, sku=sku, quantity=body.validated_data["quantity"]
         )
-        return Response(CartSerializer(_cart_or_404(token)).data)
+        return Response(_cart_body(cart))
 
     @extend_schema(request=None, responses={204: None, 404: dict})
     def delete(self, request: Request, token: str, sku: str) -> Response:
-        services.cart_line_remove(cart=_cart_or_404(token), sku=sku)
+        services.cart_line_remove(cart=_cart_or_404(token, with_lines=False), sku=sku)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Min
+from django.utils import timezone
 
 from . import caching
 from .exceptions import (
@@ -106,6 +107,16 @@ def _lock_cart(cart: Cart) -> None:
     Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
 
 
+def _lock_and_touch(cart: Cart) -> None:
+    """`_lock_cart` and `_touch` in one round trip: the UPDATE takes the row lock
+    (it conflicts with FOR UPDATE, so edits and checkout still serialise) and is
+    rolled back with the rest when the edit fails."""
+    now = timezone.now()
+    Cart.objects.filter(pk=cart.pk).update(updated_at=now)
+    cart.updated_at = now
+    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+
+
 def _touch(cart: Cart) -> None:
     cart.save(update_fields=["updated_at"])
     # Prefetched lines are stale now; callers re-read through selectors.
@@ -130,7 +141,7 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     quantity = _clean_quantity(quantity)
     variant = _variant_for_sale(sku)
     with transaction.atomic():
-        _lock_cart(cart)
+        _lock_and_touch(cart)
         line = CartLine.objects.filter(cart=cart, variant=variant).first()
         wanted = quantity + (line.quantity if line else 0)
         if wanted > variant.available:
@@ -145,7 +156,6 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             line.quantity = wanted
             line.unit_price = variant.price  # the shopper sees today's price again
             line.save(update_fields=["quantity", "unit_price"])
-        _touch(cart)
     return line
 
 
@@ -153,7 +163,7 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     """Set a line's quantity (>= 1; removing is `cart_line_remove`)."""
     quantity = _clean_quantity(quantity)
     with transaction.atomic():
-        _lock_cart(cart)
+        _lock_and_touch(cart)
         line = (
             CartLine.objects.select_related("variant__product")
             .filter(cart=cart, variant__sku=sku)
@@ -168,7 +178,6 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             raise InsufficientStock(variant.sku, quantity, variant.available)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-        _touch(cart)
     return line
 
 
