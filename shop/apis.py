@@ -205,9 +205,12 @@ def _cart_or_404(token: str, *, with_lines: bool = True) -> Cart:
 
 
 def _cart_body(cart: Cart) -> dict:
-    """The cart's answer after a write: its lines read again (the row itself is
-    the one the request already read; a line write does not change it)."""
-    return CartSerializer(selectors.cart_lines_load(cart=cart)).data
+    """The cart's answer after a write: its lines as the write left them loaded,
+    or read again (the row itself is the one the request already read; a line
+    write does not change it)."""
+    if "lines" not in getattr(cart, "_prefetched_objects_cache", {}):
+        selectors.cart_lines_load(cart=cart)
+    return CartSerializer(cart).data
 
 
 class CartCreateApi(ShopApiView):

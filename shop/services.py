@@ -18,7 +18,7 @@ from .exceptions import (
     UnknownSku,
 )
 from .models import Cart, CartLine, Product, Variant
-from .selectors import CART_SESSION_KEY, cart_get_for_request
+from .selectors import CART_SESSION_KEY, cart_get_for_request, cart_lines_load
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -164,11 +164,10 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     quantity = _clean_quantity(quantity)
     with transaction.atomic():
         _lock_and_touch(cart)
-        line = (
-            CartLine.objects.select_related("variant__product")
-            .filter(cart=cart, variant__sku=sku)
-            .first()
-        )
+        # Under the lock, the cart's lines as its answer shows them: one read finds
+        # the line to change and leaves `cart.lines` current for the caller.
+        lines = cart_lines_load(cart=cart).lines.all()
+        line = next((ln for ln in lines if ln.variant.sku == str(sku)), None)
         if line is None:
             raise CartLineNotFound(str(sku))
         variant = line.variant
