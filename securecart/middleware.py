@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from .request_context import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 # Accept a caller's id only if it is short and plain, so it cannot forge log lines.
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -28,7 +29,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        # From META: request.headers would build a dict of every header first.
+        incoming = request.META.get(_REQUEST_ID_META, "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
