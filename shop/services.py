@@ -114,6 +114,10 @@ def _lock_and_touch(cart: Cart) -> None:
     now = timezone.now()
     Cart.objects.filter(pk=cart.pk).update(updated_at=now)
     cart.updated_at = now
+    _forget_lines(cart)
+
+
+def _forget_lines(cart: Cart) -> None:
     getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
 
 
@@ -142,7 +146,9 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     variant = _variant_for_sale(sku)
     with transaction.atomic():
         _lock_and_touch(cart)
-        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        # As in cart_line_set_quantity: one read of the lines under the lock.
+        lines = cart_lines_load(cart=cart).lines.all()
+        line = next((ln for ln in lines if ln.variant_id == variant.pk), None)
         wanted = quantity + (line.quantity if line else 0)
         if wanted > variant.available:
             raise InsufficientStock(variant.sku, wanted, variant.available)
@@ -152,6 +158,7 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             line = CartLine.objects.create(
                 cart=cart, variant=variant, quantity=wanted, unit_price=variant.price
             )
+            _forget_lines(cart)  # loaded without the new one
         else:
             line.quantity = wanted
             line.unit_price = variant.price  # the shopper sees today's price again

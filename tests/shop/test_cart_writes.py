@@ -49,6 +49,14 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it_by_its_upda
     )
     _variant(sku="MUG-BLUE")
     client.post(url, {"sku": "MUG-BLUE", "quantity": 1}, "application/json")
+    more, more_sql = _queries(
+        lambda: client.post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    )
+    assert [(ln["sku"], ln["quantity"]) for ln in more.json()["lines"]] == [
+        ("MUG-RED", 3),
+        ("MUG-BLUE", 1),
+    ]
+    assert len(more_sql) <= 5, more_sql  # an existing line: its read is the answer's
     changed, patch_sql = _queries(
         lambda: client.patch(f"{url}MUG-RED/", {"quantity": 5}, "application/json")
     )
