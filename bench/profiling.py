@@ -35,6 +35,7 @@ from bench.common import ROOT
 OUT = ROOT / "bench" / "profile.json"
 BEFORE = ROOT / "bench" / "results_before.json"  # its "profile" key
 TOP = 10
+TIMER: tuple = ()  # cProfile.Profile(time.process_time) for CPU instead of wall
 PROJECT = ("securecart/", "shop/", "orders/", "accounts/", "notifications/", "bench/")
 
 
@@ -147,7 +148,7 @@ def measure(handler, scenario: Scenario, count: int) -> dict:
         call(handler, environ)
     wall_us = (time.perf_counter() - started) / count * 1e6
     environs = [scenario.environ(count + i) for i in range(count)]
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(*TIMER)
     profiler.enable()
     for environ in environs:
         call(handler, environ)
