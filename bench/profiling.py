@@ -8,7 +8,7 @@ The bench's own setup (production settings, bench database and Redis, the app of
 `bench.flash_sale:application()` with its /bench/bare view and fulfilment hand-off
 stubbed; `bench/run.py` prepares them and runs this at its end). Each scenario
 sends N requests through `WSGIHandler` (the full middleware, as gunicorn calls
-it; no socket): first timed without the profiler (wall µs per request), then
+it; no socket): first timed without the profiler (CPU and wall µs per request), then
 under cProfile. Reported per scenario: the top frames by own time ("tottime")
 per request, and the top project frames by cumulative time. cProfile's own
 overhead inflates call-heavy code, so read the frames as shares, the wall time
@@ -143,10 +143,11 @@ def measure(handler, scenario: Scenario, count: int) -> dict:
         if code >= 400:
             raise SystemExit(f"{scenario.name}: warm-up answered {code}")
     environs = [scenario.environ(i) for i in range(count)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for environ in environs:
         call(handler, environ)
     wall_us = (time.perf_counter() - started) / count * 1e6
+    cpu_us = (time.process_time() - cpu_started) / count * 1e6
     environs = [scenario.environ(count + i) for i in range(count)]
     profiler = cProfile.Profile(*TIMER)
     profiler.enable()
@@ -181,6 +182,7 @@ def measure(handler, scenario: Scenario, count: int) -> dict:
         "scenario": scenario.name,
         "requests": count,
         "wall_us": wall_us,
+        "cpu_us": cpu_us,
         "profiled_us": profiled_total,
         "top_own": shape(own),
         "top_project_cumulative": shape(project),
@@ -194,9 +196,17 @@ def run(count: int) -> list[dict]:
     results = []
     for scenario in scenarios(count):
         result = measure(handler, scenario, count)
-        print(f"{scenario.name:40} {result['wall_us']:8.0f} µs/request", flush=True)
+        print(
+            f"{scenario.name:40} {result['cpu_us']:8.0f} µs CPU "
+            f"{result['wall_us']:8.0f} µs wall per request",
+            flush=True,
+        )
         results.append(result)
     return results
+
+
+def _us(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
 
 
 def section(now: list[dict], before: list[dict] | None) -> str:
@@ -206,25 +216,29 @@ def section(now: list[dict], before: list[dict] | None) -> str:
         "Run by `make bench` at its end (alone: `.venv/bin/python bench/profiling.py`). "
         "cProfile over the store's WSGI handler in one process (production "
         "settings, full middleware, the bench database and Redis, no socket): each "
-        "scenario's requests first timed without the profiler (wall µs/request), "
+        "scenario's requests first timed without the profiler (this process's CPU "
+        "time and wall time per request; the CPU figure hardly depends on what else "
+        "the machine runs), "
         "then profiled. Frames: own time (tottime) per request; cProfile inflates "
         "call-heavy Python code, so read the frames as shares.",
         "",
-        "| scenario | before µs/request | after µs/request |",
-        "|---|---:|---:|",
+        "| scenario | before CPU µs/request | after CPU µs/request | before wall | after wall |",
+        "|---|---:|---:|---:|---:|",
     ]
     for row in now:
-        old = then.get(row["scenario"])
-        was = f"{old['wall_us']:,.0f}" if old else "–"
-        lines.append(f"| {row['scenario']} | {was} | {row['wall_us']:,.0f} |")
+        old = then.get(row["scenario"]) or {}
+        lines.append(
+            f"| {row['scenario']} | {_us(old.get('cpu_us'))} | {_us(row.get('cpu_us'))} "
+            f"| {_us(old.get('wall_us'))} | {_us(row.get('wall_us'))} |"
+        )
     for row in now:
         for label, data in (("before", then.get(row["scenario"])), ("after", row)):
             if not data:
                 continue
             lines += [
                 "",
-                f"**{row['scenario']}, {label}** ({data['wall_us']:,.0f} µs/request "
-                "wall): top frames by own time",
+                f"**{row['scenario']}, {label}** ({_us(data.get('cpu_us'))} µs CPU, "
+                f"{_us(data['wall_us'])} µs wall per request): top frames by own time",
                 "",
                 "| frame | calls/request | own µs/request | cumulative µs/request |",
                 "|---|---:|---:|---:|",
