@@ -9,7 +9,7 @@ The bench's own setup (production settings, bench database and Redis, the app of
 stubbed; `bench/run.py` prepares them and runs this at its end). Each scenario
 sends N requests through `WSGIHandler` (the full middleware, as gunicorn calls
 it; no socket): first timed without the profiler (CPU and wall µs per request), then
-under cProfile. Reported per scenario: the top frames by own time ("tottime")
+under cProfile on the CPU clock. Reported per scenario: the top frames by own time ("tottime")
 per request, and the top project frames by cumulative time. cProfile's own
 overhead inflates call-heavy code, so read the frames as shares, the wall time
 as the cost.
@@ -35,7 +35,9 @@ from bench.common import ROOT
 OUT = ROOT / "bench" / "profile.json"
 BEFORE = ROOT / "bench" / "results_before.json"  # its "profile" key
 TOP = 10
-TIMER: tuple = ()  # cProfile.Profile(time.process_time) for CPU instead of wall
+# The profiler's clock: this process's CPU time, so that frames show where the
+# Python work goes rather than waits that other load on the machine stretches.
+TIMER: tuple = (time.process_time,)
 PROJECT = ("securecart/", "shop/", "orders/", "accounts/", "notifications/", "bench/")
 
 
@@ -219,7 +221,9 @@ def section(now: list[dict], before: list[dict] | None) -> str:
         "scenario's requests first timed without the profiler (this process's CPU "
         "time and wall time per request; the CPU figure hardly depends on what else "
         "the machine runs), "
-        "then profiled. Frames: own time (tottime) per request; cProfile inflates "
+        "then profiled with cProfile on this process's CPU clock (`time.process_time`). "
+        "Frames: own CPU time (tottime) per request; waits on PostgreSQL and Redis "
+        "count only for the CPU they use; cProfile inflates "
         "call-heavy Python code, so read the frames as shares.",
         "",
         "| scenario | before CPU µs/request | after CPU µs/request | before wall | after wall |",
