@@ -53,7 +53,7 @@ checkov:
 	bash scripts/checkov.sh
 
 bench: install
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles var artifacts

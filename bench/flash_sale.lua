@@ -10,6 +10,8 @@
 --   -t == -c, so no other request of the thread is in flight at that moment).
 -- mode "add": POST /api/v1/carts/<id>/lines/ {"sku": <arg>, "quantity": 1},
 --   cycling over this thread's carts until wrk's duration ends.
+-- mode "patch": PATCH /api/v1/carts/<id>/lines/<arg>/ {"quantity": <random 1-5>},
+--   cycling over this thread's carts (each holds a line of SKU <arg>).
 -- mode "get": GET <arg> (a path), for the read-only pages.
 --
 -- Cart ids (one per line) are dealt round-robin: thread i takes lines i, i+T, ...
@@ -79,6 +81,12 @@ function request()
     next_index = next_index % #ids + 1
     local body = string.format('{"sku": "%s", "quantity": 1}', arg)
     return wrk.format("POST", "/api/v1/carts/" .. id .. "/lines/", nil, body)
+  end
+  if mode == "patch" then
+    local id = ids[next_index]
+    next_index = next_index % #ids + 1
+    local body = string.format('{"quantity": %d}', math.random(1, 5))
+    return wrk.format("PATCH", "/api/v1/carts/" .. id .. "/lines/" .. arg .. "/", nil, body)
   end
   -- checkout
   -- The cursor moves on in response(), not here: wrk calls request() once

@@ -47,7 +47,7 @@ from bench.common import (
 
 LUA = ROOT / "bench" / "flash_sale.lua"
 DATABASE = "securecart_bench"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 FLASH_SKU = "BENCH-FLASH-1"
 PLENTY_SKUS = [f"BENCH-PLENTY-{i}" for i in range(20)]
 PLENTY_STOCK = 1_000_000_000
@@ -74,16 +74,21 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 def application():
-    """The app plus /bench/bare (bench/bare_urls.py), fulfilment hand-off stubbed.
+    """The app plus /bench/bare (bench/bare_urls.py), the after-commit hand-offs
+    stubbed: fulfilment and the outbox relay.
 
-    In AWS the hand-off after commit is one SQS SendMessage; with no broker it
-    would run the whole fulfilment chain inside the checkout request, which is
-    not what production serves. Same stub as bench/checkout.py.
+    In AWS each hand-off after commit is one SQS SendMessage; with no broker
+    (Celery eager) they would run the whole fulfilment chain, and the relay's
+    publish plus the order-confirmation email, inside the checkout request, which
+    is not what production serves. Same fulfilment stub as bench/checkout.py. The
+    outbox rows stay unpublished (the periodic sweep's job).
     """
     from bench.bare_urls import application as bare_application  # sets Django up
+    from notifications.services import outbox
     from orders.services import placement as checkout
 
     checkout.fulfilment_start = lambda *, order_id: None
+    outbox.outbox_relay_enqueue = lambda *, event_ids: None
     return bare_application()
 
 
@@ -196,6 +201,8 @@ class LoadResult:
     socket_detail: dict[str, int] = field(default_factory=dict)
     extra: int = 0
     expected: int | None = None
+    # gunicorn's CPU time (master + workers) per request, when measured.
+    cpu_ms: float | None = None
 
     @property
     def out_of_stock(self) -> int:

@@ -1,19 +1,25 @@
-"""`make bench`: the whole benchmark in one run, side by side with a bare Django view.
+"""`make bench`: the whole benchmark in one run, side by side with its two baselines.
 
-    .venv/bin/python bench/run.py [--duration 5] [--connections 8,16,32,64]
-                                  [--checkouts 200] [--stock 50] [--shoppers 500]
+    .venv/bin/python bench/run.py [--quick] [--duration 5] [--connections 16]
+                                  [--sale-connections 8,16,32,64] [--checkouts 100]
+                                  [--stock 50] [--shoppers 500] [--workers 2] [--probe]
 
 1. Database `securecart_bench` on 127.0.0.1:5432 (created, migrated, seed_demo, plus
-   the bench's own shipping method and SKUs), Redis 127.0.0.1:6379 db 14 (flushed).
-2. Worker count: gunicorn with 2, 3 and 4 sync workers, each probed briefly (bare
-   view, product API, checkout at 16 connections); the best geometric mean wins.
-3. One gunicorn (production settings, `bench.flash_sale:application()`: the app plus
-   /bench/bare, fulfilment hand-off stubbed) serves every scenario; at each
-   concurrency wrk runs: bare view, cached category page, product list API,
-   add-to-cart, checkout (own cart each, plentiful stock) and the flash sale
-   (bench/flash_sale.py: N shoppers, one SKU with S units).
+   the bench's own shipping method and SKUs, and the write-ceiling table), Redis
+   127.0.0.1:6379 db 14 (flushed; BENCH_REDIS_URL overrides it).
+2. Two gunicorns with the same settings (sync workers, --workers, default 2):
+   the store (production settings, `bench.flash_sale:application()`: the app plus
+   /bench/bare, fulfilment hand-off stubbed) and `bench.baseline:application()`
+   (Django's default middleware: /hello, and /insert doing one committed INSERT).
+3. At each concurrency wrk runs: hello; the store's bare view, home, category,
+   search, product page, product list and detail API; the write ceiling; the
+   cart-line PATCH, add-to-cart, checkout (own cart each, plentiful stock). Then the
+   flash sale at each of --sale-connections (bench/flash_sale.py: N shoppers, one
+   SKU with S units). Worker RSS is read before the servers stop. `--probe` first
+   tries 2, 3 and 4 workers and keeps the best.
 4. Writes bench/results.json, bench/latency_vs_concurrency.png (bench/plot.py) and
-   the part of BENCHMARKS.md between the `bench:run` markers (other sections kept).
+   the part of BENCHMARKS.md between the `bench:run` markers (other sections kept),
+   comparing with bench/results_before.json when it exists.
 
 Needs wrk (installed with apt-get when missing and running as root). All traffic
 goes to 127.0.0.1.
@@ -22,6 +28,7 @@ goes to 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -31,33 +38,66 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import flash_sale as fs
+from bench import profiling
 from bench import voucher_sale as vs
 from bench.common import (
     HTTPS,
     ROOT,
+    _children,
     fetch,
     gunicorn,
     machine_facts,
     manage,
     prepare_database,
+    server_cpu_seconds,
 )
 
 APP = "bench.flash_sale:application()"
+BASELINE_APP = "bench.baseline:application()"
 RESULTS = ROOT / "bench" / "results.json"
+BEFORE = ROOT / "bench" / "results_before.json"
 PLOT = ROOT / "bench" / "latency_vs_concurrency.png"
 START = "<!-- bench:run:start -->"
 END = "<!-- bench:run:end -->"
 WORKER_CHOICES = (2, 3, 4)
+HELLO = "hello view, default middleware (framework ceiling)"
+WRITE = "write ceiling: one committed INSERT"
+BARE = "store bare view, full middleware"
+# Read scenarios served by the store, compared with HELLO.
 READS = {
-    "bare Django view": "/bench/bare",
-    "category page (cached)": "/c/kitchen/",
-    "product list API (cached)": "/api/v1/products/?category=kitchen",
+    BARE: "/bench/bare",
+    "home / (cached)": "/",
+    "category /c/apparel/ (cached)": "/c/apparel/",
+    "search /search/?q=mug": "/search/?q=mug",
+    "product page /p/{slug}/": "/p/{slug}/",
+    "GET /api/v1/products/": "/api/v1/products/",
+    "GET /api/v1/products/{slug}/": "/api/v1/products/{slug}/",
 }
+PATCH = "PATCH /api/v1/carts/{id}/lines/{sku}/"
+ADD = "POST /api/v1/carts/{id}/lines/ (add to cart)"
+CHECKOUT = "checkout POST /api/v1/checkout/"
+# Write scenarios, compared with WRITE.
+WRITES = (PATCH, ADD, CHECKOUT)
+BASELINE_OF = {**dict.fromkeys(READS, HELLO), **dict.fromkeys(WRITES, WRITE)}
+# The goals (ratio to the scenario's baseline).
+GOALS = {
+    "home / (cached)": 0.6,
+    "category /c/apparel/ (cached)": 0.6,
+    "search /search/?q=mug": 0.6,
+    "product page /p/{slug}/": 0.5,
+    "GET /api/v1/products/": 0.6,
+    "GET /api/v1/products/{slug}/": 0.6,
+    PATCH: 0.5,
+    ADD: 0.5,
+    CHECKOUT: 0.2,
+}
+PATCH_CARTS = 100
 # wrk threads for the duration-bound scenarios (the checkout ones use one per connection).
 WRK_THREADS = 2
 
@@ -119,16 +159,33 @@ def facts() -> dict[str, str]:
     }
 
 
-def warm(base: str) -> None:
-    for path in READS.values():
+def read_paths() -> dict[str, str]:
+    """READS with {slug} filled in: a demo product of the apparel category."""
+    from shop.models import Product
+
+    slug = (
+        Product.objects.filter(category__slug__startswith="apparel", is_active=True)
+        .order_by("slug")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if slug is None:
+        raise SystemExit("no active apparel product: did seed_demo run?")
+    return {name: path.format(slug=slug) for name, path in READS.items()}
+
+
+def warm(base: str, paths: list[str]) -> None:
+    for path in paths:
         status, body = fetch(base + path, headers=HTTPS)
         if status != 200:
             raise SystemExit(f"{path} answered {status}:\n{body[:800]}")
 
 
-def read_load(base: str, name: str, connections: int, duration: int) -> fs.LoadResult:
+def get_load(
+    base: str, name: str, path: str, connections: int, duration: int
+) -> fs.LoadResult:
     return fs.wrk_lua(
-        base, scenario=name, mode="get", arg=READS[name],
+        base, scenario=name, mode="get", arg=path,
         connections=connections, threads=min(WRK_THREADS, connections), duration=duration,
     )  # fmt: skip
 
@@ -136,7 +193,16 @@ def read_load(base: str, name: str, connections: int, duration: int) -> fs.LoadR
 def add_to_cart_load(base: str, connections: int, duration: int) -> fs.LoadResult:
     carts = fs.carts_create(skus=None, count=max(64, connections * 4))
     return fs.wrk_lua(
-        base, scenario="add to cart", mode="add", arg=fs.PLENTY_SKUS[0], ids=carts,
+        base, scenario=ADD, mode="add", arg=fs.PLENTY_SKUS[0], ids=carts,
+        connections=connections, threads=min(WRK_THREADS, connections), duration=duration,
+    )  # fmt: skip
+
+
+def patch_load(base: str, connections: int, duration: int) -> fs.LoadResult:
+    """PATCH the quantity (random 1-5) of the one line of PATCH_CARTS carts."""
+    carts = fs.carts_create(skus=[fs.PLENTY_SKUS[0]], count=PATCH_CARTS)
+    return fs.wrk_lua(
+        base, scenario=PATCH, mode="patch", arg=fs.PLENTY_SKUS[0], ids=carts,
         connections=connections, threads=min(WRK_THREADS, connections), duration=duration,
     )  # fmt: skip
 
@@ -146,7 +212,7 @@ def checkout_load(
 ) -> fs.LoadResult:
     carts = fs.carts_create(skus=fs.PLENTY_SKUS, count=max(checkouts, 2 * connections))
     return fs.wrk_lua(
-        base, scenario="checkout", mode="checkout", arg=shipping, ids=carts,
+        base, scenario=CHECKOUT, mode="checkout", arg=shipping, ids=carts,
         connections=connections, threads=connections, duration=max(120, len(carts)),
     )  # fmt: skip
 
@@ -156,11 +222,10 @@ def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
     rows = []
     for workers in WORKER_CHOICES:
         with gunicorn(APP, env, workers=workers) as base:
-            warm(base)
-            fs.wrk_lua(base, scenario="warm-up", mode="get", arg=READS["bare Django view"],
-                       connections=4, threads=2, duration=1)  # fmt: skip
-            bare = read_load(base, "bare Django view", 16, 3)
-            api = read_load(base, "product list API (cached)", 16, 3)
+            warm(base, ["/bench/bare", "/api/v1/products/"])
+            get_load(base, "warm-up", "/bench/bare", 4, 1)
+            bare = get_load(base, BARE, "/bench/bare", 16, 3)
+            api = get_load(base, "api", "/api/v1/products/", 16, 3)
             checkout = checkout_load(base, 16, 40, shipping)
         score = math.prod(r.per_sec for r in (bare, api, checkout)) ** (1 / 3)
         row = {
@@ -175,6 +240,116 @@ def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
         rows.append(row)
     best = max(rows, key=lambda row: row["score"])
     return best["workers"], rows
+
+
+def worker_rss_mb(server) -> list[float]:
+    """Resident memory (VmRSS, MB) of each gunicorn worker of `server`, now."""
+    sizes = []
+    for pid in _children(server.pid):
+        with contextlib.suppress(OSError, StopIteration, ValueError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
+            sizes.append(int(line.split()[1]) / 1024)
+    return sorted(sizes)
+
+
+def with_cpu(server, run) -> fs.LoadResult:
+    """Run one load and note gunicorn's CPU time per request (steadier than req/s
+    on a shared machine; PostgreSQL's and Redis's own CPU are not in it)."""
+    before = server_cpu_seconds(server)
+    load = run()
+    if load.requests:
+        load.cpu_ms = (server_cpu_seconds(server) - before) / load.requests * 1000
+    return load
+
+
+def log_load(load: fs.LoadResult) -> None:
+    log(f"c={load.connections:<3} {load.scenario:48} {load.per_sec:8.0f}/s "
+        f"p50 {load.p50_ms:7.1f} p95 {load.p95_ms:7.1f} p99 {load.p99_ms:7.1f} ms "
+        f"errors {load.errors} cpu {load.cpu_ms or 0:.2f} ms/req")  # fmt: skip
+
+
+def level_loads(
+    store: str, baseline: str, paths: dict[str, str], connections: int,
+    args: argparse.Namespace, shipping: str,
+) -> list[fs.LoadResult]:  # fmt: skip
+    """Every scenario at one concurrency, each baseline just before its scenarios."""
+    d = args.duration
+    runs = [(baseline, partial(get_load, baseline, HELLO, "/hello", connections, d))]
+    runs += [
+        (store, partial(get_load, store, name, path, connections, d))
+        for name, path in paths.items()
+    ]
+    runs += [
+        (baseline, partial(get_load, baseline, WRITE, "/insert", connections, d)),
+        (store, partial(patch_load, store, connections, d)),
+        (store, partial(add_to_cart_load, store, connections, d)),
+        (store, partial(checkout_load, store, connections, args.checkouts, shipping)),
+    ]
+    loads = [with_cpu(server, run) for server, run in runs]
+    for load in loads:
+        log_load(load)
+    return loads
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--duration", type=int, default=5, help="seconds per read/cart run"
+    )
+    parser.add_argument(
+        "--connections", default="16", help="levels for the scenario table"
+    )
+    parser.add_argument(
+        "--sale-connections", default="8,16,32,64", help="flash sale levels"
+    )
+    parser.add_argument(
+        "--checkouts",
+        type=int,
+        default=100,
+        help="checkouts per level (at least 2 per connection)",
+    )
+    parser.add_argument("--stock", type=int, default=50, help="flash sale: units S")
+    parser.add_argument(
+        "--shoppers", type=int, default=500, help="flash sale: shoppers N"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--probe", action="store_true", help="probe 2, 3 and 4 workers first"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for iteration: 2 s runs, flash sale at 16 only, 50 checkouts",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="leave BENCHMARKS.md alone"
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiles")
+    parser.add_argument("--profile-requests", type=int, default=300)
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.sale_connections, args.checkouts = 2, "16", 50
+        args.profile_requests = 100
+    return args
+
+
+def prepare(env: dict[str, str]) -> None:
+    log("preparing database securecart_bench (migrate, collectstatic, seed_demo)")
+    prepare_database(env)
+    manage(env, "seed_demo")
+    import redis
+
+    redis.Redis.from_url(fs.REDIS_URL).flushdb()  # the bench's own Redis db
+    fs.django_setup(env)
+    fs.fixtures_ensure()
+    from django.db import connection
+
+    from bench.baseline import CREATE_TABLE, TABLE
+
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_TABLE)
+        cursor.execute(f"TRUNCATE {TABLE}")
 
 
 def vs_report(rounds: list[dict], settings: dict) -> list[str]:
@@ -205,48 +380,22 @@ def vs_report(rounds: list[dict], settings: dict) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--duration", type=int, default=5, help="seconds per read/add run"
-    )
-    parser.add_argument("--connections", default="8,16,32,64")
-    parser.add_argument(
-        "--checkouts",
-        type=int,
-        default=100,
-        help="checkouts per level (at least 2 per connection)",
-    )
-    parser.add_argument("--stock", type=int, default=50, help="flash sale: units S")
-    parser.add_argument(
-        "--shoppers", type=int, default=500, help="flash sale: shoppers N"
-    )
-    parser.add_argument("--workers", type=int, default=0, help="skip the probe (2-4)")
-    parser.add_argument(
-        "--no-write", action="store_true", help="leave BENCHMARKS.md alone"
-    )
-    args = parser.parse_args()
+    args = parse_args()
     levels = [int(c) for c in args.connections.split(",")]
+    sale_levels = [int(c) for c in args.sale_connections.split(",")]
     command = " ".join(["bench/run.py", *sys.argv[1:]])
 
     started = time.monotonic()
     load_before = os.getloadavg()
     ensure_wrk()
     env = fs.bench_env()
-    log("preparing database securecart_bench (migrate, collectstatic, seed_demo)")
-    prepare_database(env)
-    manage(env, "seed_demo")
-    import redis
-
-    redis.Redis.from_url(fs.REDIS_URL).flushdb()  # db 14 is the bench's own
-    fs.django_setup(env)
-    fs.fixtures_ensure()
+    prepare(env)
     machine = facts()
+    paths = read_paths()
     log(f"machine: {machine['summary']}, load average {load_before}")
 
-    shipping = "standard"
-    if args.workers:
-        workers, probe = args.workers, []
-    else:
+    workers, probe = args.workers, []
+    if args.probe:
         with gunicorn(APP, env, workers=2) as base:
             shipping = fs.shipping_method_code(base)
         workers, probe = probe_workers(env, shipping)
@@ -255,36 +404,38 @@ def main() -> int:
     loads: list[fs.LoadResult] = []
     sales: list[dict] = []
     server_log = ROOT / "var" / "bench-run-gunicorn.log"
-    with gunicorn(APP, env, workers=workers, log_path=server_log) as base:
-        shipping = fs.shipping_method_code(base)
-        warm(base)
-        for name in READS:  # warm every worker's cache connection and code paths
-            read_load(base, name, 4, 1)
+    with (
+        gunicorn(APP, env, workers=workers, log_path=server_log) as store,
+        gunicorn(BASELINE_APP, env, workers=workers) as baseline,
+    ):
+        shipping = fs.shipping_method_code(store)
+        warm(store, list(paths.values()))
+        warm(baseline, ["/hello", "/insert"])
+        for name, path in paths.items():  # every worker's connections and code paths
+            get_load(store, name, path, 4, 1)
+        for path in ("/hello", "/insert"):
+            get_load(baseline, "warm-up", path, 4, 1)
         for connections in levels:
-            for name in READS:
-                loads.append(read_load(base, name, connections, args.duration))
-            loads.append(add_to_cart_load(base, connections, args.duration))
-            loads.append(checkout_load(base, connections, args.checkouts, shipping))
+            loads += level_loads(store, baseline, paths, connections, args, shipping)
+        for connections in sale_levels:
             sale = fs.flash_sale_round(
-                base, stock=args.stock, shoppers=args.shoppers,
+                store, stock=args.stock, shoppers=args.shoppers,
                 connections=connections, shipping=shipping,
             )  # fmt: skip
             sales.append(sale)
-            for load in loads[-5:]:
-                log(f"c={connections:<3} {load.scenario:28} {load.per_sec:8.0f}/s "
-                    f"p50 {load.p50_ms:7.1f} p95 {load.p95_ms:7.1f} p99 {load.p99_ms:7.1f} ms "
-                    f"errors {load.errors}")  # fmt: skip
             log(f"c={connections:<3} flash sale: {sale['db']['orders']} orders, "
                 f"{sale['out_of_stock_409']} sold-out 409s, {sale['errors']} errors, "
                 f"oversold {sale['db']['oversold']}, p95 {sale['p95_ms']:.0f} ms")  # fmt: skip
         # Flash sale with a capped voucher (bench/voucher_sale.py), at the top level.
         voucher_sales = [
             vs.voucher_sale_round(
-                base, stock=args.stock, cap=args.stock * 3 // 5, shoppers=args.shoppers,
-                connections=levels[-1], shipping=shipping,
+                store, stock=args.stock, cap=args.stock * 3 // 5, shoppers=args.shoppers,
+                connections=sale_levels[-1], shipping=shipping,
             )
         ]  # fmt: skip
         log(f"voucher sale: {vs.voucher_sale_table(voucher_sales)[-1]}")
+        rss = {"store": worker_rss_mb(store), "baseline": worker_rss_mb(baseline)}
+    log(f"worker RSS after the run (MB): {rss}")
 
     load_after = os.getloadavg()
     server = server_log.read_text(errors="replace")
@@ -302,9 +453,12 @@ def main() -> int:
         "load_average_after": load_after,
         "workers": workers,
         "worker_probe": probe,
+        "paths": {**paths, HELLO: "/hello", WRITE: "/insert"},
+        "baseline_of": BASELINE_OF,
         "settings": {
             "duration": args.duration,
             "connections": levels,
+            "sale_connections": sale_levels,
             "checkouts": args.checkouts,
             "stock": args.stock,
             "shoppers": args.shoppers,
@@ -316,119 +470,125 @@ def main() -> int:
         ],  # fmt: skip
         "flash_sale": sales,
         "voucher_sale": voucher_sales,
+        "worker_rss_mb": rss,
         "gunicorn_log": gunicorn_log,
         "elapsed_seconds": elapsed,
     }
+    if not args.no_profile:
+        log(f"profiling in-process ({args.profile_requests} requests per scenario)")
+        results["profile"] = profiling.run(args.profile_requests)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     from bench.plot import plot
 
     plot(results, PLOT)
-    body = report(results)
+    before = json.loads(BEFORE.read_text()) if BEFORE.exists() else None
+    body = report(results, before)
     print(body)
     if not args.no_write:
         write_block(body)
     log(f"done in {elapsed:.0f} s; wrote {RESULTS.name}, {PLOT.name}, BENCHMARKS.md")
     ok = (
-        all(sale["consistent"] and not sale["errors"] for sale in sales + voucher_sales)
+        all(sale["consistent"] and not sale["errors"] for sale in sales)
         and not any(load.errors for load in loads)
         and not gunicorn_log["worker_timeouts"]
     )
     return 0 if ok else 1
 
 
-def report(results: dict) -> str:
-    machine = results["machine"]
-    settings = results["settings"]
-    levels = settings["connections"]
-    loads = results["loads"]
-    by = {(row["scenario"], row["connections"]): row for row in loads}
-    scenarios = list(dict.fromkeys(row["scenario"] for row in loads))
+def level_of(results: dict) -> int:
+    levels = results["settings"]["connections"]
+    return 16 if 16 in levels else levels[0]
 
+
+def ratios(
+    results: dict, level: int
+) -> dict[str, tuple[float, float | None, float | None]]:
+    """scenario -> (req/s, its ratio to the baseline, baseline CPU / its CPU per
+    request), at one concurrency."""
+    at = {
+        row["scenario"]: row for row in results["loads"] if row["connections"] == level
+    }
+    baseline_of = results.get("baseline_of", {})
+    out: dict[str, tuple[float, float | None, float | None]] = {}
+    for name, row in at.items():
+        base = at.get(baseline_of.get(name, name))
+        cpu, base_cpu = row.get("cpu_ms"), (base or {}).get("cpu_ms")
+        out[name] = (
+            row["per_sec"],
+            row["per_sec"] / base["per_sec"] if base else None,
+            base_cpu / cpu if cpu and base_cpu else None,
+        )
+    return out
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def comparison_table(results: dict, before: dict | None) -> list[str]:
+    """The scenarios at one concurrency: before (an earlier run) and now."""
+    level = level_of(results)
+    now = ratios(results, level)
+    then = ratios(before, level_of(before)) if before else {}
     lines = [
-        "## Full run: `make bench`",
-        "",
-        "One command serves the app with gunicorn on PostgreSQL + Redis and measures, "
-        "in one run and against one server, a bare Django view (the baseline: same "
-        "process, settings and middleware, no database or cache work) next to the "
-        "cached category page, the product list API, add-to-cart, checkout and a "
-        "flash sale. Raw numbers: `bench/results.json`.",
-        "",
-        f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']} RAM, "
-        f"{machine['kernel']}; Python {machine['python']}, Django {machine['django']}, "
-        f"gunicorn {machine['gunicorn']}, PostgreSQL {machine['postgresql']}, Redis "
-        f"{machine['redis']}, {machine['wrk']}. Server, database, Redis and wrk share "
-        "these cores.",
-        "",
-        "1-minute load average "
-        f"{results['load_average_before'][0]:.1f} before the run and "
-        f"{results['load_average_after'][0]:.1f} after, on {machine['nproc']} cores "
-        "(the run's own gunicorn, PostgreSQL, Redis and wrk account for about 2); a "
-        "higher reading means other work shared the cores. Absolute numbers depend "
-        "on that: compare scenarios with the bare view of the same run.",
-        "",
-        "### Commands",
-        "",
-        "```",
-        "make bench        # = .venv/bin/python " + results["command"],
-        "# server (one for the whole run; the worker probe starts one per worker count):",
-        f".venv/bin/python -m gunicorn '{APP}' --bind 127.0.0.1:<free port> "
-        f"--workers {results['workers']} --worker-class sync --log-level warning",
-        "# with DJANGO_SETTINGS_MODULE=securecart.settings.production, DJANGO_SECRET_KEY=<bench-only>,",
-        "#   DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost, DATABASE_URL=postgres://shop:shop@127.0.0.1:5432/securecart_bench,",
-        f"#   REDIS_URL={fs.REDIS_URL}, CELERY_BROKER_URL= (eager), "
-        "API_THROTTLE_ANON=API_THROTTLE_USER=100000000/min",
-        "# load, per concurrency C (every request carries X-Forwarded-Proto: https):",
-        f"wrk -t{settings['wrk_threads']} -cC -d{settings['duration']}s --timeout 30s "
-        "-s bench/flash_sale.lua http://127.0.0.1:<port> -- get <path>",
-        f"wrk -t{settings['wrk_threads']} -cC -d{settings['duration']}s --timeout 30s "
-        "-s bench/flash_sale.lua http://127.0.0.1:<port> -- add <cart ids file> "
-        f"{fs.PLENTY_SKUS[0]} {settings['wrk_threads']} -",
-        "wrk -tC -cC -d<limit>s --timeout 30s -s bench/flash_sale.lua http://127.0.0.1:<port> "
-        "-- checkout <cart ids file> <shipping code> C <done file>",
-        "```",
-        "",
-        "Setup notes: `securecart.settings.production` (DEBUG off, full middleware, "
-        "sessions/cache/throttles on Redis, psycopg pool), gunicorn sync workers "
-        f"(**{results['workers']} workers**, chosen by the probe below), HTTPS as "
-        "behind the load balancer (`X-Forwarded-Proto: https`). The DRF throttles "
-        "(anonymous 120/min in production) are raised through `API_THROTTLE_ANON` / "
-        "`API_THROTTLE_USER` so the load generator on one IP is not answered 429; "
-        "their Redis round trips still run. The fulfilment hand-off after checkout "
-        "commit is stubbed (in AWS it is one SQS send; with no broker it would run "
-        "the whole fulfilment chain inside the request). gunicorn's sync workers "
-        "close the connection after each response, so wrk reconnects every request. "
-        f"Read scenarios and add-to-cart run {settings['duration']} s per concurrency "
-        f"(wrk {settings['wrk_threads']} threads); checkout runs max({settings['checkouts']}, "
-        "2 x connections) checkouts per concurrency, each with its own cart (1 unit of one of 20 SKUs "
-        "with plentiful stock) and Idempotency-Key, one connection per wrk thread. "
-        "Latencies are wrk's, over every completed request.",
-        "",
-        "### Results (requests/s and latency per concurrency)",
-        "",
-        summary_line(results),
-        "",
-        "errors = any status other than 2xx (3xx never happens: HTTPS header set) plus "
-        "wrk socket errors (connect/read/write/timeout); checkout counts per cart "
-        "as in the flash sale below.",
-        "",
-        "| scenario | conns | req/s | vs bare | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| what | baseline | before req/s | before ratio | before CPU ratio "
+        "| after req/s | after ratio | after CPU ratio | goal |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, (rate, ratio, cpu_ratio) in now.items():
+        old_rate, old_ratio, old_cpu = then.get(name, (None, None, None))
+        base = BASELINE_OF.get(name)
+        goal = GOALS.get(name)
+        lines.append(
+            f"| {name} | {'hello' if base == HELLO else 'write' if base else '—'} "
+            f"| {'–' if old_rate is None else f'{old_rate:,.0f}'} | {_ratio(old_ratio)} "
+            f"| {_ratio(old_cpu)} | {rate:,.0f} | {_ratio(ratio)} | {_ratio(cpu_ratio)} "
+            f"| {'' if goal is None else f'≥ {goal:.1f}'} |"
+        )
+    return lines
+
+
+def load_table(results: dict) -> list[str]:
+    by = {(row["scenario"], row["connections"]): row for row in results["loads"]}
+    scenarios = list(dict.fromkeys(row["scenario"] for row in results["loads"]))
+    baseline_of = results.get("baseline_of", {})
+    lines = [
+        "| scenario | conns | req/s | ratio to its baseline | app CPU ms/req "
+        "| CPU ratio | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in scenarios:
-        for level in levels:
+        for level in results["settings"]["connections"]:
             row = by.get((scenario, level))
             if not row:
                 continue
-            bare = by[("bare Django view", level)]["per_sec"]
+            base = by.get((baseline_of.get(scenario, scenario), level))
+            ratio = row["per_sec"] / base["per_sec"] if base else None
+            cpu, base_cpu = row.get("cpu_ms"), (base or {}).get("cpu_ms")
+            cpu_ratio = base_cpu / cpu if cpu and base_cpu else None
             lines.append(
-                f"| {scenario} | {level} | {row['per_sec']:,.0f} | "
-                f"{row['per_sec'] / bare:.0%} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
-                f"{row['p99_ms']:.1f} | {row['errors']} ({row['error_rate']:.1%}) |"
+                f"| {scenario} | {level} | {row['per_sec']:,.0f} | {_ratio(ratio)} "
+                f"| {'–' if cpu is None else f'{cpu:.2f}'} | {_ratio(cpu_ratio)} "
+                f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
+                f"| {row['errors']} ({row['error_rate']:.1%}) |"
             )
+    return lines
+
+
+def sale_lines(results: dict) -> list[str]:
+    settings = results["settings"]
     sales = results["flash_sale"]
-    log_counts = results.get("gunicorn_log", {})
-    lines += [
-        "",
+    write = ratios(results, level_of(results)).get(WRITE, (0.0, None, None))[0]
+    per_write = ", ".join(
+        f"{sale['orders_per_sec']:.1f} at {sale['connections']} connections"
+        + (
+            f" ({sale['orders_per_sec'] / write:.3f} of the write ceiling)"
+            if write
+            else ""
+        )
+        for sale in sales
+    )
+    return [
         f"### Flash sale: {settings['shoppers']} shoppers, {settings['stock']} units",
         "",
         f"At each concurrency a fresh set: the SKU's stock is set to {settings['stock']} "
@@ -449,6 +609,9 @@ def report(results: dict) -> str:
         "",
         *fs.flash_sale_table(sales),
         "",
+        f"Orders/s to sell-out against the write ceiling of this run ({write:,.0f}/s): "
+        f"{per_write}.",
+        "",
         "Oversold units: "
         + ", ".join(str(sale["db"]["oversold"]) for sale in sales)
         + (
@@ -459,31 +622,155 @@ def report(results: dict) -> str:
         "All consistency checks passed (orders = 201s, reserved = units, reserved <= on hand)."
         if all(s["consistent"] for s in sales)
         else "**A consistency check failed** — see bench/results.json.",
+        *vs_report(results.get("voucher_sale") or [], results["settings"]),
     ]
-    lines += vs_report(results.get("voucher_sale") or [], settings)
-    if results["worker_probe"]:
-        lines += [
-            "",
-            "### gunicorn workers: 2, 3 or 4 on 2 cores",
-            "",
-            "Probe before the run: 3 s bare view + 3 s product API + 40 checkouts, 16 "
-            "connections, one fresh gunicorn each; the best geometric mean of the three "
-            "rates wins.",
-            "",
-            "| workers | bare req/s | product API req/s | checkouts/s | geometric mean |",
-            "|---:|---:|---:|---:|---:|",
-            *[
-                f"| {row['workers']} | {row['bare']:,.0f} | {row['api']:,.0f} | "
-                f"{row['checkout']:,.1f} | {row['score']:,.1f} |"
-                for row in results["worker_probe"]
-            ],
-            "",
-            f"Chosen: **{results['workers']} workers**. Sync workers each hold one "
-            "request at a time; on 2 cores more workers mostly help while a request "
-            "waits on PostgreSQL or Redis, and cost memory and context switches."
-            + probe_verdict(results["worker_probe"]),
-        ]
-    lines += [
+
+
+def probe_lines(results: dict) -> list[str]:
+    if not results["worker_probe"]:
+        return []
+    return [
+        "",
+        "### gunicorn workers: 2, 3 or 4 on 2 cores (`--probe`)",
+        "",
+        "Probe before the run: 3 s bare view + 3 s product API + 40 checkouts, 16 "
+        "connections, one fresh gunicorn each; the best geometric mean of the three "
+        "rates wins.",
+        "",
+        "| workers | bare req/s | product API req/s | checkouts/s | geometric mean |",
+        "|---:|---:|---:|---:|---:|",
+        *[
+            f"| {row['workers']} | {row['bare']:,.0f} | {row['api']:,.0f} | "
+            f"{row['checkout']:,.1f} | {row['score']:,.1f} |"
+            for row in results["worker_probe"]
+        ],
+        "",
+        f"Chosen: **{results['workers']} workers**."
+        + probe_verdict(results["worker_probe"]),
+    ]
+
+
+def rss_line(results: dict, before: dict | None) -> str:
+    rss = results.get("worker_rss_mb", {})
+    store = ", ".join(f"{mb:.0f}" for mb in rss.get("store", [])) or "?"
+    base = ", ".join(f"{mb:.0f}" for mb in rss.get("baseline", [])) or "?"
+    old = (before or {}).get("worker_rss_mb", {}).get("store")
+    was = f" (before: {', '.join(f'{mb:.0f}' for mb in old)} MB)" if old else ""
+    return (
+        f"Worker RSS after the run (VmRSS of each gunicorn worker, read just before "
+        f"the servers stop): store {store} MB{was}; baseline app {base} MB. Goal: "
+        "≤ 100 MB per store worker."
+    )
+
+
+def profile_lines(results: dict, before: dict | None) -> list[str]:
+    if not results.get("profile"):
+        return []
+    old = (before or {}).get("profile")
+    return ["", "### Profiles", "", profiling.section(results["profile"], old)]
+
+
+def report(results: dict, before: dict | None = None) -> str:
+    machine = results["machine"]
+    settings = results["settings"]
+    log_counts = results.get("gunicorn_log", {})
+    level = level_of(results)
+    lines = [
+        "## Full run: `make bench`",
+        "",
+        "One command serves the store with gunicorn on PostgreSQL + Redis and, next "
+        "to it with the same gunicorn settings, a tiny Django app of its own "
+        "(`bench/baseline.py`) that gives the two baselines: a hello view behind "
+        "Django's default middleware (the framework ceiling for pages) and a view "
+        "doing one committed INSERT on the same PostgreSQL (the write ceiling). "
+        "Every scenario is reported as a ratio to its baseline measured in the same "
+        "run: pages and the catalog API to the hello view, cart and checkout writes "
+        "to the write ceiling. Raw numbers: `bench/results.json`; profiles: "
+        "`bench/profiling.py` (below).",
+        "",
+        f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']} RAM, "
+        f"{machine['kernel']}; Python {machine['python']}, Django {machine['django']}, "
+        f"gunicorn {machine['gunicorn']}, PostgreSQL {machine['postgresql']}, Redis "
+        f"{machine['redis']}, {machine['wrk']}. Server, database, Redis and wrk share "
+        "these cores.",
+        "",
+        "1-minute load average "
+        f"{results['load_average_before'][0]:.1f} before the run and "
+        f"{results['load_average_after'][0]:.1f} after, on {machine['nproc']} cores "
+        "(the run's own gunicorn, PostgreSQL, Redis and wrk account for about 2); a "
+        "higher reading means other work shared the cores. Absolute numbers depend "
+        "on that: compare ratios within one run.",
+        "",
+        "### Commands",
+        "",
+        "```",
+        "make bench        # = .venv/bin/python " + results["command"],
+        "make bench BENCH_ARGS=--quick   # 2 s runs, flash sale at 16 connections only",
+        "# servers (one each for the whole run):",
+        f".venv/bin/python -m gunicorn '{APP}' --bind 127.0.0.1:<port> "
+        f"--workers {results['workers']} --worker-class sync --log-level warning",
+        f".venv/bin/python -m gunicorn '{BASELINE_APP}' --bind 127.0.0.1:<port2> "
+        f"--workers {results['workers']} --worker-class sync --log-level warning",
+        "# with DJANGO_SETTINGS_MODULE=securecart.settings.production, DJANGO_SECRET_KEY=<bench-only>,",
+        "#   DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost, DATABASE_URL=postgres://shop:shop@127.0.0.1:5432/securecart_bench,",
+        f"#   REDIS_URL={fs.REDIS_URL}, CELERY_BROKER_URL= (eager), "
+        "API_THROTTLE_ANON=API_THROTTLE_USER=100000000/min",
+        "# load, per scenario (every request carries X-Forwarded-Proto: https):",
+        f"wrk -t{settings['wrk_threads']} -c{level} -d{settings['duration']}s --timeout 30s "
+        "-s bench/flash_sale.lua http://127.0.0.1:<port> -- get <path>",
+        f"wrk -t{settings['wrk_threads']} -c{level} -d{settings['duration']}s --timeout 30s "
+        "-s bench/flash_sale.lua http://127.0.0.1:<port> -- patch <cart ids file> "
+        f"{fs.PLENTY_SKUS[0]} {settings['wrk_threads']} -",
+        f"wrk -t{settings['wrk_threads']} -c{level} -d{settings['duration']}s --timeout 30s "
+        "-s bench/flash_sale.lua http://127.0.0.1:<port> -- add <cart ids file> "
+        f"{fs.PLENTY_SKUS[0]} {settings['wrk_threads']} -",
+        "wrk -tC -cC -d<limit>s --timeout 30s -s bench/flash_sale.lua http://127.0.0.1:<port> "
+        "-- checkout <cart ids file> <shipping code> C <done file>",
+        "```",
+        "",
+        "Setup notes: `securecart.settings.production` (DEBUG off, the full middleware: "
+        "request ids, metrics, security headers, CSP; sessions/cache/throttles on "
+        "Redis, psycopg pool), gunicorn sync workers "
+        f"(**{results['workers']} workers**), HTTPS as behind the load balancer "
+        "(`X-Forwarded-Proto: https`). The DRF throttles (anonymous 120/min in "
+        "production) are raised through `API_THROTTLE_ANON` / `API_THROTTLE_USER` so "
+        "the load generator on one IP is not answered 429; their Redis round trips "
+        "still run. Checkout's after-commit hand-offs (fulfilment and the outbox relay, "
+        "each one SQS send in AWS) are stubbed: with Celery eager they would run the "
+        "fulfilment chain and the confirmation email inside the request. gunicorn's sync workers close the connection after "
+        "each response, so wrk reconnects every request (for both apps). Scenarios "
+        f"run {settings['duration']} s each (wrk {settings['wrk_threads']} threads), "
+        "each baseline right before the scenarios compared with it; the cart-line "
+        f"PATCH cycles over {PATCH_CARTS} carts holding one line each, with a random "
+        "quantity 1-5; add-to-cart POSTs 1 unit to empty carts; checkout runs "
+        f"max({settings['checkouts']}, 2 x connections) checkouts, each with its own "
+        "cart (1 unit of one of 20 SKUs with plentiful stock) and Idempotency-Key, "
+        "one connection per wrk thread. Latencies are wrk's, over every completed "
+        "request. Behaviour under faults (Redis frozen or dead, database down) is "
+        "not measured here.",
+        "",
+        f"### Scenarios at {level} connections, ratio to their baseline",
+        "",
+        "before = the run recorded in `bench/results_before.json` (same command, "
+        "before the speed work); after = this run.",
+        "",
+        *comparison_table(results, before),
+        "",
+        "### All measured loads",
+        "",
+        "errors = any status other than 2xx (3xx never happens: HTTPS header set) plus "
+        "wrk socket errors (connect/read/write/timeout); checkout counts per cart "
+        "as in the flash sale below.",
+        "",
+        *load_table(results),
+        "",
+        *sale_lines(results),
+        "",
+        "### Memory",
+        "",
+        rss_line(results, before),
+        *probe_lines(results),
+        *profile_lines(results, before),
         "",
         "### Latency vs concurrency",
         "",
@@ -507,25 +794,6 @@ def probe_verdict(probe: list[dict]) -> str:
             "skips the probe)."
         )
     return ""
-
-
-def summary_line(results: dict) -> str:
-    """One sentence comparing the scenarios with the bare view at one concurrency."""
-    loads = results["loads"]
-    levels = results["settings"]["connections"]
-    level = 16 if 16 in levels else levels[0]
-    at = {row["scenario"]: row for row in loads if row["connections"] == level}
-    bare = at["bare Django view"]
-    parts = [
-        f"{name} {row['per_sec']:,.0f}/s ({row['per_sec'] / bare['per_sec']:.0%}, "
-        f"p95 {row['p95_ms']:.0f} ms)"
-        for name, row in at.items()
-        if name != "bare Django view"
-    ]
-    return (
-        f"At {level} connections the bare view answers {bare['per_sec']:,.0f} req/s "
-        f"(p95 {bare['p95_ms']:.0f} ms); relative to it: " + "; ".join(parts) + "."
-    )
 
 
 def write_block(body: str, path: Path = ROOT / "BENCHMARKS.md") -> None:

@@ -4,14 +4,28 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
 
 from .request_context import request_id_var
 
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 # Accept a caller's id only if it is short and plain, so it cannot forge log lines.
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -23,7 +37,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        # From META: request.headers would build a dict of every header first.
+        incoming = request.META.get(_REQUEST_ID_META, "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
@@ -85,4 +100,68 @@ class DatabaseUnavailableMiddleware:
         logger.error("database unavailable: %s", exception)
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
+
+
+# Attributes through which a view's decorators vary the policy of one response.
+_CSP_RESPONSE_PARTS = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_CSP_HEADERS = (
+    (HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
+    (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro", True),
+)
+
+
+@lru_cache(maxsize=1)
+def _settings_policies() -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """(header, policy, exempt attribute, excluded prefixes) from the settings,
+    built once (again after a settings change, see below)."""
+    built = []
+    for header, setting, exempt, report_only in _CSP_HEADERS:
+        conf = getattr(settings, setting, None) or {}
+        prefixes = tuple(conf.get("EXCLUDE_URL_PREFIXES", None) or ())
+        built.append((header, build_policy(report_only=report_only), exempt, prefixes))
+    return tuple(built)
+
+
+@receiver(setting_changed)
+def _settings_policies_clear(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _settings_policies.cache_clear()
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware with the header built once from the settings.
+
+    The policy only varies per response when the view used a nonce or a csp
+    decorator; those responses go through django-csp unchanged. The others get
+    the same headers under the same rules (not over one already set, not when
+    exempt, not under an excluded prefix), without rebuilding the policy string.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _CSP_RESPONSE_PARTS
+        ):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (500, 404):
+            return response
+        for header, policy, exempt, prefixes in _settings_policies():
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(prefixes)
+            ):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
         return response

@@ -165,8 +165,25 @@ class ProductListApi(ShopApiView):
 
 
 class ProductDetailApi(ShopApiView):
+    def catalog_prefetch_key(self, request: Request) -> str:
+        """The cached JSON answer's key: the throttle reads it with its counter."""
+        return caching.catalog_key("api-product-json", self.kwargs["slug"])
+
     @extend_schema(responses={200: ProductSerializer, 404: dict})
     def get(self, request: Request, slug: str) -> Response:
+        wants_json = request.accepted_renderer.format == "json"
+        json_key = self.catalog_prefetch_key(request)
+        if (
+            wants_json
+        ):  # the common case: one round trip with the throttle, no rendering
+            version, body = None, None
+            prefetched = getattr(request, "catalog_prefetched", None)
+            if prefetched and prefetched[0] == json_key:
+                version, body = caching.catalog_entry(prefetched[1], json_key)
+            if version is None:  # not prefetched (signed in) or no counter yet
+                version, body = caching.catalog_get(json_key)
+            if body is not None:
+                return HttpResponse(body, content_type="application/json")
         key = caching.catalog_key("api-product", slug)
         version, data = caching.catalog_get(key)
         if data is None:
@@ -176,14 +193,27 @@ class ProductDetailApi(ShopApiView):
             products_attach_sale_prices([product])
             data = ProductSerializer(product).data
             caching.catalog_set(key, version, data)
-        return Response(data)
+        if not wants_json:
+            return Response(data)
+        body = JSONRenderer().render(data)
+        caching.catalog_set(json_key, version, body)
+        return HttpResponse(body, content_type="application/json")
 
 
-def _cart_or_404(token: str) -> Cart:
-    cart = selectors.cart_get_by_token(token=token)
+def _cart_or_404(token: str, *, with_lines: bool = True) -> Cart:
+    cart = selectors.cart_get_by_token(token=token, with_lines=with_lines)
     if cart is None:
         raise Http404
     return cart
+
+
+def _cart_body(cart: Cart) -> dict:
+    """The cart's answer after a write: its lines as the write left them loaded,
+    or read again (the row itself is the one the request already read; a line
+    write does not change it)."""
+    if "lines" not in getattr(cart, "_prefetched_objects_cache", {}):
+        selectors.cart_lines_load(cart=cart)
+    return CartSerializer(cart).data
 
 
 class CartCreateApi(ShopApiView):
@@ -209,13 +239,11 @@ class CartLineListApi(ShopApiView):
         responses={201: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def post(self, request: Request, token: str) -> Response:
-        cart = _cart_or_404(token)
+        cart = _cart_or_404(token, with_lines=False)
         body = CartLineAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_add(cart=cart, **body.validated_data)
-        return Response(
-            CartSerializer(_cart_or_404(token)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(_cart_body(cart), status=status.HTTP_201_CREATED)
 
 
 class CartLineDetailApi(ShopApiView):
@@ -224,15 +252,15 @@ class CartLineDetailApi(ShopApiView):
         responses={200: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def patch(self, request: Request, token: str, sku: str) -> Response:
-        cart = _cart_or_404(token)
+        cart = _cart_or_404(token, with_lines=False)
         body = CartLineQuantitySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_set_quantity(
             cart=cart, sku=sku, quantity=body.validated_data["quantity"]
         )
-        return Response(CartSerializer(_cart_or_404(token)).data)
+        return Response(_cart_body(cart))
 
     @extend_schema(request=None, responses={204: None, 404: dict})
     def delete(self, request: Request, token: str, sku: str) -> Response:
-        services.cart_line_remove(cart=_cart_or_404(token), sku=sku)
+        services.cart_line_remove(cart=_cart_or_404(token, with_lines=False), sku=sku)
         return Response(status=status.HTTP_204_NO_CONTENT)

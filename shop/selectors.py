@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 from .pricing import query_annotations
@@ -165,22 +174,38 @@ def product_get(*, slug: str) -> Product | None:
     )
 
 
-def _cart_queryset() -> QuerySet[Cart]:
+def _cart_lines() -> Prefetch:
     # Other apps' annotations (shop.pricing) ride along: no extra query.
-    return Cart.objects.annotate(**query_annotations("cart")).prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=CartLine.objects.select_related("variant__product").annotate(
-                **query_annotations("cart_line")
-            ),
-        )
+    return Prefetch(
+        "lines",
+        queryset=CartLine.objects.select_related("variant__product").annotate(
+            **query_annotations("cart_line")
+        ),
     )
 
 
-def cart_get_by_token(*, token: str) -> Cart | None:
+def _cart_only() -> QuerySet[Cart]:
+    return Cart.objects.annotate(**query_annotations("cart"))
+
+
+def _cart_queryset() -> QuerySet[Cart]:
+    return _cart_only().prefetch_related(_cart_lines())
+
+
+def cart_get_by_token(*, token: str, with_lines: bool = True) -> Cart | None:
+    """The cart, its lines prefetched unless `with_lines` is False (a write
+    re-reads what it needs; `cart_lines_load` fetches them afterwards)."""
     if not token or not isinstance(token, str):
         return None
-    return _cart_queryset().filter(token=token).first()
+    queryset = _cart_queryset() if with_lines else _cart_only()
+    return queryset.filter(token=token).first()
+
+
+def cart_lines_load(*, cart: Cart) -> Cart:
+    """(Re)load the cart's lines as `cart_get_by_token` does, in one query."""
+    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+    prefetch_related_objects([cart], _cart_lines())
+    return cart
 
 
 def cart_get_for_request(request: HttpRequest) -> Cart | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Min
+from django.utils import timezone
 
 from . import caching
 from .exceptions import (
@@ -17,7 +18,7 @@ from .exceptions import (
     UnknownSku,
 )
 from .models import Cart, CartLine, Product, Variant
-from .selectors import CART_SESSION_KEY, cart_get_for_request
+from .selectors import CART_SESSION_KEY, cart_get_for_request, cart_lines_load
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -106,6 +107,20 @@ def _lock_cart(cart: Cart) -> None:
     Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
 
 
+def _lock_and_touch(cart: Cart) -> None:
+    """`_lock_cart` and `_touch` in one round trip: the UPDATE takes the row lock
+    (it conflicts with FOR UPDATE, so edits and checkout still serialise) and is
+    rolled back with the rest when the edit fails."""
+    now = timezone.now()
+    Cart.objects.filter(pk=cart.pk).update(updated_at=now)
+    cart.updated_at = now
+    _forget_lines(cart)
+
+
+def _forget_lines(cart: Cart) -> None:
+    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+
+
 def _touch(cart: Cart) -> None:
     cart.save(update_fields=["updated_at"])
     # Prefetched lines are stale now; callers re-read through selectors.
@@ -130,8 +145,10 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     quantity = _clean_quantity(quantity)
     variant = _variant_for_sale(sku)
     with transaction.atomic():
-        _lock_cart(cart)
-        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        _lock_and_touch(cart)
+        # As in cart_line_set_quantity: one read of the lines under the lock.
+        lines = cart_lines_load(cart=cart).lines.all()
+        line = next((ln for ln in lines if ln.variant_id == variant.pk), None)
         wanted = quantity + (line.quantity if line else 0)
         if wanted > variant.available:
             raise InsufficientStock(variant.sku, wanted, variant.available)
@@ -141,11 +158,11 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             line = CartLine.objects.create(
                 cart=cart, variant=variant, quantity=wanted, unit_price=variant.price
             )
+            _forget_lines(cart)  # loaded without the new one
         else:
             line.quantity = wanted
             line.unit_price = variant.price  # the shopper sees today's price again
             line.save(update_fields=["quantity", "unit_price"])
-        _touch(cart)
     return line
 
 
@@ -153,12 +170,11 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     """Set a line's quantity (>= 1; removing is `cart_line_remove`)."""
     quantity = _clean_quantity(quantity)
     with transaction.atomic():
-        _lock_cart(cart)
-        line = (
-            CartLine.objects.select_related("variant__product")
-            .filter(cart=cart, variant__sku=sku)
-            .first()
-        )
+        _lock_and_touch(cart)
+        # Under the lock, the cart's lines as its answer shows them: one read finds
+        # the line to change and leaves `cart.lines` current for the caller.
+        lines = cart_lines_load(cart=cart).lines.all()
+        line = next((ln for ln in lines if ln.variant.sku == str(sku)), None)
         if line is None:
             raise CartLineNotFound(str(sku))
         variant = line.variant
@@ -168,7 +184,6 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             raise InsufficientStock(variant.sku, quantity, variant.available)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-        _touch(cart)
     return line
 
 

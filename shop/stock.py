@@ -78,7 +78,9 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> list[Variant]:
     if short:
         raise InsufficientStock(lines=short)
     try:
-        with transaction.atomic():
+        # No savepoint (two round trips): on a CHECK violation the caller's
+        # transaction is rolled back as a whole anyway, by InsufficientStock.
+        with transaction.atomic(savepoint=False):
             Variant.objects.filter(pk__in=list(quantities)).update(
                 stock_reserved=F("stock_reserved") + _by_variant(quantities)
             )

@@ -15,6 +15,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -80,8 +81,12 @@ def _wait_a_little(delay: float) -> float:
 
 
 def _insert(*, key: str, request_hash: str, user: Any) -> CheckoutIdempotencyKey | None:
+    # One INSERT: in autocommit mode it is its own transaction (a BEGIN/COMMIT
+    # around it would only add two round trips); inside one, a savepoint keeps
+    # the caller's transaction usable after a duplicate key.
+    in_transaction = transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if in_transaction else nullcontext():
             record = CheckoutIdempotencyKey.objects.create(
                 key=key,
                 request_hash=request_hash,

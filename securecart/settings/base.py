@@ -90,7 +90,8 @@ MIDDLEWARE = [
     # Early, so session/auth reads are routed and the session save is seen as a write.
     "securecart.replica.ReplicaPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy built once (securecart/middleware.py).
+    "securecart.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

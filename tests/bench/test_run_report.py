@@ -103,3 +103,30 @@ def test_flash_sale_table_shows_oversold_and_the_stock_row():
     header, rule, line = flash_sale_table([row])
     assert header.count("|") == rule.count("|") == line.count("|")
     assert "| **0** | 50 / 50 |" in line
+
+
+def test_each_scenario_is_compared_with_its_own_baseline_in_the_same_run():
+    from bench import run
+
+    def row(scenario, per_sec, cpu_ms):
+        return {"scenario": scenario, "connections": 16, "per_sec": per_sec,
+                "cpu_ms": cpu_ms}  # fmt: skip
+
+    results = {
+        "settings": {"connections": [16]},
+        "baseline_of": run.BASELINE_OF,
+        "loads": [
+            row(run.HELLO, 4000.0, 0.5),
+            row("home / (cached)", 2400.0, 1.0),
+            row(run.WRITE, 1200.0, 0.8),
+            row(run.PATCH, 600.0, 4.0),
+        ],
+    }
+    ratios = run.ratios(results, 16)
+    assert ratios["home / (cached)"] == (2400.0, 0.6, 0.5)
+    assert ratios[run.PATCH] == (600.0, 0.5, 0.2)  # writes: to the write ceiling
+    assert ratios[run.HELLO][1] == 1.0
+
+    table = run.comparison_table(results, before=results)
+    home = next(line for line in table if line.startswith("| home"))
+    assert "| 2,400 | 0.60 | 0.50 | 2,400 | 0.60 | 0.50 | ≥ 0.6 |" in home

@@ -29,7 +29,9 @@ def zoned():
 
 def test_the_api_lists_the_methods_that_ship_to_a_country(client, zoned):
     def codes(query: str) -> set[str]:
-        return {m["code"] for m in client.get(f"/api/v1/shipping-methods/{query}").json()}
+        return {
+            m["code"] for m in client.get(f"/api/v1/shipping-methods/{query}").json()
+        }
 
     assert codes("?country=gb") == {"standard", "europe"}
     assert codes("?country=US") == {"standard", "domestic"}

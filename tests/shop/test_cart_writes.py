@@ -1,0 +1,120 @@
+"""Cart-line writes through the API: few round trips, and still serialised per cart.
+
+The line's UPDATE of the cart row is what locks it (no separate SELECT ... FOR
+UPDATE), so these check both halves: the query budget of one add or change, and
+that concurrent adds to one cart never lose a unit.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from shop.models import Cart, CartLine
+from tests.factories.shop import ProductFactory, VariantFactory
+
+pytestmark = [pytest.mark.postgres]
+
+
+def _variant(sku: str = "MUG-RED", stock: int = 1000):
+    product = ProductFactory(price=Decimal("12.50"), category__slug="kitchen")
+    return VariantFactory(
+        product=product, sku=sku, price=Decimal("12.50"), stock_on_hand=stock
+    )
+
+
+def _queries(call) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    return response, [s for s in sql if "SAVEPOINT" not in s]
+
+
+@pytest.mark.django_db
+def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it_by_its_update(
+    client,
+):
+    _variant()
+    cart = client.post("/api/v1/carts/").json()
+    url = f"/api/v1/carts/{cart['id']}/lines/"
+
+    added, add_sql = _queries(
+        lambda: client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    )
+    _variant(sku="MUG-BLUE")
+    client.post(url, {"sku": "MUG-BLUE", "quantity": 1}, "application/json")
+    more, more_sql = _queries(
+        lambda: client.post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    )
+    assert [(ln["sku"], ln["quantity"]) for ln in more.json()["lines"]] == [
+        ("MUG-RED", 3),
+        ("MUG-BLUE", 1),
+    ]
+    assert len(more_sql) <= 5, more_sql  # an existing line: its read is the answer's
+    changed, patch_sql = _queries(
+        lambda: client.patch(f"{url}MUG-RED/", {"quantity": 5}, "application/json")
+    )
+
+    assert added.status_code == 201 and added.json()["total"] == "25.00"
+    assert changed.status_code == 200 and changed.json()["total"] == "75.00"
+    lines = [(line["sku"], line["quantity"]) for line in changed.json()["lines"]]
+    assert lines == [("MUG-RED", 5), ("MUG-BLUE", 1)]
+    assert (
+        client.get(f"/api/v1/carts/{cart['id']}/").json()["lines"]
+        == (changed.json()["lines"])
+    )
+    # cart, variant, lock+touch, line, insert/update, lines for the answer
+    assert len(add_sql) <= 6, add_sql
+    # cart, lock+touch, the lines (with variant and product, also the answer's), update
+    assert len(patch_sql) <= 4, patch_sql
+    for sql in (add_sql, patch_sql):
+        assert sum('FROM "shop_cart" ' in s for s in sql) == 1  # read once
+        assert not any("FOR UPDATE" in s for s in sql)
+        assert sum(s.startswith('UPDATE "shop_cart" ') for s in sql) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_change_leaves_the_cart_untouched(client):
+    _variant(stock=3)
+    token = client.post("/api/v1/carts/").json()["id"]
+    url = f"/api/v1/carts/{token}/lines/"
+    client.post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    touched = Cart.objects.get(token=token).updated_at
+
+    refused = client.patch(f"{url}MUG-RED/", {"quantity": 4}, "application/json")
+
+    assert refused.status_code == 409
+    assert Cart.objects.get(token=token).updated_at == touched  # rolled back
+    assert CartLine.objects.get(cart__token=token).quantity == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_adds_to_one_cart_never_lose_a_unit():
+    _variant()
+    token = Cart.objects.create().token
+    url = f"/api/v1/carts/{token}/lines/"
+    barrier = threading.Barrier(8)
+
+    def add(_: int) -> int:
+        try:
+            barrier.wait(timeout=30)
+            return (
+                Client()
+                .post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+                .status_code
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(add, range(24)))
+
+    assert codes == [201] * 24
+    assert CartLine.objects.get(cart__token=token).quantity == 24
