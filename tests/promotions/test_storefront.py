@@ -80,7 +80,9 @@ def test_the_discount_shows_on_review_confirmation_order_page_and_email(
     body = _text(done)
     assert "Voucher TEN: −$4.00" in body and "Total: $41.00" in body
     order = Order.objects.get()
-    page = _text(client.get(f"/orders/{order.number}/?token={order.access_token}"))
+    page = _text(
+        client.get(f"/orders/{order.number}/?token={order.access_token}", follow=True)
+    )
     assert "Voucher TEN" in page and "−$4.00" in page
     # the confirmation email (sent by the in-process event bus after commit)
     email = next(m for m in mailoutbox if order.number in m.subject)
