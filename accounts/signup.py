@@ -159,10 +159,10 @@ def _signup_user_for_token(*, token: str, lock: bool) -> User:
         )
     except signing.BadSignature as error:  # also SignatureExpired
         raise SignupLinkInvalid("bad or expired signature") from error
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
         raise SignupLinkInvalid("malformed payload")
     users = User.objects.select_for_update() if lock else User.objects.all()
-    user = users.filter(pk=payload.get("u")).first()
+    user = users.filter(pk=int(payload["u"])).first()
     if (
         user is None
         or user.is_active
