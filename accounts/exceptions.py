@@ -11,3 +11,7 @@ class EmailAlreadyInUse(AccountsError):
 
 class UsernameAlreadyInUse(AccountsError):
     """Another account already has this username."""
+
+
+class SignupLinkInvalid(AccountsError):
+    """A sign-up confirmation link that is forged, expired or already used."""

@@ -117,16 +117,12 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip())
-        if email_in_use(email=email):
-            raise ValidationError(
-                "An account with this email address already exists. "
-                "Sign in, or reset your password.",
-                code="email_in_use",
-            )
-        return email
+        # Whether an account uses the address is not checked here: the answer
+        # must not tell (accounts/signup.py emails the owner instead).
+        return User.objects.normalize_email(self.cleaned_data["email"].strip())
 
     def clean_username(self) -> str:
+        # Usernames are public handles: a taken one is still a form error.
         username = self.cleaned_data.get("username", "").strip()
         if username and User.objects.filter(username__iexact=username).exists():
             raise ValidationError("That username is taken.", code="username_in_use")

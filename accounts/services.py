@@ -1,4 +1,4 @@
-"""Writes of the accounts app: sign-up and saved addresses."""
+"""Writes of the accounts app: accounts and saved addresses (sign-up: signup.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _clean(fields: dict[str, object]) -> dict[str, object]:
     }
 
 
-def _username_from_email(email: str) -> str:
+def username_from_email(email: str) -> str:
     base = re.sub(r"[^\w.+-]", "", email.split("@", 1)[0])[:30] or "customer"
     candidate = base
     while User.objects.filter(username=candidate).exists():
@@ -50,7 +50,7 @@ def user_create(
     email = User.objects.normalize_email(email.strip())
     if email_in_use(email=email):
         raise EmailAlreadyInUse(email)
-    username = username.strip() or _username_from_email(email)
+    username = username.strip() or username_from_email(email)
     user = User(username=username, email=email, phone=phone, sms_opt_in=sms_opt_in)
     user.set_password(password)
     try:

@@ -2,12 +2,14 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts import services
 from accounts.exceptions import EmailAlreadyInUse
 from accounts.models import User
+from tests.accounts.signup_mail import confirmation_path
 from tests.factories.accounts import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,14 @@ def test_signup_with_email_only_creates_account_and_signs_in(client):
     assert user.username  # derived from the email
     assert "@" not in user.username
     assert user.check_password(PASSWORD)
+    # not before the emailed link is followed
+    assert not user.is_active
+    assert SESSION_KEY not in client.session
+
+    client.post(confirmation_path(mail.outbox[-1]))
+
+    user.refresh_from_db()
+    assert user.is_active
     assert client.session[SESSION_KEY] == str(user.pk)
 
 
@@ -42,14 +52,28 @@ def test_signup_with_username_keeps_it(client):
     assert User.objects.get().username == "ada.l"
 
 
-def test_signup_refuses_email_used_in_other_letter_case(client):
-    UserFactory(username="ada", email="ada@example.com")
+def test_signup_refuses_a_taken_username(client):
+    UserFactory(username="ada.l", email="someone@example.com")
+
+    response = _signup(client, username="ADA.L")
+
+    assert response.status_code == 400
+    assert "That username is taken." in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_signup_with_email_used_in_other_letter_case_changes_nothing(client):
+    owner = UserFactory(username="ada", email="ada@example.com")
 
     response = _signup(client, email="ADA@EXAMPLE.COM")
 
-    assert response.status_code == 400
-    assert "already exists" in response.content.decode()
+    # the usual answer; the owner is told by email, the account is untouched
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:signup_sent")
+    assert "already exists" not in client.get(response["Location"]).content.decode()
     assert User.objects.count() == 1
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    assert User.objects.get().password == owner.password
 
 
 def test_signup_refuses_mismatched_and_weak_passwords(client):

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.test import RequestFactory
 from playwright.sync_api import Page, expect
 
@@ -23,6 +24,7 @@ from shop.caching import catalog_get, catalog_key
 from shop.models import Variant
 from shop.permissions import catalog_managers_group_ensure
 from shop.views import page_cache_key
+from tests.accounts.signup_mail import confirmation_url
 from tests.factories.accounts import UserFactory
 from tests.factories.orders import ShippingMethodFactory
 from tests.factories.shop import CategoryFactory, ProductFactory, VariantFactory
@@ -297,6 +299,15 @@ def test_customer_signs_up_and_sees_order_history(page, catalog):
     page.get_by_label(re.compile(r"^Password")).fill("analytical-engine-1843")
     page.get_by_label("Confirm password").fill("analytical-engine-1843")
     page.get_by_role("button", name="Create account").click()
+
+    # nothing is signed in yet: the link comes by email (the task ran eagerly,
+    # in the live server's thread, before the answer)
+    page.wait_for_url("**/accounts/signup/sent/")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    (message,) = mail.outbox
+    assert message.to == ["ada@example.com"]
+    page.goto(confirmation_url(message))
+    page.get_by_role("button", name="Confirm my account").click()
 
     page.wait_for_url(lambda url: "/accounts/signup/" not in url)
     expect(page.get_by_role("status")).to_contain_text(
