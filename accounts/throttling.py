@@ -17,10 +17,9 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
+from securecart.counters import counter_add, counter_cache
 from securecart.http import client_ip as request_client_ip
 from securecart.http import ip_in_networks
 
@@ -34,29 +33,9 @@ def client_ip(request: HttpRequest | None) -> str:
     return request_client_ip(request) or "unknown"
 
 
-def counter_cache() -> BaseCache:
-    """The cache that holds the throttle counters (see COUNTER_CACHE_ALIAS)."""
-    return caches[settings.COUNTER_CACHE_ALIAS]
-
-
 def _digest(value: str) -> str:
     # Hashed so that login names (often emails) never sit in the cache in clear.
     return hashlib.sha256(value.encode()).hexdigest()[:32]
-
-
-def counter_add(key: str, window: int) -> int:
-    """Add one to a windowed counter and return the new count."""
-    # add() starts the window only once; incr() keeps the key's expiry.
-    cache = counter_cache()
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # Expired between add() and incr(), or the cache is unreachable
-        # (django-redis ignores its errors): start again at one. A cache
-        # outage leaves the action unthrottled rather than locking all out.
-        cache.set(key, 1, timeout=window)
-        return 1
 
 
 class LoginPath(enum.Enum):

@@ -19,6 +19,7 @@ from shop.serializers import CartSerializer
 
 from .exceptions import (
     VoucherAlreadyUsed,
+    VoucherAttemptsExceeded,
     VoucherError,
     VoucherExhausted,
     VoucherExpired,
@@ -29,6 +30,7 @@ from .exceptions import (
 )
 from .serializers import VoucherCodeSerializer
 from .services import cart_voucher_apply, cart_voucher_remove
+from .throttling import VoucherThrottle
 
 # The one place voucher errors become HTTP statuses (orders.apis.ERROR_STATUS
 # includes it for checkout's re-check).
@@ -40,6 +42,7 @@ VOUCHER_ERROR_STATUS: dict[str, int] = {
     VoucherNotApplicable.code: status.HTTP_400_BAD_REQUEST,
     VoucherAlreadyUsed.code: status.HTTP_409_CONFLICT,
     VoucherExhausted.code: status.HTTP_409_CONFLICT,
+    VoucherAttemptsExceeded.code: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 _ERROR = OpenApiResponse(
@@ -67,27 +70,42 @@ def _cart(request: Request, token: str) -> Cart:
 class CartVoucherApi(ShopApiView):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, VoucherError):
-            return Response(
+            response = Response(
                 {"detail": exc.message, "code": exc.code},
                 status=VOUCHER_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
             )
+            if isinstance(exc, VoucherAttemptsExceeded):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="carts_voucher_apply",
         request=VoucherCodeSerializer,
-        responses={200: CartSerializer, 400: _ERROR, 404: dict, 409: _ERROR},
+        responses={
+            200: CartSerializer,
+            400: _ERROR,
+            404: dict,
+            409: _ERROR,
+            429: _ERROR,
+        },
         description="Apply a voucher code to the cart (one per cart; replaces any "
         "other). The answer is the cart with its `discounts` and "
-        "`total_after_discount`. Checkout checks the code again.",
+        "`total_after_discount`. Checkout checks the code again. Failed codes are "
+        "limited per client (VOUCHER_ATTEMPTS_MAX per "
+        "VOUCHER_ATTEMPTS_WINDOW_SECONDS): beyond, 429 with Retry-After.",
     )
     def post(self, request: Request, token: str) -> Response:
         cart = _cart(request, token)
         body = VoucherCodeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        throttle = VoucherThrottle.for_request(request, cart_token=cart.token)
+        if not throttle.attempt():
+            raise VoucherAttemptsExceeded(retry_after=throttle.retry_after())
         cart_voucher_apply(
             cart=cart, code=body.validated_data["code"], user=request.user
         )
+        throttle.record_success()
         return Response(CartSerializer(_cart(request, token)).data)
 
     @extend_schema(

@@ -61,6 +61,16 @@ class VoucherExhausted(VoucherError):
     code = "voucher_exhausted"
 
 
+class VoucherAttemptsExceeded(VoucherError):
+    """Too many voucher codes tried. Please wait a while and try again."""
+
+    code = "voucher_attempts_exceeded"
+
+    def __init__(self, message: str = "", *, retry_after: int = 1) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 VOUCHER_ERRORS: tuple[type[VoucherError], ...] = (
     VoucherNotFound,
     VoucherExpired,
@@ -69,4 +79,5 @@ VOUCHER_ERRORS: tuple[type[VoucherError], ...] = (
     VoucherNotApplicable,
     VoucherAlreadyUsed,
     VoucherExhausted,
+    VoucherAttemptsExceeded,
 )

@@ -125,6 +125,9 @@ ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS = env_int(
 # Sign-up attempts per client IP in a window (accounts/throttling.py): beyond, 429.
 ACCOUNTS_SIGNUP_IP_MAX = env_int("ACCOUNTS_SIGNUP_IP_MAX", 10)
 ACCOUNTS_SIGNUP_WINDOW_SECONDS = env_int("ACCOUNTS_SIGNUP_WINDOW_SECONDS", 3600)
+# Failed voucher-code attempts per client (IP, else cart) in a window: beyond, 429.
+VOUCHER_ATTEMPTS_MAX = env_int("VOUCHER_ATTEMPTS_MAX", 10)
+VOUCHER_ATTEMPTS_WINDOW_SECONDS = env_int("VOUCHER_ATTEMPTS_WINDOW_SECONDS", 900)
 # Seconds a sign-up confirmation link stays valid (the account stays inactive until).
 ACCOUNTS_SIGNUP_CONFIRM_SECONDS = env_int("ACCOUNTS_SIGNUP_CONFIRM_SECONDS", 259200)
 # Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
