@@ -153,7 +153,7 @@ class VoucherBatchAdmin(admin.ModelAdmin):
 
 @admin.register(Sale)
 class SaleAdmin(admin.ModelAdmin):
-    list_display = (
+    list_display: tuple[str, ...] = (
         "name",
         "kind",
         "value",

@@ -85,6 +85,7 @@ class LinePricing:
     line_total: Decimal  # at unit_price
     sale_discount: Decimal
     voucher_discount: Decimal
+    sale_id: int | None = None  # the sale that priced this line (orders record it)
 
     @property
     def discount_total(self) -> Decimal:
@@ -132,6 +133,29 @@ def rule_unit_price(*, kind: str, value: Decimal, unit_price: Decimal) -> Decima
     return min(max(reduced, ZERO), unit_price)
 
 
+def sale_offer(
+    *,
+    rules: Iterable[SaleRule],
+    variant_id: int,
+    product_id: int,
+    category_id: int,
+    unit_price: Decimal,
+) -> tuple[Decimal, SaleRule] | None:
+    """The lowest price any matching rule gives and that rule, or None."""
+    best: tuple[Decimal, SaleRule] | None = None
+    for rule in rules:
+        if not rule.matches(
+            variant_id=variant_id, product_id=product_id, category_id=category_id
+        ):
+            continue
+        price = rule_unit_price(kind=rule.kind, value=rule.value, unit_price=unit_price)
+        if best is None or price < best[0]:
+            best = (price, rule)
+    if best is None or best[0] >= unit_price:
+        return None
+    return best
+
+
 def sale_unit_price(
     *,
     rules: Iterable[SaleRule],
@@ -141,18 +165,14 @@ def sale_unit_price(
     unit_price: Decimal,
 ) -> tuple[Decimal, str] | None:
     """The lowest price any matching rule gives (and its sale's name), or None."""
-    best: tuple[Decimal, str] | None = None
-    for rule in rules:
-        if not rule.matches(
-            variant_id=variant_id, product_id=product_id, category_id=category_id
-        ):
-            continue
-        price = rule_unit_price(kind=rule.kind, value=rule.value, unit_price=unit_price)
-        if best is None or price < best[0]:
-            best = (price, rule.name)
-    if best is None or best[0] >= unit_price:
-        return None
-    return best
+    offer = sale_offer(
+        rules=rules,
+        variant_id=variant_id,
+        product_id=product_id,
+        category_id=category_id,
+        unit_price=unit_price,
+    )
+    return None if offer is None else (offer[0], offer[1].name)
 
 
 def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -185,11 +205,11 @@ def voucher_amount(*, terms: VoucherTerms, eligible: Decimal) -> Decimal:
 
 def _after_sales(
     lines: Sequence[PriceLine], rules: Sequence[SaleRule]
-) -> list[tuple[Decimal, Decimal | None, str]]:
+) -> list[tuple[Decimal, Decimal | None, SaleRule | None]]:
     """Per line: its amount after sales, the sale unit price (or None), the sale."""
-    out: list[tuple[Decimal, Decimal | None, str]] = []
+    out: list[tuple[Decimal, Decimal | None, SaleRule | None]] = []
     for line in lines:
-        sale = sale_unit_price(
+        sale = sale_offer(
             rules=rules,
             variant_id=line.variant_id,
             product_id=line.product_id,
@@ -197,7 +217,7 @@ def _after_sales(
             unit_price=line.unit_price,
         )
         if sale is None:
-            out.append((money(line.unit_price * line.quantity), None, ""))
+            out.append((money(line.unit_price * line.quantity), None, None))
         else:
             out.append((money(sale[0] * line.quantity), sale[0], sale[1]))
     return out
@@ -225,12 +245,13 @@ def cart_price(
             quantity=line.quantity,
             unit_price=line.unit_price,
             sale_unit_price=sale_price,
-            sale_name=sale_name,
+            sale_name=rule.name if rule else "",
             line_total=total,
             sale_discount=total - net,
             voucher_discount=share,
+            sale_id=rule.sale_id if rule else None,
         )
-        for line, total, (net, sale_price, sale_name), share in zip(
+        for line, total, (net, sale_price, rule), share in zip(
             lines, totals, after, shares, strict=True
         )
     )

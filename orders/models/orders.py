@@ -222,6 +222,16 @@ class OrderLine(models.Model):
     discount_total = models.DecimalField(
         max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    # The sale that priced this line (revenue per sale); its name is kept as it
+    # was at checkout, and the line keeps it if the sale is deleted.
+    sale = models.ForeignKey(
+        "promotions.Sale",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="order_lines",
+    )
+    sale_name = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ("id",)

@@ -151,6 +151,7 @@ def order_place(
                     unit_price=line.unit_price,
                     line_total=money(line.unit_price * line.quantity),
                     discount_total=_line_discount(totals, line.variant_id),
+                    **_line_sale(totals, line.variant_id),
                 )
                 for line in lines
             ]
@@ -205,6 +206,14 @@ def _voucher_code(totals: Totals) -> str:
 def _line_discount(totals: Totals, variant_id: int) -> Decimal:
     line = totals.pricing.line(variant_id) if totals.pricing else None
     return line.discount_total if line is not None else Decimal("0.00")
+
+
+def _line_sale(totals: Totals, variant_id: int) -> dict[str, Any]:
+    """The sale that priced the line, as the cart's pricing found it."""
+    line = totals.pricing.line(variant_id) if totals.pricing else None
+    if line is None or line.sale_id is None:
+        return {}
+    return {"sale_id": line.sale_id, "sale_name": line.sale_name[:120]}
 
 
 def _discounts_record(*, order: Order, totals: Totals, user: Any) -> None:
