@@ -214,9 +214,12 @@ def test_idle_consumer_with_default_long_poll_outlives_empty_polls_then_sends(
         channel="email", env=env, log_path=tmp_path / "consumer.log", wait_seconds=None
     ).start()
     try:
-        # when it idles through two full long polls and more
-        time.sleep(45)
-        assert consumer.proc.poll() is None, consumer.log()
+        # when it idles through two full long polls and more (checked every second,
+        # so a consumer that dies fails the test at once)
+        idle_until = time.monotonic() + 45
+        while time.monotonic() < idle_until:
+            assert consumer.proc.poll() is None, consumer.log()
+            time.sleep(1)
         # and then an event arrives through SNS
         topic_publish(
             topic_arn=messaging.resources.topic_arn,
