@@ -2,8 +2,13 @@
 
 from django.urls import path
 
-from . import views
+from . import documents, views
 
 urlpatterns = [
     path("", views.dashboard_view, name="admin-dashboard"),
+    path(
+        "orders/<int:order_id>/documents/<str:kind>/",
+        documents.order_document_view,
+        name="admin-order-document",
+    ),
 ]
