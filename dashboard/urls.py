@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, views
+from . import documents, job_views, views
 
 urlpatterns = [
     path("", views.dashboard_view, name="admin-dashboard"),
@@ -11,4 +11,7 @@ urlpatterns = [
         documents.order_document_view,
         name="admin-order-document",
     ),
+    path("export/<str:what>/", job_views.export_view, name="admin-export"),
+    path("import/products/", job_views.import_view, name="admin-import-products"),
+    path("jobs/<int:job_id>/", job_views.job_view, name="admin-staff-job"),
 ]
