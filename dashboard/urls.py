@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, job_views, views
+from . import documents, job_views, reports, views
 
 urlpatterns = [
     path("", views.dashboard_view, name="admin-dashboard"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("export/<str:what>/", job_views.export_view, name="admin-export"),
     path("import/products/", job_views.import_view, name="admin-import-products"),
     path("jobs/<int:job_id>/", job_views.job_view, name="admin-staff-job"),
+    path("sales/", reports.sales_view, name="admin-sales-report"),
 ]
