@@ -245,7 +245,7 @@ def sales_by_day(*, start: date, end: date, currency: str) -> list[dict[str, Any
     days = []
     day = start
     while day <= end:
-        row = totals.get(day, {})
+        row: dict[str, Any] = totals.get(day, {})
         gross = row.get("gross") or Decimal("0.00")
         days.append(
             {
