@@ -224,8 +224,8 @@ def sales_by_day(*, start: date, end: date, currency: str) -> list[dict[str, Any
     """Per day: orders, units and revenue (totals less refunds); days without
     sales are present with zeros. Two queries."""
     orders = _sales_orders(start=start, end=end, currency=currency)
-    totals = {
-        row["day"]: row
+    totals: dict[date, dict[str, Any]] = {
+        row["day"]: dict(row)
         for row in orders.annotate(day=TruncDate("placed_at"))
         .values("day")
         .annotate(
@@ -245,7 +245,7 @@ def sales_by_day(*, start: date, end: date, currency: str) -> list[dict[str, Any
     days = []
     day = start
     while day <= end:
-        row: dict[str, Any] = totals.get(day, {})
+        row = totals.get(day, {})
         gross = row.get("gross") or Decimal("0.00")
         days.append(
             {
