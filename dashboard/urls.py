@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import documents, email_previews, job_views, reports, views
+from . import customers, documents, email_previews, job_views, reports, views
 
 urlpatterns = [
     path("", views.dashboard_view, name="admin-dashboard"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/products/", job_views.import_view, name="admin-import-products"),
     path("jobs/<int:job_id>/", job_views.job_view, name="admin-staff-job"),
     path("sales/", reports.sales_view, name="admin-sales-report"),
+    path("customers/<int:user_id>/", customers.customer_view, name="admin-customer"),
     path("emails/", email_previews.previews_view, name="admin-email-previews"),
     path(
         "emails/<str:event_type>/",

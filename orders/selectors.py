@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncHour
 from django.utils import timezone
 
@@ -280,4 +280,41 @@ def sales_by_category(*, start: date, end: date, currency: str) -> list[dict[str
             discounts=Sum("discount_total"),
         )
         .order_by("-revenue")
+    ]
+
+
+# --- staff's view of a customer ------------------------------------------------------
+def _customer_orders(*, user) -> QuerySet[Order]:
+    """The customer's orders: placed signed in, or as a guest with their address."""
+    mine = Q(user=user)
+    if user.email:
+        mine |= Q(user__isnull=True, email__iexact=user.email)
+    return Order.objects.filter(mine)
+
+
+def order_list_for_staff_customer(*, user, limit: int = 50) -> list[Order]:
+    """A customer's latest orders with their payments (one query)."""
+    return list(
+        _customer_orders(user=user)
+        .select_related("payment")
+        .order_by("-placed_at", "-id")[:limit]
+    )
+
+
+def customer_value(*, user) -> list[dict[str, Any]]:
+    """Per currency: orders, lifetime revenue (totals less refunds, cancelled
+    orders left out), first and last order. One query."""
+    return [
+        {**row, "revenue": row["gross"] - row["refunded"]}
+        for row in _customer_orders(user=user)
+        .exclude(status=Order.Status.CANCELLED)
+        .values("currency")
+        .annotate(
+            orders=Count("id"),
+            gross=Sum("total"),
+            refunded=Coalesce(Sum("payment__refunded_amount"), Decimal("0")),
+            first=Min("placed_at"),
+            last=Max("placed_at"),
+        )
+        .order_by("currency")
     ]
