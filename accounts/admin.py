@@ -26,7 +26,14 @@ class SecureCartUserAdmin(UserAdmin):
     )
     inlines = [AddressInline]
     search_fields = ("username", "email", "first_name", "last_name", "phone")
-    list_display = (*UserAdmin.list_display, "customer_view")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "customer_view",
+    )
 
     @admin.display(description="customer")
     def customer_view(self, user: User) -> str:
