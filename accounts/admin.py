@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Address, User
 
@@ -24,3 +26,19 @@ class SecureCartUserAdmin(UserAdmin):
     )
     inlines = [AddressInline]
     search_fields = ("username", "email", "first_name", "last_name", "phone")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "customer_view",
+    )
+
+    @admin.display(description="customer")
+    def customer_view(self, user: User) -> str:
+        # the dashboard app's page (orders, addresses, lifetime value, notes)
+        return format_html(
+            '<a href="{}">orders &amp; notes</a>',
+            reverse("admin-customer", args=[user.pk]),
+        )

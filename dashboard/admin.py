@@ -17,10 +17,14 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from orders.selectors import SaleRevenue, sale_revenue
 from promotions.admin import SaleAdmin
 from promotions.models import Sale
+
+from .models import StaffJob
 
 _NONE = SaleRevenue(orders=0, revenue=Decimal("0.00"))
 
@@ -47,3 +51,33 @@ class SaleRevenueAdmin(SaleAdmin):
 
 admin.site.unregister(Sale)
 admin.site.register(Sale, SaleRevenueAdmin)
+
+
+@admin.register(StaffJob)
+class StaffJobAdmin(admin.ModelAdmin):
+    """Staff jobs are started from the order/product lists; this lists them."""
+
+    list_display = ("job", "kind", "status", "created_by", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    list_display_links = None
+
+    def get_queryset(self, request: HttpRequest):
+        queryset = super().get_queryset(request).select_related("created_by")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    @admin.display(description="job")
+    def job(self, job: StaffJob) -> str:
+        return format_html(
+            '<a href="{}">#{}</a>', reverse("admin-staff-job", args=[job.pk]), job.pk
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff

@@ -6,3 +6,6 @@ class DashboardConfig(AppConfig):
 
     name = "dashboard"
     verbose_name = "Operations dashboard"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the staff-job task by name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,8 @@ class Bar:
     y: float
     width: float
     height: float
-    count: int
-    label: str  # "14:00"
+    count: Any  # the bar's value: an order count, or revenue
+    label: str  # "14:00", "30 Nov"
     show_label: bool
 
 
@@ -26,32 +27,42 @@ class Chart:
     plot_top: int
     plot_bottom: int
     bars: list[Bar]
-    max_count: int
-    total: int
+    max_count: Any
+    total: Any
+
+
+def _hour_label(point: dict[str, Any]) -> str:
+    return timezone.localtime(point["hour"]).strftime("%H:00")
 
 
 def chart_build(
-    points: list[dict[str, Any]], *, width: int = 720, height: int = 220
+    points: list[dict[str, Any]],
+    *,
+    width: int = 720,
+    height: int = 220,
+    value: str = "count",
+    label: Callable[[dict[str, Any]], str] = _hour_label,
+    label_every: int = 3,
 ) -> Chart:
-    """Lay out one bar per hour; labels every third hour so they never overlap."""
+    """Lay out one bar per point (by default orders per hour, every third hour
+    labelled); labels are spaced so they never overlap."""
     plot_top, plot_bottom, left, right = 20, height - 30, 36, 8
     plot_height = plot_bottom - plot_top
     slot = (width - left - right) / max(len(points), 1)
-    max_count = max((p["count"] for p in points), default=0)
-    scale = plot_height / max_count if max_count else 0
+    max_count = max((p[value] for p in points), default=0)
+    scale = plot_height / float(max_count) if max_count else 0
     bars = []
     for index, point in enumerate(points):
-        bar_height = point["count"] * scale
-        hour = timezone.localtime(point["hour"])
+        bar_height = float(point[value]) * scale
         bars.append(
             Bar(
                 x=round(left + index * slot + slot * 0.15, 1),
                 y=round(plot_bottom - bar_height, 1),
                 width=round(slot * 0.7, 1),
                 height=round(bar_height, 1),
-                count=point["count"],
-                label=hour.strftime("%H:00"),
-                show_label=index % 3 == 0,
+                count=point[value],
+                label=label(point),
+                show_label=index % max(label_every, 1) == 0,
             )
         )
     return Chart(
@@ -61,5 +72,5 @@ def chart_build(
         plot_bottom=plot_bottom,
         bars=bars,
         max_count=max_count,
-        total=sum(p["count"] for p in points),
+        total=sum(p[value] for p in points),
     )

@@ -79,6 +79,8 @@ class NotificationLog(models.Model):
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     subject = models.CharField(max_length=200, blank=True)
+    # what was sent: the email's text part, or the SMS
+    body = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)

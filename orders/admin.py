@@ -14,6 +14,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from notifications.admin import notification_history
 
@@ -21,6 +23,7 @@ from .exceptions import OrdersError
 from .integrations.payments import GatewayError
 from .models import (
     Order,
+    OrderDocument,
     OrderEvent,
     OrderLine,
     Payment,
@@ -36,6 +39,7 @@ from .services import (
     order_refund,
     order_release,
 )
+from .services.documents import order_has_documents
 
 
 @admin.register(ShippingMethod)
@@ -217,10 +221,30 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         ("Notifications", {"fields": ("notifications",)}),
+        ("Documents", {"fields": ("documents",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [f.name for f in Order._meta.concrete_fields] + ["notifications"]
+        return [f.name for f in Order._meta.concrete_fields] + [
+            "notifications",
+            "documents",
+        ]
+
+    @admin.display(description="PDF")
+    def documents(self, order: Order) -> str:
+        if not order_has_documents(order):
+            return "None yet: the invoice and packing slip are made once it is paid."
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            (
+                (
+                    reverse("admin-order-document", args=[order.pk, kind.value]),
+                    kind.label,
+                )
+                for kind in OrderDocument.Kind
+            ),
+        )
 
     @admin.display(description="Sent to the customer")
     def notifications(self, order: Order) -> str:

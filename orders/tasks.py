@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from .integrations.payments import GatewayError
 from .integrations.warehouse import WarehouseUnavailable
 from .services import payment_void_orphaned
+from .services.documents import order_documents_generate
 from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
@@ -150,3 +151,9 @@ def orders_reconcile_task() -> dict[str, int]:
 def payment_void_orphaned_task() -> int:
     # Authorisations a crashed or abandoned checkout left without an order.
     return payment_void_orphaned()
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def order_documents_task(order_id: int) -> list[str]:
+    # Invoice and packing slip into private storage; idempotent by version.
+    return order_documents_generate(order_id=order_id)

@@ -26,6 +26,7 @@ app.autodiscover_tasks()
 
 
 TASK_ROUTES = {
+    "orders.tasks.order_documents_task": {"queue": "default"},
     "orders.tasks.order_*": {"queue": "fulfilment"},
     "orders.tasks.orders_reconcile_task": {"queue": "default"},
 }

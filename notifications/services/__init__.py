@@ -1,6 +1,8 @@
 """Writes of the notifications app (re-exported: callers import from here)."""
 
 from .delivery import (
+    EMAIL_SUBJECTS,
+    email_render,
     envelope_parse,
     failed_message_record,
     notification_context,
@@ -19,6 +21,8 @@ from .outbox import (
 )
 
 __all__ = [
+    "EMAIL_SUBJECTS",
+    "email_render",
     "EVENT_TYPES",
     "PublishResult",
     "envelope_parse",

@@ -13,6 +13,7 @@ import re
 import smtplib
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -133,30 +134,51 @@ def _recipients(channel: str, context: dict[str, Any]) -> list[str]:
 
 
 # --- senders -----------------------------------------------------------------
-def _email_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str]:
-    """Render and send one templated email; return (message id, subject)."""
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str  # "Order SC-… has shipped" (the log keeps this)
+    text: str
+    html: str
+
+    @property
+    def full_subject(self) -> str:
+        """The subject line as the customer sees it, with the shop's name."""
+        return f"{settings.SITE_NAME}: {self.subject}"
+
+
+def email_render(*, context: dict[str, Any]) -> RenderedEmail:
+    """The email of one event, for a context from `notification_context`
+    (what is sent, and what staff preview in admin)."""
     name = context["event_type"].replace(".", "_")
     subject = EMAIL_SUBJECTS[context["event_type"]].format(number=context["number"])
     context = {**context, "subject": subject}
-    text = render_to_string(f"notifications/email/{name}.txt", context)
-    html = render_to_string(f"notifications/email/{name}.html", context)
+    return RenderedEmail(
+        subject=subject,
+        text=render_to_string(f"notifications/email/{name}.txt", context),
+        html=render_to_string(f"notifications/email/{name}.html", context),
+    )
+
+
+def _email_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render and send one templated email; return (message id, subject, text)."""
+    email = email_render(context=context)
     message_id = make_msgid(domain="securecart")
     message = EmailMultiAlternatives(
-        subject=f"{settings.SITE_NAME}: {subject}",
-        body=text,
+        subject=email.full_subject,
+        body=email.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
         headers={"Message-ID": message_id, "X-SecureCart-Event": context["event_id"]},
     )
-    message.attach_alternative(html, "text/html")
+    message.attach_alternative(email.html, "text/html")
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentDeliveryError(f"recipient refused: {exc}") from exc
-    return message_id, subject
+    return message_id, email.subject, email.text
 
 
-def _sms_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str]:
+def _sms_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str, str]:
     if not E164.match(recipient):
         raise PermanentDeliveryError(f"phone number not in E.164 format: {recipient!r}")
     link = context.get("tracking_url")
@@ -172,10 +194,10 @@ def _sms_send(*, recipient: str, context: dict[str, Any]) -> tuple[str, str]:
         if code in SMS_PERMANENT_ERRORS:
             raise PermanentDeliveryError(f"SNS refused the SMS: {code}") from exc
         raise
-    return message_id, text[:200]
+    return message_id, text[:200], text
 
 
-SENDERS: dict[str, Callable[..., tuple[str, str]]] = {
+SENDERS: dict[str, Callable[..., tuple[str, str, str]]] = {
     NotificationLog.Channel.EMAIL: _email_send,
     NotificationLog.Channel.SMS: _sms_send,
 }
@@ -186,7 +208,7 @@ def _send_and_record(*, log: NotificationLog, context: dict[str, Any]) -> str:
     """Send for a claimed log row and record the outcome ("sent" or "failed")."""
     rows = NotificationLog.objects.filter(pk=log.pk)
     try:
-        provider_id, subject = SENDERS[log.channel](
+        provider_id, subject, body = SENDERS[log.channel](
             recipient=log.recipient, context=context
         )
     except PermanentDeliveryError as exc:
@@ -218,6 +240,7 @@ def _send_and_record(*, log: NotificationLog, context: dict[str, Any]) -> str:
         sent_at=timezone.now(),
         provider_message_id=provider_id[:200],
         subject=subject[:200],
+        body=body,
         error="",
         claimed_until=None,
         updated_at=timezone.now(),

@@ -31,6 +31,7 @@ def _currency_default() -> str:
     return settings.STORE_CURRENCY
 
 
+from .documents import OrderDocument  # noqa: E402
 from .orders import (  # noqa: E402
     Order,
     OrderDiscount,
@@ -45,6 +46,7 @@ __all__ = [
     "CheckoutIdempotencyKey",
     "Order",
     "OrderDiscount",
+    "OrderDocument",
     "OrderEvent",
     "OrderLine",
     "Payment",

@@ -36,6 +36,7 @@ from ..integrations.warehouse import get_warehouse
 from ..lock_objects import order_lock
 from ..models import Order, OrderEvent, Payment
 from ..selectors import order_list_stuck
+from .documents import order_documents_enqueue
 from .fraud import risk_assess
 from .payments import payment_capture, payment_refund, payment_void
 from .stock import stock_commit, stock_release
@@ -135,6 +136,7 @@ def order_payment_capture(*, order_id: int) -> str:
             return "already captured"
     # Outside the lock: a network call, idempotent by the payment's key.
     payment_capture(order=order, actor_label=ACTOR)
+    order_documents_enqueue(order_id=order_id)  # paid: invoice + packing slip
     return "captured"
 
 

@@ -20,6 +20,7 @@ from notifications.services import event_record
 
 from ..exceptions import InvalidTransition
 from ..models import Order, OrderEvent
+from .documents import DOCUMENT_STATUSES, order_documents_enqueue
 
 S = Order.Status
 
@@ -105,6 +106,8 @@ def order_transition(
         if to == S.SHIPPED:
             data.update(tracking_number=locked.tracking_number, carrier=locked.carrier)
         event_record(type=f"order.{to}", order_number=locked.number, data=data)
+        if to in DOCUMENT_STATUSES:
+            order_documents_enqueue(order_id=locked.pk)
     # Keep the caller's instance in step with the database.
     for field in fields:
         setattr(order, field, getattr(locked, field))

@@ -117,6 +117,9 @@ def test_placed_and_shipped_emails_use_the_order_from_the_database(
     (shipped,) = [m for m in mail.outbox if "has shipped" in m.subject]
     assert "1Z999AA1" in shipped.body
     assert "https://www.ups.com/track?tracknum=1Z999AA1" in shipped.alternatives[0][0]
+    # the log keeps what was sent, for staff
+    shipped_log = NotificationLog.objects.get(event_type="order.shipped")
+    assert shipped_log.body == shipped.body
     # no SMS without opt-in
     assert not NotificationLog.objects.filter(channel="sms").exists()
 
