@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 
 from .integrations.payments import GatewayError
 from .integrations.warehouse import WarehouseUnavailable
-from .services import payment_void_orphaned
+from .services import order_lookup_email_send, payment_void_orphaned
 from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
@@ -150,3 +150,10 @@ def orders_reconcile_task() -> dict[str, int]:
 def payment_void_orphaned_task() -> int:
     # Authorisations a crashed or abandoned checkout left without an order.
     return payment_void_orphaned()
+
+
+@shared_task(name="orders.tasks.lookup_email_task", ignore_result=True)
+def lookup_email_task(*, number: str, email: str) -> bool:
+    """ "Find my order": email the link if the order and address match (the page
+    answers the same either way, and never waits for the lookup)."""
+    return order_lookup_email_send(number=number, email=email)
