@@ -26,8 +26,8 @@ from ..lookup import lookup_token_make
 from ..milestones import customer_can_cancel
 from ..models import Order
 from ..selectors import order_get_for_lookup
-from .orders import order_cancel
-from .transitions import Actor
+from .orders import order_cancel, payment_settle_after_cancel
+from .transitions import Actor, actor_describe
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -43,13 +43,17 @@ def order_cancel_by_customer(*, order: Order, actor: Actor) -> bool:
     """Cancel the customer's order if it has not shipped; True if this call did.
 
     A second request for an order that is already cancelled changes nothing and
-    returns False (a double click, a resubmitted form). An order that has shipped
+    returns False (a double click, a resubmitted form); reconcile_orders also
+    releases a payment left held. An order that has shipped
     (or was refunded) raises InvalidTransition, as does one that ships while this
     runs (the state machine's row lock decides). Payment errors after the cancel
     propagate from `order_cancel`: the order stays cancelled.
     """
     order.refresh_from_db(fields=["status"])
     if order.status == S.CANCELLED:
+        # Nothing to cancel; a payment an earlier attempt could not release is
+        # tried again (a no-op once voided or refunded).
+        payment_settle_after_cancel(order=order, actor_label=actor_describe(actor)[1])
         return False
     if not customer_can_cancel(order.status):
         raise InvalidTransition(

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from orders.models import Order, Payment
 from shop.models import Variant
 from tests.accounts.signup_mail import confirmation_url
-from tests.conftest import ARTIFACTS
 from tests.e2e.axe import AXE_JS, assert_accessible, axe_violations
+from tests.e2e.conftest import close_keeping_screenshots
 from tests.e2e.test_checkout import _add_to_cart, _checkout, lamp  # noqa: F401
 from tests.services import service_missing
 
@@ -59,17 +59,7 @@ def fresh_browser(shopper: Page, live_server, request) -> Iterator[Callable[[], 
         return context.new_page()
 
     yield open_one
-    shots = ARTIFACTS / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "_", request.node.nodeid)[-112:]
-    for index, context in enumerate(contexts):
-        try:
-            for other in context.pages:
-                other.screenshot(
-                    path=str(shots / f"{name}_email{index}.png"), full_page=True
-                )
-        finally:
-            context.close()
+    close_keeping_screenshots(contexts, request, label="email")
 
 
 def _guest_order(shopper: Page, email: str) -> Order:

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 
 from notifications.models import OutboxEvent
+from orders.integrations.payments.test_gateway import simulate_failures
 from orders.models import Order, Payment
 from orders.services import payment_capture
 from shop.models import Cart, CartLine, Variant
@@ -207,3 +208,23 @@ def test_review_step_shows_each_line_total_not_unit_times_quantity(
     row = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
     assert "×" not in row
     assert re.search(r'class="price line-total">\$327\.98<', row)
+
+
+def test_a_gateway_outage_leaves_the_order_cancelled_and_a_retry_voids_it(client):
+    order = OrderFactory()
+    _open_as_guest(client, order)
+    simulate_failures(void=1)
+    try:
+        first = client.post(f"/orders/{order.number}/cancel/", follow=True)
+    finally:
+        simulate_failures()
+
+    assert "Your order is cancelled" in first.content.decode()
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert Payment.objects.get(order=order).status == "authorised"
+
+    again = client.post(f"/orders/{order.number}/cancel/", follow=True)
+
+    assert "already cancelled" in again.content.decode()
+    assert Payment.objects.get(order=order).status == "voided"
+    assert _cancelled_events(order) == 1
