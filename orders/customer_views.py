@@ -41,9 +41,9 @@ def _lookup_key(request: HttpRequest, form: OrderLookupForm) -> str:
 
 @require_http_methods(["GET", "POST"])
 def order_lookup(request: HttpRequest) -> HttpResponse:
-    """ "Find my order": number + email. The answer is the same whether or not
+    """Find my order: number + email. The answer is the same whether or not
     they match: the link goes by email, sent by a worker."""
-    form = OrderLookupForm(request.POST or None)
+    form = OrderLookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         key = _lookup_key(request, form)
         window = settings.ORDER_LOOKUP_WINDOW_SECONDS
@@ -66,7 +66,7 @@ def order_lookup(request: HttpRequest) -> HttpResponse:
         request,
         "orders/order_lookup.html",
         {"form": form},
-        status=400 if form.is_bound else 200,
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -169,7 +169,7 @@ class PlaceOrderForm(forms.Form):
 
 
 class OrderLookupForm(forms.Form):
-    """ "Find my order": the number from the confirmation and the email used."""
+    """Find my order: the number from the confirmation and the email used."""
 
     number = forms.CharField(
         label="Order number",

@@ -154,6 +154,6 @@ def payment_void_orphaned_task() -> int:
 
 @shared_task(name="orders.tasks.lookup_email_task", ignore_result=True)
 def lookup_email_task(*, number: str, email: str) -> bool:
-    """ "Find my order": email the link if the order and address match (the page
+    """Find my order: email the link if the order and address match (the page
     answers the same either way, and never waits for the lookup)."""
     return order_lookup_email_send(number=number, email=email)
