@@ -24,6 +24,7 @@ from django.utils.crypto import salted_hmac
 from .exceptions import SignupLinkInvalid
 from .models import User
 from .services import username_from_email
+from .signals import email_verified
 
 logger = logging.getLogger(__name__)
 
@@ -189,4 +190,6 @@ def signup_confirm(*, token: str) -> User:
     user = _signup_user_for_token(token=token, lock=True)
     user.is_active = True
     user.save(update_fields=["is_active"])
+    # The address is proven now: e.g. orders attaches its guest orders.
+    email_verified.send(sender=User, user=user)
     return user

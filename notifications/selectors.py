@@ -67,6 +67,7 @@ def order_snapshot(*, number: str) -> dict[str, Any] | None:
         "discounts": [
             {"label": label, "amount": str(amount)} for label, amount in view.discounts
         ],
+        "order_url": view.order_url,
     }
 
 

@@ -6,6 +6,7 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
+        from accounts.signals import email_verified
         from securecart.observability import metrics
         from securecart.registry import register_failure_counter
 
@@ -23,3 +24,13 @@ class OrdersConfig(AppConfig):
         register_failure_counter(
             model=Payment, on_failed=lambda payment: metrics.PAYMENT_DECLINES.record()
         )
+        # Guest orders placed with an address join the account that verifies it.
+        email_verified.connect(
+            _attach_guest_orders, dispatch_uid="orders.attach_guest_orders"
+        )
+
+
+def _attach_guest_orders(sender, user, **kwargs) -> None:
+    from .services import orders_attach_guest
+
+    orders_attach_guest(user=user)

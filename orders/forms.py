@@ -166,3 +166,27 @@ class PlaceOrderForm(forms.Form):
     idempotency_key = forms.CharField(
         max_length=64, min_length=16, widget=forms.HiddenInput
     )
+
+
+class OrderLookupForm(forms.Form):
+    """Find my order: the number from the confirmation and the email used."""
+
+    number = forms.CharField(
+        label="Order number",
+        max_length=16,
+        help_text="As on your confirmation, e.g. SC-7K2MXQ9D.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters"}
+        ),
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip().upper()
+        if not number.startswith("SC-"):
+            number = f"SC-{number}"
+        return number

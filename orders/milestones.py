@@ -9,6 +9,11 @@ Pure Python: no Django import.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 # status an order moved into -> what the customer reads on their timeline
 MILESTONES: dict[str, str] = {
     "placed": "Order placed",
@@ -40,3 +45,32 @@ def milestone_for(status: str) -> str | None:
 def customer_status(status: str) -> str:
     """The status label shown to the customer for an order in `status`."""
     return CUSTOMER_STATUS.get(status, "Processing")
+
+
+# statuses an order can still be cancelled from by its customer (not yet shipped)
+CANCELLABLE: frozenset[str] = frozenset({"placed", "processing", "on_hold"})
+
+
+def customer_can_cancel(status: str) -> bool:
+    """Whether the customer may still cancel an order in `status` (before it ships)."""
+    return status in CANCELLABLE
+
+
+def customer_timeline(
+    moves: Iterable[tuple[str, T]],
+) -> list[tuple[str, T]]:
+    """The customer's timeline from (status moved into, when) pairs, oldest first.
+
+    Hidden moves (a hold, anything internal) are left out, and each milestone
+    appears once, at its first occurrence (a hold released back into processing
+    does not confirm the payment twice).
+    """
+    seen: set[str] = set()
+    timeline: list[tuple[str, T]] = []
+    for status, at in moves:
+        words = milestone_for(status)
+        if words is None or words in seen:
+            continue
+        seen.add(words)
+        timeline.append((words, at))
+    return timeline

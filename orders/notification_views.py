@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
 
 from securecart.addresses import Address
 
@@ -44,6 +48,17 @@ class OrderNotificationView:
     carrier: str
     # (label, amount) per discount line (sales, the voucher); in `total` already.
     discounts: tuple[tuple[str, Decimal], ...] = ()
+    # The order's page: a guest's link carries the access token, which the page
+    # moves into the session at once (orders.views.order_detail).
+    order_url: str = ""
+
+
+def order_url_for_email(order: Order) -> str:
+    """The absolute link to `order`'s page for its emails (SITE_URL)."""
+    path = reverse("orders:order_detail", kwargs={"number": order.number})
+    if order.user_id is None:
+        path = f"{path}?{urlencode({'token': order.access_token})}"
+    return f"{settings.SITE_URL}{path}"
 
 
 def order_notification_view(*, number: str) -> OrderNotificationView | None:
@@ -91,4 +106,5 @@ def order_notification_view(*, number: str) -> OrderNotificationView | None:
         tracking_number=order.tracking_number,
         carrier=order.carrier,
         discounts=tuple((d.label, d.amount) for d in order.discounts.all()),
+        order_url=order_url_for_email(order),
     )

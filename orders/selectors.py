@@ -18,6 +18,8 @@ from promotions.selectors import CartPromotions, cart_promotions
 from shop.models import Cart
 from shop.selectors import cart_totals
 
+from .lookup import lookup_mark_matches, lookup_token_number
+from .milestones import customer_timeline
 from .models import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate
 from .pricing import Totals, totals_compute
 
@@ -138,6 +140,60 @@ def order_get_for_customer(
     ):
         return order
     return None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One entry of the customer's timeline: plain words and when."""
+
+    words: str
+    at: datetime
+
+
+def order_customer_timeline(*, order: Order) -> list[Milestone]:
+    """What the customer sees of the order's timeline (orders.milestones): the
+    milestones it reached, never fraud checks, stock moves or staff notes. Reads
+    the events `order_get_for_customer` prefetched (no query of its own)."""
+    moves = [
+        ("placed" if event.kind == OrderEvent.Kind.PLACED else event.to_status, event)
+        for event in order.events.all()
+        if event.kind in (OrderEvent.Kind.PLACED, OrderEvent.Kind.STATUS)
+    ]
+    return [
+        Milestone(words=words, at=event.created_at)
+        for words, event in customer_timeline(moves)
+    ]
+
+
+def order_get_for_lookup(*, number: str, email: str) -> Order | None:
+    """The order with this number placed with this email address (any case), or
+    None: "find my order" answers by email only, never on the page."""
+    if not (isinstance(number, str) and isinstance(email, str) and number and email):
+        return None
+    return (
+        Order.objects.filter(number=number.strip().upper(), email__iexact=email.strip())
+        .only("id", "number", "email", "access_token", "user_id")
+        .first()
+    )
+
+
+def order_get_for_lookup_link(*, token: str) -> Order | None:
+    """The order a "find my order" link names, if the link is genuine, unexpired
+    and was made for the order's current email address; else None."""
+    named = lookup_token_number(token=token) if isinstance(token, str) else None
+    if named is None:
+        return None
+    number, mark = named
+    order = (
+        Order.objects.filter(number=number)
+        .only("id", "number", "email", "access_token")
+        .first()
+    )
+    if order is None or not lookup_mark_matches(
+        number=order.number, email=order.email, mark=mark
+    ):
+        return None
+    return order
 
 
 # --- staff views (operations dashboard, reconcile) -------------------------------

@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 
 from .integrations.payments import GatewayError
 from .integrations.warehouse import WarehouseUnavailable
-from .services import payment_void_orphaned
+from .services import order_lookup_email_send, payment_void_orphaned
 from .services.documents import order_documents_generate
 from .services.fulfilment import (
     STEP_CAPTURE,
@@ -157,3 +157,10 @@ def payment_void_orphaned_task() -> int:
 def order_documents_task(order_id: int) -> list[str]:
     # Invoice and packing slip into private storage; idempotent by version.
     return order_documents_generate(order_id=order_id)
+
+
+@shared_task(name="orders.tasks.lookup_email_task", ignore_result=True)
+def lookup_email_task(*, number: str, email: str) -> bool:
+    """Find my order: email the link if the order and address match (the page
+    answers the same either way, and never waits for the lookup)."""
+    return order_lookup_email_send(number=number, email=email)

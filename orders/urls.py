@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, views
+from . import customer_views, document_views, views
 
 app_name = "orders"
 urlpatterns: list = [
@@ -20,6 +20,21 @@ urlpatterns: list = [
         name="checkout_complete",
     ),
     path("orders/", views.order_list, name="order_list"),
+    path("orders/find/", customer_views.order_lookup, name="order_lookup"),
+    path(
+        "orders/find/sent/", customer_views.order_lookup_sent, name="order_lookup_sent"
+    ),
+    path(
+        "orders/find/open/", customer_views.order_lookup_open, name="order_lookup_open"
+    ),
+    path(
+        "orders/<str:number>/cancel/", customer_views.order_cancel, name="order_cancel"
+    ),
+    path(
+        "orders/<str:number>/reorder/",
+        customer_views.order_reorder_view,
+        name="order_reorder",
+    ),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path(
         "orders/<str:number>/invoice.pdf",

@@ -23,6 +23,7 @@ from shop.models import Cart
 from shop.selectors import cart_get_for_request, cart_issues
 from shop.services import cart_lines_accept_prices
 
+from .browser_orders import ORDERS_SESSION_KEY, browser_order_remember
 from .exceptions import (
     CheckoutInvalid,
     IdempotencyConflict,
@@ -37,8 +38,10 @@ from .forms import (
     PlaceOrderForm,
     ShippingForm,
 )
+from .milestones import customer_can_cancel, customer_status
 from .selectors import (
     checkout_totals,
+    order_customer_timeline,
     order_get_for_customer,
     order_list_for_customer,
     shipping_method_get,
@@ -47,7 +50,6 @@ from .selectors import (
 from .services import Address, CheckoutUnavailable, checkout_submit
 
 SESSION_KEY = "checkout"
-ORDERS_SESSION_KEY = "orders_placed"  # {number: access_token} of this browser
 
 
 def _state(request: HttpRequest) -> dict[str, Any]:
@@ -172,6 +174,8 @@ def _review_context(request: HttpRequest, cart: Cart, state: dict) -> dict[str, 
     return {
         "cart": cart,
         "lines": lines,
+        # (line, its total): the review shows what each line costs, not unit × qty
+        "rows": [(line, line.unit_price * line.quantity) for line in lines],
         "method": method,
         "totals": totals,
         "address": state["address"],
@@ -251,9 +255,7 @@ def checkout_place(request: HttpRequest) -> HttpResponse:
         messages.error(request, detail or "Please review your order.")
         return redirect("orders:checkout_review")
     order = result.order
-    placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
-    placed[order.number] = order.access_token
-    request.session[ORDERS_SESSION_KEY] = placed
+    browser_order_remember(request, number=order.number, token=order.access_token)
     # The checkout state stays: a resubmitted POST must hash the same and replay
     # this order, and the next checkout starts with the address filled in.
     return redirect("orders:checkout_complete", number=order.number)
@@ -312,5 +314,11 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "orders/order_detail.html",
-        {"order": order, "payment": getattr(order, "payment", None)},
+        {
+            "order": order,
+            "payment": getattr(order, "payment", None),
+            "status_label": customer_status(order.status),
+            "timeline": order_customer_timeline(order=order),
+            "can_cancel": customer_can_cancel(order.status),
+        },
     )

@@ -24,13 +24,25 @@ from .payments import (
     payment_void,
     payment_void_payment,
 )
+from .self_service import (
+    ReorderOutcome,
+    order_cancel_by_customer,
+    order_lookup_email_send,
+    order_reorder,
+    orders_attach_guest,
+)
 
 __all__ = [
     "Address",
     "CheckoutOutcome",
     "CheckoutUnavailable",
     "checkout_submit",
+    "ReorderOutcome",
     "order_cancel",
+    "order_cancel_by_customer",
+    "order_lookup_email_send",
+    "order_reorder",
+    "orders_attach_guest",
     "order_hold",
     "order_mark_delivered",
     "order_mark_shipped",

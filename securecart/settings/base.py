@@ -130,6 +130,13 @@ VOUCHER_ATTEMPTS_MAX = env_int("VOUCHER_ATTEMPTS_MAX", 10)
 VOUCHER_ATTEMPTS_WINDOW_SECONDS = env_int("VOUCHER_ATTEMPTS_WINDOW_SECONDS", 900)
 # Seconds a sign-up confirmation link stays valid (the account stays inactive until).
 ACCOUNTS_SIGNUP_CONFIRM_SECONDS = env_int("ACCOUNTS_SIGNUP_CONFIRM_SECONDS", 259200)
+# "Find my order" (orders/customer_views.py): requests per client IP in a window,
+# and how long the emailed link opens the order.
+ORDER_LOOKUP_IP_MAX = env_int("ORDER_LOOKUP_IP_MAX", 5)
+ORDER_LOOKUP_WINDOW_SECONDS = env_int("ORDER_LOOKUP_WINDOW_SECONDS", 3600)
+ORDER_LOOKUP_LINK_SECONDS = env_int("ORDER_LOOKUP_LINK_SECONDS", 86400)
+# The storefront's public address, for links in emails sent outside a request.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
 # so failures from anywhere else never lock staff out there (accounts/throttling.py).
 ACCOUNTS_STAFF_NETWORKS = env_list("ACCOUNTS_STAFF_NETWORKS")

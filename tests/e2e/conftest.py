@@ -35,14 +35,20 @@ def staff_page(browser, live_server, request) -> Iterator[Callable]:
         return staff
 
     yield open_for
+    close_keeping_screenshots(contexts, request, label="staff")
+
+
+def close_keeping_screenshots(contexts: list, request, *, label: str) -> None:
+    """Close browser contexts of a test, keeping a screenshot of each of their
+    pages next to the shopper's (`<test>_<label><n>.png`)."""
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"\W+", "_", request.node.nodeid)[-114:]
     for index, context in enumerate(contexts):
         try:
-            for staff in context.pages:
-                staff.screenshot(
-                    path=str(shots / f"{name}_staff{index}.png"), full_page=True
+            for page in context.pages:
+                page.screenshot(
+                    path=str(shots / f"{name}_{label}{index}.png"), full_page=True
                 )
         finally:
             context.close()
