@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from tests.services import ROOT
+from tests.services import ROOT, service_missing
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -19,7 +19,9 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 @cache
 def _axe_source() -> str:
     if not AXE_JS.exists():
-        raise FileNotFoundError(f"{AXE_JS.name} missing: run `make install` (npm ci)")
+        service_missing(
+            f"axe-core is not installed ({AXE_JS.name}): install npm, then `make install`"
+        )
     return AXE_JS.read_text(encoding="utf-8")
 
 
