@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from .integrations.payments import GatewayError
 from .integrations.warehouse import WarehouseUnavailable
 from .services import payment_void_orphaned
+from .services.fraud import FraudScorerError
 from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
@@ -41,6 +42,7 @@ TRANSIENT_ERRORS = (
     WarehouseUnavailable,
     OperationalError,
     InterfaceError,
+    FraudScorerError,
 )
 
 # Backoff 2, 4, 8 s (with jitter): a transient outage gets ~15 s before the

@@ -413,6 +413,12 @@ CELERY_BEAT_SCHEDULE = {
 # --- fulfilment and fraud ------------------------------------------------------
 # Risk score (0-100) above which an order waits on_hold for staff review.
 FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
+# Who runs the scoring rules (orders/fraud_rules.py): the worker itself
+# ("inprocess") or the fraud Lambda named FRAUD_FUNCTION_NAME ("lambda").
+FRAUD_SCORER = env("FRAUD_SCORER", "inprocess")
+if FRAUD_SCORER not in {"inprocess", "lambda"}:
+    raise ValueError(f"FRAUD_SCORER must be inprocess or lambda, not {FRAUD_SCORER!r}")
+FRAUD_FUNCTION_NAME = env("FRAUD_FUNCTION_NAME", "")
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
 # Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
