@@ -24,6 +24,7 @@ MODULE_NAMES = [
     "ecs-services",
     "edge",
     "global-accelerator",
+    "orchestration",
     "observability",
     "securecart",
 ]

@@ -86,7 +86,7 @@ locals {
       min_percent   = 0
       queues        = []
     }
-  }, local.channel_services)
+  }, local.channel_services, local.steps_services)
 
   # One-off tasks (migrations, doctor, redrive, staff user, reference data) run the
   # ops task definition: same image and environment, its own role, no service.
@@ -97,6 +97,26 @@ locals {
     memory  = var.ops.memory
   }
   task_definitions = merge(local.services, { ops = local.ops })
+
+  # FULFILMENT_ENGINE=stepfunctions: `manage.py consume_fulfilment` runs the steps the
+  # state machine sends to the fulfilment-steps queue and answers the task tokens.
+  # Idempotent steps, so Spot like the worker.
+  stepfunctions = var.orchestration.fulfilment_engine == "stepfunctions"
+  steps_services = {
+    for q in (local.stepfunctions ? [var.orchestration.steps_queue] : []) : q => {
+      kind          = "steps"
+      capacity      = "spot"
+      command       = ["python", "manage.py", "consume_fulfilment"]
+      cpu           = var.worker.cpu
+      memory        = var.worker.memory
+      desired_count = var.worker.min
+      min           = var.worker.min
+      max           = var.worker.max
+      max_percent   = 200
+      min_percent   = 100
+      queues        = [q]
+    }
+  }
 
   autoscaled   = { for k, s in local.services : k => s if s.kind != "beat" }
   queue_scaled = { for k, s in local.services : k => s if length(s.queues) > 0 }
@@ -127,6 +147,10 @@ locals {
     SECURECART_METRICS_FORMAT    = "emf"
     SECURECART_METRICS_NAMESPACE = var.metrics_namespace
     STAFF_USER_SECRET_ID         = aws_secretsmanager_secret.this["staff-user"].arn
+    FULFILMENT_ENGINE            = var.orchestration.fulfilment_engine
+    FULFILMENT_STATE_MACHINE_ARN = var.orchestration.state_machine_arn == null ? "" : var.orchestration.state_machine_arn
+    FRAUD_SCORER                 = var.orchestration.fraud_scorer
+    FRAUD_FUNCTION_NAME          = var.orchestration.fraud_function_name == null ? "" : var.orchestration.fraud_function_name
   }
 
   secrets = {
@@ -504,7 +528,7 @@ resource "aws_appautoscaling_policy" "queue_backlog" {
   scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value       = each.value.kind == "worker" ? var.worker.backlog_per_task : var.notifications.backlog_per_task
+    target_value       = contains(["worker", "steps"], each.value.kind) ? var.worker.backlog_per_task : var.notifications.backlog_per_task
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 

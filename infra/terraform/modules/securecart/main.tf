@@ -167,6 +167,26 @@ module "edge" {
   tags = local.tags
 }
 
+# Fulfilment on Step Functions and/or the fraud check as a Lambda (off by default).
+module "orchestration" {
+  source = "../orchestration"
+  count  = var.orchestration.fulfilment_engine == "stepfunctions" || var.orchestration.fraud_scorer == "lambda" ? 1 : 0
+
+  name                  = var.name
+  fulfilment_engine     = var.orchestration.fulfilment_engine
+  steps_queue_arn       = module.messaging.queue_arns[local.messaging.fulfilment_steps_queue.name]
+  steps_queue_url       = module.messaging.queue_urls[local.messaging.fulfilment_steps_queue.name]
+  messaging_kms_key_arn = module.messaging.kms_key_arn
+  alarm_topic_arn       = module.observability.alarm_topic_arn
+  fraud_function = {
+    memory_size          = 256
+    timeout              = 10
+    reserved_concurrency = var.orchestration.fraud_reserved_concurrency
+  }
+
+  tags = local.tags
+}
+
 module "services" {
   source = "../ecs-services"
 
@@ -230,6 +250,16 @@ module "services" {
   worker        = var.worker
   notifications = var.notifications
   sale          = var.sale
+
+  orchestration = {
+    fulfilment_engine   = var.orchestration.fulfilment_engine
+    fraud_scorer        = var.orchestration.fraud_scorer
+    steps_queue         = local.messaging.fulfilment_steps_queue.name
+    state_machine_arn   = try(module.orchestration[0].state_machine_arn, null)
+    fraud_function_name = try(module.orchestration[0].fraud_function_name, null)
+    fraud_function_arn  = try(module.orchestration[0].fraud_function_arn, null)
+    kms_key_arn         = try(module.orchestration[0].kms_key_arn, null)
+  }
 
   tags = local.tags
 }

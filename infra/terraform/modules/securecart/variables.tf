@@ -314,6 +314,25 @@ variable "deletion_protection" {
   }
 }
 
+variable "orchestration" {
+  description = "FULFILMENT_ENGINE (celery | stepfunctions) and FRAUD_SCORER (inprocess | lambda) of the app, and the fraud Lambda's reserved concurrency. With celery + inprocess (the default) no state machine or Lambda is created."
+  type = object({
+    fulfilment_engine          = string
+    fraud_scorer               = string
+    fraud_reserved_concurrency = number
+  })
+  default = {
+    fulfilment_engine          = "celery"
+    fraud_scorer               = "inprocess"
+    fraud_reserved_concurrency = 20
+  }
+
+  validation {
+    condition     = contains(["celery", "stepfunctions"], var.orchestration.fulfilment_engine) && contains(["inprocess", "lambda"], var.orchestration.fraud_scorer) && var.orchestration.fraud_reserved_concurrency >= 1
+    error_message = "orchestration needs fulfilment_engine celery or stepfunctions, fraud_scorer inprocess or lambda, and a reserved concurrency of at least 1."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for every resource (Project, Environment and ManagedBy are always set)."
   type        = map(string)
