@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
+    # Partner calls through API Gateway (trusted only with its secret header).
+    "securecart.partners.ApiPartnerMiddleware",
     "securecart.health.HealthCheckMiddleware",
     "securecart.observability.middleware.RequestMetricsMiddleware",
     # NUL in a path or query string: 400 before any view reaches the database.
@@ -470,8 +472,19 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "120/min"),
         "user": env("API_THROTTLE_USER", "600/min"),
+        # Anonymous calls of one API Gateway partner, all its clients together.
+        "partner": env("API_THROTTLE_PARTNER", "3000/min"),
     },
 }
+# --- API Gateway partners (securecart/partners.py, docs/api-gateway.md) ---------
+# The secret API Gateway adds in X-Api-Gateway-Verify; empty: no request is a
+# partner call. Partner name per API key id (JSON object), set by Terraform.
+API_GATEWAY_VERIFY_SECRET = env("API_GATEWAY_VERIFY_SECRET", "")
+API_GATEWAY_PARTNERS = json.loads(env("API_GATEWAY_PARTNERS", "{}"))
+if not isinstance(API_GATEWAY_PARTNERS, dict) or not all(
+    isinstance(k, str) and isinstance(v, str) for k, v in API_GATEWAY_PARTNERS.items()
+):
+    raise ImproperlyConfigured("API_GATEWAY_PARTNERS must be a JSON object of strings")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureCart API",
     "DESCRIPTION": "Catalog, carts, checkout and orders.",
@@ -511,7 +524,7 @@ LOGGING = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": (
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
-                " %(trace_id)s %(span_id)s"
+                " %(partner)s %(trace_id)s %(span_id)s"
             ),
             "rename_fields": {
                 "asctime": "time",
