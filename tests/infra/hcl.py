@@ -25,6 +25,7 @@ MODULE_NAMES = [
     "edge",
     "global-accelerator",
     "orchestration",
+    "api-gateway",
     "observability",
     "securecart",
 ]

@@ -41,7 +41,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "DecryptAppSecretsAndImages"
     actions   = ["kms:Decrypt"]
-    resources = concat([var.kms_key_arn], var.secret_kms_key_arns)
+    resources = concat([var.kms_key_arn], var.secret_kms_key_arns, var.api_gateway.enabled ? [var.api_gateway.kms_key_arn] : [])
   }
 }
 

@@ -151,9 +151,10 @@ locals {
     FULFILMENT_STATE_MACHINE_ARN = var.orchestration.state_machine_arn == null ? "" : var.orchestration.state_machine_arn
     FRAUD_SCORER                 = var.orchestration.fraud_scorer
     FRAUD_FUNCTION_NAME          = var.orchestration.fraud_function_name == null ? "" : var.orchestration.fraud_function_name
+    API_GATEWAY_PARTNERS         = jsonencode(var.api_gateway.partners)
   }
 
-  secrets = {
+  secrets = merge({
     DJANGO_SECRET_KEY     = aws_secretsmanager_secret.this["django-secret-key"].arn
     DATABASE_URL          = var.database_url_secret_arn
     DATABASE_REPLICA_URLS = var.database_replica_urls_secret_arn
@@ -161,7 +162,10 @@ locals {
     AWS_CLOUDFRONT_KEY    = var.cloudfront_key_secret_arn
     EMAIL_HOST_USER       = "${aws_secretsmanager_secret.this["email-smtp"].arn}:username::"
     EMAIL_HOST_PASSWORD   = "${aws_secretsmanager_secret.this["email-smtp"].arn}:password::"
-  }
+    }, {
+    # Only with the API Gateway entry: the app trusts X-Api-Partner only with it.
+    for k, v in { API_GATEWAY_VERIFY_SECRET = var.api_gateway.verify_secret_arn } : k => v if var.api_gateway.enabled
+  })
 
   web_health_check = {
     command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.port}/healthz', timeout=3)"]
@@ -172,14 +176,14 @@ locals {
   }
 
   # Injected into containers by the execution role.
-  secret_arns = [
+  secret_arns = concat([
     aws_secretsmanager_secret.this["django-secret-key"].arn,
     aws_secretsmanager_secret.this["email-smtp"].arn,
     var.database_url_secret_arn,
     var.database_replica_urls_secret_arn,
     var.redis_url_secret_arn,
     var.cloudfront_key_secret_arn,
-  ]
+  ], var.api_gateway.enabled ? [var.api_gateway.verify_secret_arn] : [])
 
   # Root filesystems are read-only: /tmp is scratch, the two SSM paths let the ECS Exec
   # agent keep its state and logs.

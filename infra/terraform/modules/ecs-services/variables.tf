@@ -630,6 +630,21 @@ variable "sale" {
   }
 }
 
+variable "api_gateway" {
+  description = "API Gateway entry (api-gateway module): whether it exists, the secret of the header it adds (API_GATEWAY_VERIFY_SECRET), that secret's key, and partner name per API key ID (API_GATEWAY_PARTNERS)."
+  type = object({
+    enabled           = bool
+    verify_secret_arn = string
+    kms_key_arn       = string
+    partners          = map(string)
+  })
+
+  validation {
+    condition     = !var.api_gateway.enabled || (var.api_gateway.verify_secret_arn != null && var.api_gateway.kms_key_arn != null)
+    error_message = "An enabled api_gateway needs verify_secret_arn and kms_key_arn."
+  }
+}
+
 variable "orchestration" {
   description = "Fulfilment engine and fraud scorer (orchestration module): the app's FULFILMENT_ENGINE, FULFILMENT_STATE_MACHINE_ARN, FRAUD_SCORER, FRAUD_FUNCTION_NAME, the fulfilment-steps queue key, and what the task roles may call."
   type = object({
