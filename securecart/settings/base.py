@@ -423,6 +423,12 @@ FULFILMENT_ENGINE = env("FULFILMENT_ENGINE", "celery")
 if FULFILMENT_ENGINE not in ("celery", "stepfunctions"):
     raise ImproperlyConfigured("FULFILMENT_ENGINE must be celery or stepfunctions")
 FULFILMENT_STATE_MACHINE_ARN = env("FULFILMENT_STATE_MACHINE_ARN")
+# The queue the state machine sends the steps to (full name: SQS_QUEUE_PREFIX +
+# this); it carries Step Functions messages, not Celery ones, so it is its own.
+# Its name is in messaging.json, where Terraform reads it too.
+FULFILMENT_STEPS_QUEUE = env(
+    "FULFILMENT_STEPS_QUEUE", MESSAGING["fulfilment_steps_queue"]["name"]
+)
 # Who runs the scoring rules (orders/fraud_rules.py): the worker itself
 # ("inprocess") or the fraud Lambda named FRAUD_FUNCTION_NAME ("lambda").
 FRAUD_SCORER = env("FRAUD_SCORER", "inprocess")

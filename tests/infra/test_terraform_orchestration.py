@@ -227,6 +227,7 @@ def test_the_task_environment_names_the_engine_the_state_machine_and_the_scorer(
     environment = object_keys(module("ecs-services")["locals"]["environment"])
     assert environment["FULFILMENT_ENGINE"] == "${var.orchestration.fulfilment_engine}"
     assert "var.orchestration.state_machine_arn" in environment["FULFILMENT_STATE_MACHINE_ARN"]
+    assert environment["FULFILMENT_STEPS_QUEUE"] == "${var.orchestration.steps_queue}"
     assert environment["FRAUD_SCORER"] == "${var.orchestration.fraud_scorer}"
     assert "var.orchestration.fraud_function_name" in environment["FRAUD_FUNCTION_NAME"]
 

@@ -149,6 +149,7 @@ locals {
     STAFF_USER_SECRET_ID         = aws_secretsmanager_secret.this["staff-user"].arn
     FULFILMENT_ENGINE            = var.orchestration.fulfilment_engine
     FULFILMENT_STATE_MACHINE_ARN = var.orchestration.state_machine_arn == null ? "" : var.orchestration.state_machine_arn
+    FULFILMENT_STEPS_QUEUE       = var.orchestration.steps_queue
     FRAUD_SCORER                 = var.orchestration.fraud_scorer
     FRAUD_FUNCTION_NAME          = var.orchestration.fraud_function_name == null ? "" : var.orchestration.fraud_function_name
     API_GATEWAY_PARTNERS         = jsonencode(var.api_gateway.partners)
