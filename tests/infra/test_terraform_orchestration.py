@@ -183,9 +183,8 @@ def test_the_lambda_role_writes_its_logs_and_its_dlq_only():
 
 
 def test_alarms_watch_failed_and_timed_out_executions_and_lambda_errors_and_throttles():
-    alarms = module(MOD)["locals"]["alarms"]
-    pairs = re.findall(r'namespace = "(AWS/\w+)", metric = "(\w+)"', alarms)
-    watched = {metric: namespace for namespace, metric in pairs}
+    alarms = module(MOD)["locals"]["all_alarms"]
+    watched = {a["metric"]: a["namespace"] for a in alarms.values()}
     assert watched == {
         "Errors": "AWS/Lambda",
         "Throttles": "AWS/Lambda",
@@ -193,8 +192,13 @@ def test_alarms_watch_failed_and_timed_out_executions_and_lambda_errors_and_thro
         "ExecutionsFailed": "AWS/States",
         "ExecutionsTimedOut": "AWS/States",
     }
+    for alarm in alarms.values():
+        if alarm["namespace"] == "AWS/States":
+            assert alarm["dimensions"] == "${local.machine_dims}"
     # The execution alarms exist only with the state machine.
-    assert "local.state_machine ? {" in alarms
+    assert module(MOD)["locals"]["alarms"] == (
+        '${{for k, a in local.all_alarms : k => a if local.state_machine || a.namespace != "AWS/States"}}'
+    )
     alarm = resource(MOD, "aws_cloudwatch_metric_alarm")
     assert alarm["for_each"] == "${local.alarms}"
     assert alarm["alarm_actions"] == ["${var.alarm_topic_arn}"]

@@ -393,32 +393,31 @@ locals {
   function_dims = { FunctionName = local.function_name }
   machine_dims  = { StateMachineArn = local.state_machine_arn }
 
-  alarms = merge(
-    {
-      fraud-lambda-errors = {
-        description = "The fraud function raised (invalid facts or a bug): fraud checks retry, then compensate"
-        namespace   = "AWS/Lambda", metric = "Errors", dimensions = local.function_dims
-      }
-      fraud-lambda-throttles = {
-        description = "The fraud function hit its reserved concurrency: raise fraud_function.reserved_concurrency"
-        namespace   = "AWS/Lambda", metric = "Throttles", dimensions = local.function_dims
-      }
-      fraud-lambda-dlq = {
-        description = "Failed asynchronous fraud invocations in ${local.function_name}-dlq"
-        namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = "${local.function_name}-dlq" }
-      }
-    },
-    local.state_machine ? {
-      fulfilment-executions-failed = {
-        description = "Fulfilment executions failed: reconcile_orders re-drives or compensates them"
-        namespace   = "AWS/States", metric = "ExecutionsFailed", dimensions = local.machine_dims
-      }
-      fulfilment-executions-timed-out = {
-        description = "Fulfilment executions timed out (a step's worker never answered its task token)"
-        namespace   = "AWS/States", metric = "ExecutionsTimedOut", dimensions = local.machine_dims
-      }
-    } : {},
-  )
+  # The execution alarms only with the state machine (a for-filter: the two branches
+  # of a conditional would be objects of different shapes).
+  all_alarms = {
+    fraud-lambda-errors = {
+      description = "The fraud function raised (invalid facts or a bug): fraud checks retry, then compensate"
+      namespace   = "AWS/Lambda", metric = "Errors", dimensions = local.function_dims
+    }
+    fraud-lambda-throttles = {
+      description = "The fraud function hit its reserved concurrency: raise fraud_function.reserved_concurrency"
+      namespace   = "AWS/Lambda", metric = "Throttles", dimensions = local.function_dims
+    }
+    fraud-lambda-dlq = {
+      description = "Failed asynchronous fraud invocations in ${local.function_name}-dlq"
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = "${local.function_name}-dlq" }
+    }
+    fulfilment-executions-failed = {
+      description = "Fulfilment executions failed: reconcile_orders re-drives or compensates them"
+      namespace   = "AWS/States", metric = "ExecutionsFailed", dimensions = local.machine_dims
+    }
+    fulfilment-executions-timed-out = {
+      description = "Fulfilment executions timed out (a step's worker never answered its task token)"
+      namespace   = "AWS/States", metric = "ExecutionsTimedOut", dimensions = local.machine_dims
+    }
+  }
+  alarms = { for k, a in local.all_alarms : k => a if local.state_machine || a.namespace != "AWS/States" }
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
