@@ -250,7 +250,11 @@ def test_task_roles_call_step_functions_on_that_state_machine_only():
         "states:SendTaskFailure",
         "states:SendTaskHeartbeat",
     ]
-    assert locals_["execution_actions"] == ["states:StartExecution", "states:DescribeExecution"]
+    assert locals_["execution_actions"] == [
+        "states:StartExecution",
+        "states:DescribeExecution",
+        "states:GetExecutionHistory",
+    ]
     assert doc["StateMachineKey"]["resources"] == ["${var.orchestration.kms_key_arn}"]
     invoke = doc["InvokeFraudScorer"]
     assert invoke["resources"] == ["${var.orchestration.fraud_function_arn}"]

@@ -63,14 +63,15 @@ resource "aws_iam_role" "task" {
 locals {
   # Step Functions actions per kind of task (only with FULFILMENT_ENGINE=stepfunctions).
   task_token_actions = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
-  execution_actions  = ["states:StartExecution", "states:DescribeExecution"]
+  # GetExecutionHistory: the admin order page shows the execution's current state.
+  execution_actions = ["states:StartExecution", "states:DescribeExecution", "states:GetExecutionHistory"]
   states_actions = {
     web    = local.execution_actions
     ops    = local.execution_actions
     worker = concat(local.task_token_actions, local.execution_actions)
     steps  = concat(local.task_token_actions, local.execution_actions)
   }
-  # DescribeExecution is authorised on the execution ARNs of the state machine.
+  # DescribeExecution and GetExecutionHistory are authorised on execution ARNs.
   execution_arns = "${replace(coalesce(var.orchestration.state_machine_arn, "none"), ":stateMachine:", ":execution:")}:*"
 }
 
