@@ -227,6 +227,16 @@ def test_the_composition_creates_it_only_when_asked_and_wires_the_steps_queue_fr
     assert services["steps_queue"] == "${" + key + "}"
 
 
+def test_step_functions_and_lambda_calls_stay_inside_the_vpc_when_used():
+    endpoint = resource("network", "aws_vpc_endpoint", "interface")
+    assert endpoint["for_each"] == (
+        "${toset(concat(var.interface_endpoints, var.optional_interface_endpoints))}"
+    )
+    call = module("securecart")["module"]["network"]["optional_interface_endpoints"]
+    assert 'var.orchestration.fulfilment_engine == "stepfunctions" ? ["states"] : []' in call
+    assert 'var.orchestration.fraud_scorer == "lambda" ? ["lambda"] : []' in call
+
+
 def test_the_task_environment_names_the_engine_the_state_machine_and_the_scorer():
     environment = object_keys(module("ecs-services")["locals"]["environment"])
     assert environment["FULFILMENT_ENGINE"] == "${var.orchestration.fulfilment_engine}"

@@ -29,6 +29,12 @@ module "network" {
   database_subnets   = var.network.database_subnets
   single_nat_gateway = var.network.single_nat_gateway
 
+  # The optional engines' APIs stay inside the VPC too (task tokens, fraud invokes).
+  optional_interface_endpoints = concat(
+    var.orchestration.fulfilment_engine == "stepfunctions" ? ["states"] : [],
+    var.orchestration.fraud_scorer == "lambda" ? ["lambda"] : [],
+  )
+
   tags = local.tags
 }
 
