@@ -21,6 +21,7 @@ from .integrations.payments import GatewayError
 from .integrations.warehouse import WarehouseUnavailable
 from .services import order_lookup_email_send, payment_void_orphaned
 from .services.documents import order_documents_generate
+from .services.fraud import FraudScorerError
 from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
@@ -42,6 +43,7 @@ TRANSIENT_ERRORS = (
     WarehouseUnavailable,
     OperationalError,
     InterfaceError,
+    FraudScorerError,
 )
 
 # Backoff 2, 4, 8 s (with jitter): a transient outage gets ~15 s before the

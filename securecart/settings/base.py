@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SECURECART_VAR_DIR", BASE_DIR / "var"))
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "securecart.middleware.RequestIdMiddleware",
+    # Partner calls through API Gateway (trusted only with its secret header).
+    "securecart.partners.ApiPartnerMiddleware",
     "securecart.health.HealthCheckMiddleware",
     "securecart.observability.middleware.RequestMetricsMiddleware",
     # NUL in a path or query string: 400 before any view reaches the database.
@@ -420,6 +423,25 @@ CELERY_BEAT_SCHEDULE = {
 # --- fulfilment and fraud ------------------------------------------------------
 # Risk score (0-100) above which an order waits on_hold for staff review.
 FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
+# Who orchestrates fulfilment: Celery chains (default) or AWS Step Functions
+# (the state machine of orders/fulfilment/statemachine.asl.json, its ARN below;
+# `manage.py consume_fulfilment` runs the steps).
+FULFILMENT_ENGINE = env("FULFILMENT_ENGINE", "celery")
+if FULFILMENT_ENGINE not in ("celery", "stepfunctions"):
+    raise ImproperlyConfigured("FULFILMENT_ENGINE must be celery or stepfunctions")
+FULFILMENT_STATE_MACHINE_ARN = env("FULFILMENT_STATE_MACHINE_ARN")
+# The queue the state machine sends the steps to (full name: SQS_QUEUE_PREFIX +
+# this); it carries Step Functions messages, not Celery ones, so it is its own.
+# Its name is in messaging.json, where Terraform reads it too.
+FULFILMENT_STEPS_QUEUE = env(
+    "FULFILMENT_STEPS_QUEUE", MESSAGING["fulfilment_steps_queue"]["name"]
+)
+# Who runs the scoring rules (orders/fraud_rules.py): the worker itself
+# ("inprocess") or the fraud Lambda named FRAUD_FUNCTION_NAME ("lambda").
+FRAUD_SCORER = env("FRAUD_SCORER", "inprocess")
+if FRAUD_SCORER not in ("inprocess", "lambda"):
+    raise ImproperlyConfigured("FRAUD_SCORER must be inprocess or lambda")
+FRAUD_FUNCTION_NAME = env("FRAUD_FUNCTION_NAME", "")
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
 # Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
@@ -463,8 +485,19 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", "120/min"),
         "user": env("API_THROTTLE_USER", "600/min"),
+        # Anonymous calls of one API Gateway partner, all its clients together.
+        "partner": env("API_THROTTLE_PARTNER", "3000/min"),
     },
 }
+# --- API Gateway partners (securecart/partners.py, docs/api-gateway.md) ---------
+# The secret API Gateway adds in X-Api-Gateway-Verify; empty: no request is a
+# partner call. Partner name per API key id (JSON object), set by Terraform.
+API_GATEWAY_VERIFY_SECRET = env("API_GATEWAY_VERIFY_SECRET", "")
+API_GATEWAY_PARTNERS = json.loads(env("API_GATEWAY_PARTNERS", "{}"))
+if not isinstance(API_GATEWAY_PARTNERS, dict) or not all(
+    isinstance(k, str) and isinstance(v, str) for k, v in API_GATEWAY_PARTNERS.items()
+):
+    raise ImproperlyConfigured("API_GATEWAY_PARTNERS must be a JSON object of strings")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureCart API",
     "DESCRIPTION": "Catalog, carts, checkout and orders.",
@@ -504,7 +537,7 @@ LOGGING = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": (
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
-                " %(trace_id)s %(span_id)s"
+                " %(partner)s %(trace_id)s %(span_id)s"
             ),
             "rename_fields": {
                 "asctime": "time",

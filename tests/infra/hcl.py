@@ -24,6 +24,8 @@ MODULE_NAMES = [
     "ecs-services",
     "edge",
     "global-accelerator",
+    "orchestration",
+    "api-gateway",
     "observability",
     "securecart",
 ]

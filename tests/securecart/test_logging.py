@@ -1,7 +1,5 @@
-import json
 import logging
 
-import pytest
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import path
@@ -15,21 +13,6 @@ def _logging_view(request):
 
 
 urlpatterns = [path("log-me/", _logging_view)]
-
-
-@pytest.fixture
-def json_log_lines():
-    """Capture what the configured JSON handler writes."""
-    import io
-
-    root = logging.getLogger()
-    handler = next(
-        h for h in root.handlers if h.formatter.__class__.__name__ == "JsonFormatter"
-    )
-    stream = io.StringIO()
-    old = handler.setStream(stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line]
-    handler.setStream(old)
 
 
 @override_settings(ROOT_URLCONF=__name__)

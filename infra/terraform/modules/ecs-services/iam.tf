@@ -41,7 +41,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "DecryptAppSecretsAndImages"
     actions   = ["kms:Decrypt"]
-    resources = concat([var.kms_key_arn], var.secret_kms_key_arns)
+    resources = concat([var.kms_key_arn], var.secret_kms_key_arns, var.api_gateway.enabled ? [var.api_gateway.kms_key_arn] : [])
   }
 }
 
@@ -60,12 +60,28 @@ resource "aws_iam_role" "task" {
   tags = merge(var.tags, { Service = each.key })
 }
 
+locals {
+  # Step Functions actions per kind of task (only with FULFILMENT_ENGINE=stepfunctions).
+  task_token_actions = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
+  # GetExecutionHistory: the admin order page shows the execution's current state.
+  execution_actions = ["states:StartExecution", "states:DescribeExecution", "states:GetExecutionHistory"]
+  states_actions = {
+    web    = local.execution_actions
+    ops    = local.execution_actions
+    worker = concat(local.task_token_actions, local.execution_actions)
+    steps  = concat(local.task_token_actions, local.execution_actions)
+  }
+  # DescribeExecution and GetExecutionHistory are authorised on execution ARNs.
+  execution_arns = "${replace(coalesce(var.orchestration.state_machine_arn, "none"), ":stateMachine:", ":execution:")}:*"
+}
+
 data "aws_iam_policy_document" "task" {
   for_each = local.task_definitions
 
-  # web and beat enqueue Celery tasks; the worker consumes (and chains) them.
+  # web and beat enqueue Celery tasks (so do the fulfilment steps); the worker
+  # consumes (and chains) them.
   dynamic "statement" {
-    for_each = contains(["web", "beat"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "beat", "steps"], each.value.kind) ? [1] : []
     content {
       sid       = "EnqueueCeleryTasks"
       actions   = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
@@ -97,9 +113,10 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
-  # The outbox relay (web after commit, worker sweep) publishes domain events.
+  # The outbox relay (web after commit, worker sweep, fulfilment steps after commit)
+  # publishes domain events.
   dynamic "statement" {
-    for_each = contains(["web", "worker"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "worker", "steps"], each.value.kind) ? [1] : []
     content {
       sid       = "PublishOrderEvents"
       actions   = ["sns:Publish"]
@@ -108,11 +125,56 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = contains(["web", "worker"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "worker", "steps"], each.value.kind) ? [1] : []
     content {
       sid       = "PutOrderEvents"
       actions   = ["events:PutEvents"]
       resources = [var.event_bus_arn]
+    }
+  }
+
+  # FULFILMENT_ENGINE=stepfunctions: the steps consumer takes its steps from the
+  # fulfilment-steps queue and answers the task tokens; web starts executions after
+  # checkout and shows them on the admin order page; the worker and ops
+  # (reconcile_orders) re-drive or inspect them. Only this state machine and its
+  # executions, and its key (the execution data is encrypted with it).
+  dynamic "statement" {
+    for_each = each.value.kind == "steps" ? [1] : []
+    content {
+      sid = "ConsumeFulfilmentSteps"
+      actions = [
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueUrl", "sqs:GetQueueAttributes",
+      ]
+      resources = [for q in each.value.queues : var.queue_arns[q]]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.stepfunctions && contains(keys(local.states_actions), each.value.kind) ? [1] : []
+    content {
+      sid       = "FulfilmentStateMachine"
+      actions   = local.states_actions[each.value.kind]
+      resources = [var.orchestration.state_machine_arn, local.execution_arns]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.stepfunctions && contains(keys(local.states_actions), each.value.kind) ? [1] : []
+    content {
+      sid       = "StateMachineKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [var.orchestration.kms_key_arn]
+    }
+  }
+
+  # FRAUD_SCORER=lambda: whoever runs the fraud-check step invokes the fraud function.
+  dynamic "statement" {
+    for_each = var.orchestration.fraud_scorer == "lambda" && contains(["worker", "steps"], each.value.kind) ? [1] : []
+    content {
+      sid       = "InvokeFraudScorer"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [var.orchestration.fraud_function_arn]
     }
   }
 
@@ -196,7 +258,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = each.value.kind == "worker" ? [1] : []
+    for_each = contains(["worker", "steps"], each.value.kind) ? [1] : []
     content {
       sid       = "PrivateMediaReadWrite"
       actions   = ["s3:GetObject", "s3:PutObject"]
@@ -214,7 +276,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = contains(["web", "worker", "ops"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "worker", "steps", "ops"], each.value.kind) ? [1] : []
     content {
       sid       = "ListMedia"
       actions   = ["s3:ListBucket"]
@@ -223,7 +285,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = contains(["web", "worker", "consumer"], each.value.kind) ? [1] : []
+    for_each = contains(["web", "worker", "steps", "consumer"], each.value.kind) ? [1] : []
     content {
       sid       = "MediaKey"
       actions   = ["kms:GenerateDataKey", "kms:Decrypt"]

@@ -86,7 +86,7 @@ locals {
       min_percent   = 0
       queues        = []
     }
-  }, local.channel_services)
+  }, local.channel_services, local.steps_services)
 
   # One-off tasks (migrations, doctor, redrive, staff user, reference data) run the
   # ops task definition: same image and environment, its own role, no service.
@@ -97,6 +97,26 @@ locals {
     memory  = var.ops.memory
   }
   task_definitions = merge(local.services, { ops = local.ops })
+
+  # FULFILMENT_ENGINE=stepfunctions: `manage.py consume_fulfilment` runs the steps the
+  # state machine sends to the fulfilment-steps queue and answers the task tokens.
+  # Idempotent steps, so Spot like the worker.
+  stepfunctions = var.orchestration.fulfilment_engine == "stepfunctions"
+  steps_services = {
+    for q in (local.stepfunctions ? [var.orchestration.steps_queue] : []) : q => {
+      kind          = "steps"
+      capacity      = "spot"
+      command       = ["python", "manage.py", "consume_fulfilment"]
+      cpu           = var.worker.cpu
+      memory        = var.worker.memory
+      desired_count = var.worker.min
+      min           = var.worker.min
+      max           = var.worker.max
+      max_percent   = 200
+      min_percent   = 100
+      queues        = [q]
+    }
+  }
 
   autoscaled   = { for k, s in local.services : k => s if s.kind != "beat" }
   queue_scaled = { for k, s in local.services : k => s if length(s.queues) > 0 }
@@ -127,9 +147,15 @@ locals {
     SECURECART_METRICS_FORMAT    = "emf"
     SECURECART_METRICS_NAMESPACE = var.metrics_namespace
     STAFF_USER_SECRET_ID         = aws_secretsmanager_secret.this["staff-user"].arn
+    FULFILMENT_ENGINE            = var.orchestration.fulfilment_engine
+    FULFILMENT_STATE_MACHINE_ARN = var.orchestration.state_machine_arn == null ? "" : var.orchestration.state_machine_arn
+    FULFILMENT_STEPS_QUEUE       = var.orchestration.steps_queue
+    FRAUD_SCORER                 = var.orchestration.fraud_scorer
+    FRAUD_FUNCTION_NAME          = var.orchestration.fraud_function_name == null ? "" : var.orchestration.fraud_function_name
+    API_GATEWAY_PARTNERS         = jsonencode(var.api_gateway.partners)
   }
 
-  secrets = {
+  secrets = merge({
     DJANGO_SECRET_KEY     = aws_secretsmanager_secret.this["django-secret-key"].arn
     DATABASE_URL          = var.database_url_secret_arn
     DATABASE_REPLICA_URLS = var.database_replica_urls_secret_arn
@@ -137,7 +163,10 @@ locals {
     AWS_CLOUDFRONT_KEY    = var.cloudfront_key_secret_arn
     EMAIL_HOST_USER       = "${aws_secretsmanager_secret.this["email-smtp"].arn}:username::"
     EMAIL_HOST_PASSWORD   = "${aws_secretsmanager_secret.this["email-smtp"].arn}:password::"
-  }
+    }, {
+    # Only with the API Gateway entry: the app trusts X-Api-Partner only with it.
+    for k, v in { API_GATEWAY_VERIFY_SECRET = var.api_gateway.verify_secret_arn } : k => v if var.api_gateway.enabled
+  })
 
   web_health_check = {
     command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.port}/healthz', timeout=3)"]
@@ -148,14 +177,14 @@ locals {
   }
 
   # Injected into containers by the execution role.
-  secret_arns = [
+  secret_arns = concat([
     aws_secretsmanager_secret.this["django-secret-key"].arn,
     aws_secretsmanager_secret.this["email-smtp"].arn,
     var.database_url_secret_arn,
     var.database_replica_urls_secret_arn,
     var.redis_url_secret_arn,
     var.cloudfront_key_secret_arn,
-  ]
+  ], var.api_gateway.enabled ? [var.api_gateway.verify_secret_arn] : [])
 
   # Root filesystems are read-only: /tmp is scratch, the two SSM paths let the ECS Exec
   # agent keep its state and logs.
@@ -504,7 +533,7 @@ resource "aws_appautoscaling_policy" "queue_backlog" {
   scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value       = each.value.kind == "worker" ? var.worker.backlog_per_task : var.notifications.backlog_per_task
+    target_value       = contains(["worker", "steps"], each.value.kind) ? var.worker.backlog_per_task : var.notifications.backlog_per_task
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 

@@ -630,6 +630,43 @@ variable "sale" {
   }
 }
 
+variable "api_gateway" {
+  description = "API Gateway entry (api-gateway module): whether it exists, the secret of the header it adds (API_GATEWAY_VERIFY_SECRET), that secret's key, and partner name per API key ID (API_GATEWAY_PARTNERS)."
+  type = object({
+    enabled           = bool
+    verify_secret_arn = string
+    kms_key_arn       = string
+    partners          = map(string)
+  })
+
+  validation {
+    condition     = !var.api_gateway.enabled || (var.api_gateway.verify_secret_arn != null && var.api_gateway.kms_key_arn != null)
+    error_message = "An enabled api_gateway needs verify_secret_arn and kms_key_arn."
+  }
+}
+
+variable "orchestration" {
+  description = "Fulfilment engine and fraud scorer (orchestration module): the app's FULFILMENT_ENGINE, FULFILMENT_STATE_MACHINE_ARN, FRAUD_SCORER, FRAUD_FUNCTION_NAME, the fulfilment-steps queue key, and what the task roles may call."
+  type = object({
+    fulfilment_engine   = string
+    fraud_scorer        = string
+    steps_queue         = string
+    state_machine_arn   = string
+    fraud_function_name = string
+    fraud_function_arn  = string
+    kms_key_arn         = string
+  })
+  validation {
+    condition     = contains(["celery", "stepfunctions"], var.orchestration.fulfilment_engine) && contains(["inprocess", "lambda"], var.orchestration.fraud_scorer)
+    error_message = "orchestration needs fulfilment_engine celery or stepfunctions and fraud_scorer inprocess or lambda."
+  }
+
+  validation {
+    condition     = (var.orchestration.fulfilment_engine == "celery" || var.orchestration.state_machine_arn != null) && (var.orchestration.fraud_scorer == "inprocess" || var.orchestration.fraud_function_arn != null)
+    error_message = "stepfunctions needs state_machine_arn and lambda needs fraud_function_arn (the orchestration module's outputs)."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -12,6 +12,8 @@ locals {
   queues = merge(
     { for k, v in local.m.celery_queues : k => { visibility_timeout = v.visibility_timeout, channel = false } },
     { for k, v in local.m.channel_queues : k => { visibility_timeout = v.visibility_timeout, channel = true } },
+    # Step Functions sends each fulfilment step here (FULFILMENT_ENGINE=stepfunctions).
+    { (local.m.fulfilment_steps_queue.name) = { visibility_timeout = local.m.fulfilment_steps_queue.visibility_timeout, channel = false } },
   )
 
   topic_name           = "${var.queue_prefix}${local.m.order_events_topic}"

@@ -67,3 +67,8 @@ output "event_archive_name" {
   description = "EventBridge archive of the order-events bus (replay source)."
   value       = try(aws_cloudwatch_event_archive.this.name, null)
 }
+
+output "queue_urls" {
+  description = "Work queue URLs by messaging.json key (the state machine's fulfilment-steps QueueUrl)."
+  value       = try({ for k, q in aws_sqs_queue.this : k => q.url }, {})
+}

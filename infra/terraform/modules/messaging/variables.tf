@@ -43,6 +43,10 @@ variable "messaging" {
       visibility_timeout = number
       event_types        = list(string)
     }))
+    fulfilment_steps_queue = object({
+      name               = string
+      visibility_timeout = number
+    })
   })
 
   validation {

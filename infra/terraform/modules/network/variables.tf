@@ -84,6 +84,17 @@ variable "interface_endpoints" {
   }
 }
 
+variable "optional_interface_endpoints" {
+  description = "Interface endpoints of optional parts, added to interface_endpoints (states for the Step Functions engine, lambda for the fraud Lambda)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.optional_interface_endpoints : contains(["states", "lambda"], s)])
+    error_message = "optional_interface_endpoints may hold states and lambda."
+  }
+}
+
 variable "flow_log_retention_in_days" {
   description = "Retention of the VPC flow log group, in days."
   type        = number

@@ -8,6 +8,7 @@ locals {
   queue_prefix  = "${var.name}-"
   media_domain  = "media.${var.domain_name}"
   origin_domain = "origin.${var.domain_name}"
+  api_domain    = "api.${var.domain_name}"
   site_names    = [var.domain_name, "www.${var.domain_name}"]
 
   tags = merge(var.tags, {
@@ -27,6 +28,12 @@ module "network" {
   private_subnets    = var.network.private_subnets
   database_subnets   = var.network.database_subnets
   single_nat_gateway = var.network.single_nat_gateway
+
+  # The optional engines' APIs stay inside the VPC too (task tokens, fraud invokes).
+  optional_interface_endpoints = concat(
+    var.orchestration.fulfilment_engine == "stepfunctions" ? ["states"] : [],
+    var.orchestration.fraud_scorer == "lambda" ? ["lambda"] : [],
+  )
 
   tags = local.tags
 }
@@ -167,6 +174,50 @@ module "edge" {
   tags = local.tags
 }
 
+# /api/v1 for partners and mobile clients through API Gateway (off by default).
+module "api_gateway" {
+  source = "../api-gateway"
+  count  = var.api_gateway.enabled ? 1 : 0
+
+  name                   = var.name
+  vpc_id                 = module.network.vpc_id
+  private_subnet_ids     = module.network.private_subnet_ids
+  alb_arn                = module.alb.arn
+  alb_security_group_id  = module.alb.security_group_id
+  alb_https_listener_arn = module.alb.https_listener_arn
+  target_group_arn       = module.alb.target_group_arn
+  origin_domain_name     = local.origin_domain
+  api_domain_name        = local.api_domain
+  route53_zone_id        = var.route53_zone_id
+  partners               = var.api_gateway.partners
+  stage_throttle         = var.api_gateway.stage_throttle
+  waf_rate_limit         = var.api_gateway.waf_rate_limit
+  verify_generation      = var.api_gateway.verify_generation
+  deletion_protection    = var.deletion_protection
+
+  tags = local.tags
+}
+
+# Fulfilment on Step Functions and/or the fraud check as a Lambda (off by default).
+module "orchestration" {
+  source = "../orchestration"
+  count  = var.orchestration.fulfilment_engine == "stepfunctions" || var.orchestration.fraud_scorer == "lambda" ? 1 : 0
+
+  name                  = var.name
+  fulfilment_engine     = var.orchestration.fulfilment_engine
+  steps_queue_arn       = module.messaging.queue_arns[local.messaging.fulfilment_steps_queue.name]
+  steps_queue_url       = module.messaging.queue_urls[local.messaging.fulfilment_steps_queue.name]
+  messaging_kms_key_arn = module.messaging.kms_key_arn
+  alarm_topic_arn       = module.observability.alarm_topic_arn
+  fraud_function = {
+    memory_size          = 256
+    timeout              = 10
+    reserved_concurrency = var.orchestration.fraud_reserved_concurrency
+  }
+
+  tags = local.tags
+}
+
 module "services" {
   source = "../ecs-services"
 
@@ -230,6 +281,23 @@ module "services" {
   worker        = var.worker
   notifications = var.notifications
   sale          = var.sale
+
+  api_gateway = {
+    enabled           = var.api_gateway.enabled
+    verify_secret_arn = try(module.api_gateway[0].verify_secret_arn, null)
+    kms_key_arn       = try(module.api_gateway[0].kms_key_arn, null)
+    partners          = try(module.api_gateway[0].partners_by_key_id, {})
+  }
+
+  orchestration = {
+    fulfilment_engine   = var.orchestration.fulfilment_engine
+    fraud_scorer        = var.orchestration.fraud_scorer
+    steps_queue         = local.messaging.fulfilment_steps_queue.name
+    state_machine_arn   = try(module.orchestration[0].state_machine_arn, null)
+    fraud_function_name = try(module.orchestration[0].fraud_function_name, null)
+    fraud_function_arn  = try(module.orchestration[0].fraud_function_arn, null)
+    kms_key_arn         = try(module.orchestration[0].kms_key_arn, null)
+  }
 
   tags = local.tags
 }

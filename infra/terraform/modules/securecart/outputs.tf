@@ -33,3 +33,11 @@ output "global_accelerator_ips" {
   description = "Static addresses of the Global Accelerator, when enabled."
   value       = try(module.global_accelerator[0].ip_addresses, [])
 }
+
+output "api_gateway" {
+  description = "API Gateway entry for partners, when enabled: base URL and the API key ID of each partner."
+  value = {
+    url             = try(module.api_gateway[0].api_url, null)
+    partner_key_ids = try(module.api_gateway[0].partner_key_ids, {})
+  }
+}

@@ -314,6 +314,55 @@ variable "deletion_protection" {
   }
 }
 
+variable "orchestration" {
+  description = "FULFILMENT_ENGINE (celery | stepfunctions) and FRAUD_SCORER (inprocess | lambda) of the app, and the fraud Lambda's reserved concurrency. With celery + inprocess (the default) no state machine or Lambda is created."
+  type = object({
+    fulfilment_engine          = string
+    fraud_scorer               = string
+    fraud_reserved_concurrency = number
+  })
+  default = {
+    fulfilment_engine          = "celery"
+    fraud_scorer               = "inprocess"
+    fraud_reserved_concurrency = 20
+  }
+
+  validation {
+    condition     = contains(["celery", "stepfunctions"], var.orchestration.fulfilment_engine) && contains(["inprocess", "lambda"], var.orchestration.fraud_scorer) && var.orchestration.fraud_reserved_concurrency >= 1
+    error_message = "orchestration needs fulfilment_engine celery or stepfunctions, fraud_scorer inprocess or lambda, and a reserved concurrency of at least 1."
+  }
+}
+
+variable "api_gateway" {
+  description = "Optional Amazon API Gateway entry for /api/v1 at api.<domain> (off by default; docs/api-gateway.md): one API key + usage plan per partner (requests/s, burst, daily quota), the stage-wide ceiling, the WAF per-IP limit (per 5 min), and the generation of the secret header (bump to rotate)."
+  type = object({
+    enabled = bool
+    partners = map(object({
+      rate_limit  = number
+      burst_limit = number
+      daily_quota = number
+    }))
+    stage_throttle = object({
+      rate_limit  = number
+      burst_limit = number
+    })
+    waf_rate_limit    = number
+    verify_generation = number
+  })
+  default = {
+    enabled           = false
+    partners          = {}
+    stage_throttle    = { rate_limit = 200, burst_limit = 400 }
+    waf_rate_limit    = 3000
+    verify_generation = 1
+  }
+
+  validation {
+    condition     = !var.api_gateway.enabled || length(var.api_gateway.partners) > 0
+    error_message = "api_gateway.enabled needs at least one partner (an API key nobody holds serves nobody)."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for every resource (Project, Environment and ManagedBy are always set)."
   type        = map(string)

@@ -16,5 +16,9 @@ terraform {
       source  = "hashicorp/tls"
       version = ">= 4.0.0, < 5.0.0"
     }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.4.0, < 3.0.0"
+    }
   }
 }
