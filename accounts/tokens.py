@@ -146,7 +146,7 @@ def _refresh_locked(payload: dict[str, Any]) -> TokenPair | TokenInvalid:
     """The rotation itself, in a transaction; a refusal is returned, not raised,
     so that the revocation it made commits."""
     outstanding = (
-        OutstandingToken.objects.select_for_update()
+        OutstandingToken.objects.select_for_update(of=("self",))
         .filter(jti=payload["jti"])
         .select_related("user")
         .first()
