@@ -17,12 +17,16 @@ def call(
     path: str,
     body: Any = None,
     token: str | None = None,
+    ip: str | None = None,
     **headers: str,
 ):
-    """One API request; `token` goes in `Authorization: Bearer`."""
+    """One API request; `token` goes in `Authorization: Bearer`, `ip` is the
+    caller's address (REMOTE_ADDR)."""
     if token:
         headers["Authorization"] = f"Bearer {token}"
     kwargs: dict[str, Any] = {"headers": headers}
+    if ip:
+        kwargs["REMOTE_ADDR"] = ip
     if body is not None:
         kwargs.update(data=json.dumps(body), content_type="application/json")
     return getattr(client, method.lower())(f"/api/v1/{path}", **kwargs)
