@@ -7,6 +7,9 @@ and describe the answers.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.forms import BaseForm
 from rest_framework import serializers
 
 from securecart.addresses import FIELDS
@@ -119,3 +122,12 @@ class SavedAddressWriteSerializer(serializers.Serializer):
 
 class CartMergeSerializer(serializers.Serializer):
     cart_id = serializers.CharField(max_length=64)
+
+
+def form_errors(form: BaseForm, rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """A bound form's errors as `{field: [messages]}` (API field names)."""
+    rename = rename or {}
+    errors: dict[str, Any] = {}
+    for field, messages in form.errors.items():
+        errors.setdefault(rename.get(field, field), []).extend(messages)
+    return errors

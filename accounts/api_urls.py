@@ -20,7 +20,7 @@ urlpatterns = [
     path("me/", apis_customer.MeApi.as_view(), name="me"),
     path("me/addresses/", apis_customer.AddressListApi.as_view(), name="me-addresses"),
     path(
-        "me/addresses/<int:pk>/",
+        "me/addresses/<str:pk>/",
         apis_customer.AddressDetailApi.as_view(),
         name="me-address-detail",
     ),

@@ -9,14 +9,11 @@ Contract: docs/api.md.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -37,6 +34,7 @@ from .api_serializers import (
     TokenObtainSerializer,
     TokenPairSerializer,
     VerifySerializer,
+    form_errors,
 )
 from .exceptions import SignupLinkInvalid, TokenInvalid
 from .forms import SignUpForm
@@ -53,15 +51,6 @@ REGISTER_SENT = "Check your email: follow the link in it to confirm your address
 RESET_SENT = (
     "If an account uses this address, we have emailed a link to reset its password."
 )
-
-
-def form_errors(form: Form, rename: dict[str, str] | None = None) -> dict[str, Any]:
-    """A bound form's errors as `{field: [messages]}` (API field names)."""
-    rename = rename or {}
-    errors: dict[str, Any] = {}
-    for field, messages in form.errors.items():
-        errors.setdefault(rename.get(field, field), []).extend(messages)
-    return errors
 
 
 def problem(detail: str, code: str, status_code: int, **headers: str) -> Response:

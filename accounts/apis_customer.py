@@ -31,8 +31,8 @@ from .api_serializers import (
     MeUpdateSerializer,
     SavedAddressSerializer,
     SavedAddressWriteSerializer,
+    form_errors,
 )
-from .apis import form_errors
 from .exceptions import EmailAlreadyInUse
 from .forms import AddressForm, ProfileForm
 from .models import Address, User
@@ -131,9 +131,12 @@ class AddressListApi(CustomerApi):
 
 
 class AddressDetailApi(CustomerApi):
-    def address(self, pk: int) -> Address:
+    def address(self, pk: str) -> Address:
+        # Any path value reaches here, so that a bad id is a JSON 404 too.
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            raise Http404
         try:
-            return address_get_for_user(user=self.customer(), pk=pk)
+            return address_get_for_user(user=self.customer(), pk=int(pk))
         except Address.DoesNotExist as error:
             raise Http404 from error  # someone else's: the same as missing
 
@@ -141,7 +144,7 @@ class AddressDetailApi(CustomerApi):
         operation_id="me_addresses_read",
         responses={200: SavedAddressSerializer, 404: dict, **SIGNED_IN_ERRORS},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(SavedAddressSerializer(self.address(pk)).data)
 
     @extend_schema(
@@ -154,7 +157,7 @@ class AddressDetailApi(CustomerApi):
             **SIGNED_IN_ERRORS,
         },
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: Request, pk: str) -> Response:
         address = self.address(pk)
         body = SavedAddressWriteSerializer(data=_body(request), partial=True)
         body.is_valid(raise_exception=True)
@@ -171,7 +174,7 @@ class AddressDetailApi(CustomerApi):
         request=None,
         responses={204: None, 404: dict, **SIGNED_IN_ERRORS},
     )
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         services.address_delete(address=self.address(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils import timezone
@@ -42,12 +43,12 @@ PASSWORD_CLAIM = "pwd"  # noqa: S105 - a claim name, not a secret
 _FINGERPRINT_SALT = "accounts.tokens.password"
 
 
-def password_fingerprint(user: User) -> str:
+def password_fingerprint(user: AbstractBaseUser) -> str:
     """Changes whenever the password does (any path: API, pages, admin, reset)."""
     return salted_hmac(_FINGERPRINT_SALT, user.password).hexdigest()[:20]
 
 
-def token_matches_password(payload: Any, user: User) -> bool:
+def token_matches_password(payload: Any, user: AbstractBaseUser) -> bool:
     claim = payload.get(PASSWORD_CLAIM)
     return isinstance(claim, str) and constant_time_compare(
         claim, password_fingerprint(user)
@@ -102,7 +103,7 @@ def _pair(*, user: User, family: str) -> TokenPair:
 def token_pair_issue(*, user: User) -> TokenPair:
     """Sign a customer in on a new device: a new family, last_login updated
     (which also retires any sign-up confirmation link, as the storefront does)."""
-    update_last_login(None, user)
+    update_last_login(User, user)
     return _pair(user=user, family=secrets.token_urlsafe(12))
 
 
@@ -113,7 +114,7 @@ def _decode_refresh(raw: object) -> dict[str, Any]:
     try:
         # UntypedToken checks signature and expiry but not the blacklist: a
         # revoked token is recognised here, then judged below.
-        payload = dict(UntypedToken(raw).payload)
+        payload = dict(UntypedToken(cast(Any, raw)).payload)
     except TokenError as error:
         raise TokenInvalid(str(error)) from error
     if payload.get("token_type") != "refresh" or not payload.get("jti"):
@@ -128,7 +129,7 @@ def _live_family_tokens(*, user_id: Any, family: str) -> list[OutstandingToken]:
     found = []
     for outstanding in live:
         try:
-            payload = UntypedToken(outstanding.token, verify=False).payload
+            payload = UntypedToken(cast(Any, outstanding.token), verify=False).payload
         except TokenError:
             continue
         if payload.get(FAMILY_CLAIM) == family:

@@ -236,7 +236,7 @@ class CartCreateApi(ShopApiView):
 
 
 class CartDetailApi(ShopApiView):
-    @extend_schema(responses=CartSerializer)
+    @extend_schema(responses={200: CartSerializer, 404: dict})
     def get(self, request: Request, token: str) -> Response:
         return Response(CartSerializer(_cart_or_404(token, user=request.user)).data)
 
