@@ -182,6 +182,12 @@ def _token_refused(error: TokenInvalid) -> Response:
     )
 
 
+def _refresh_token(request: Request) -> str:
+    body = RefreshSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data["refresh"]
+
+
 class TokenRefreshApi(PublicApi):
     @extend_schema(
         operation_id="auth_token_refresh",
@@ -189,10 +195,8 @@ class TokenRefreshApi(PublicApi):
         responses={200: TokenPairSerializer, 400: dict, 401: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        body = RefreshSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
         try:
-            pair = tokens.token_refresh(raw=body.validated_data["refresh"])
+            pair = tokens.token_refresh(raw=_refresh_token(request))
         except TokenInvalid as error:
             return _token_refused(error)
         return Response(pair.as_dict())
@@ -205,10 +209,9 @@ class TokenRevokeApi(PublicApi):
         responses={204: None, 400: dict, 401: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
-        body = RefreshSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        """Sign this device out: its refresh token's family is revoked."""
         try:
-            tokens.token_family_revoke(raw=body.validated_data["refresh"])
+            tokens.token_family_revoke(raw=_refresh_token(request))
         except TokenInvalid as error:
             return _token_refused(error)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -470,8 +470,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureCart API",
-    "DESCRIPTION": "Catalog, carts, checkout and orders.",
-    "VERSION": "1.0.0",
+    "DESCRIPTION": "Catalog, carts, checkout, orders and customer accounts "
+    "(contract and versioning policy: docs/api.md).",
+    # Bumped (minor) with every additive change within v1 (docs/api.md).
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
