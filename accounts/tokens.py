@@ -193,3 +193,12 @@ def token_family_revoke(*, raw: object) -> int:
     family = str(payload.get(FAMILY_CLAIM, ""))
     tokens = _live_family_tokens(user_id=outstanding.user_id, family=family)
     return _blacklist(tokens)
+
+
+def tokens_flush_expired() -> int:
+    """Delete refresh-token records past their expiry (revoked or not): an expired
+    token is refused by its signature's `exp` alone. Returns how many went."""
+    _, per_model = OutstandingToken.objects.filter(
+        expires_at__lte=timezone.now()
+    ).delete()
+    return per_model.get(OutstandingToken._meta.label, 0)

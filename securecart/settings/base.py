@@ -409,6 +409,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SALE_SWEEP_SECONDS),
         "options": {"queue": "default", "expires": SALE_SWEEP_SECONDS},
     },
+    # Expired customer API refresh tokens are forgotten (accounts/tokens.py).
+    "api-tokens-flush": {
+        "task": "accounts.tasks.api_tokens_flush_expired_task",
+        "schedule": 86400.0,
+        "options": {"queue": "default", "expires": 3600},
+    },
     # Outbox lag and cache hit ratio as CloudWatch EMF (no-op unless emf).
     "metrics-gauges": {
         "task": "securecart.metrics_gauges_task",

@@ -270,3 +270,24 @@ def test_the_schema_documents_the_token_scheme_on_customer_operations(client):
     assert {"customerToken": []} in checkout["security"]
     for path in ("register/", "token/", "token/refresh/", "token/revoke/"):
         assert f"/api/v1/auth/{path}" in schema["paths"]
+
+
+def test_expired_refresh_token_records_are_flushed(settings):
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from securecart.celery import app
+
+    user = UserFactory()
+    settings.API_REFRESH_TOKEN_SECONDS = -1  # issued already expired
+    stale = sign_in(Client(), user.username)
+    settings.API_REFRESH_TOKEN_SECONDS = 3600
+    live = sign_in(Client(), user.username)
+    call(Client(), "post", "auth/token/revoke/", {"refresh": live["refresh"]})
+
+    # when beat's daily entry runs, as a worker resolves it
+    app.loader.import_default_modules()
+    task = app.tasks[settings.CELERY_BEAT_SCHEDULE["api-tokens-flush"]["task"]]
+    assert task.apply().get() == 1
+    remaining = set(OutstandingToken.objects.values_list("token", flat=True))
+    assert remaining == {live["refresh"]}  # revoked but unexpired: kept (reuse check)
+    assert stale["refresh"] not in remaining
