@@ -132,3 +132,11 @@ def test_bad_addresses_are_refused_and_nothing_is_saved(app):
         response = call(client, "post", "me/addresses/", body, token=token)
         assert response.status_code == 400, (body, response.content)
     assert not Address.objects.filter(user=user).exists()
+
+
+def test_a_token_call_costs_one_query_for_the_customer(app, django_assert_num_queries):
+    # The access token is checked without a token table: only the user row is read.
+    user, client, token = app
+    with django_assert_num_queries(1):
+        response = call(client, "get", "me/", token=token)
+    assert response.status_code == 200 and response.json()["id"] == user.pk

@@ -101,3 +101,19 @@ def test_signed_out_callers_get_401_with_a_bearer_challenge(owner_data):
     # a forged or garbled token is refused, never taken as anonymous
     forged = call(client, "get", "me/", token="not.a.token")
     assert forged.status_code == 401
+
+
+def test_each_token_works_only_where_it_belongs():
+    client = Client()
+    tokens = sign_in(client, UserFactory().username)
+    # a refresh token is not an access token, and the other way round
+    assert call(client, "get", "me/", token=tokens["refresh"]).status_code == 401
+    swapped = {"refresh": tokens["access"]}
+    refused = call(client, "post", "auth/token/refresh/", swapped)
+    assert refused.status_code == 401 and refused.json()["code"] == "token_not_valid"
+    # a token signed with another key is refused
+    header, payload, _ = tokens["access"].split(".")
+    forged = f"{header}.{payload}.c2lnbmF0dXJl"
+    assert call(client, "get", "me/", token=forged).status_code == 401
+    # the genuine pair still works
+    assert call(client, "get", "me/", token=tokens["access"]).status_code == 200
