@@ -6,6 +6,7 @@ from celery import shared_task
 
 from .services import password_reset_email_send
 from .signup import signup_request_handle
+from .tokens import tokens_flush_expired
 
 
 @shared_task(name="accounts.tasks.password_reset_email_task", ignore_result=True)
@@ -36,3 +37,9 @@ def signup_email_task(
         domain=domain,
         use_https=use_https,
     )
+
+
+@shared_task(name="accounts.tasks.api_tokens_flush_expired_task", ignore_result=True)
+def api_tokens_flush_expired_task() -> int:
+    """Beat, daily: forget expired API refresh tokens (accounts/tokens.py)."""
+    return tokens_flush_expired()

@@ -203,3 +203,14 @@ def signup_allowed(request: HttpRequest) -> bool:
     key = f"{_SIGNUP_PREFIX}:ip:{_digest(client_ip(request))}"
     window = settings.ACCOUNTS_SIGNUP_WINDOW_SECONDS
     return counter_add(key, window) <= settings.ACCOUNTS_SIGNUP_IP_MAX
+
+
+def signup_email_allowed(email: str) -> bool:
+    """Count one API sign-up for this address; False beyond the limit.
+
+    Every request counts, whether or not an account uses the address, and the
+    caller answers the same either way (nothing is sent beyond the limit).
+    """
+    key = f"{_SIGNUP_PREFIX}:email:{_digest(email.strip().lower())}"
+    window = settings.ACCOUNTS_SIGNUP_WINDOW_SECONDS
+    return counter_add(key, window) <= settings.ACCOUNTS_SIGNUP_EMAIL_MAX

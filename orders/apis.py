@@ -9,6 +9,9 @@ storefront JS sends the token); every other request is a guest checkout. A
 forged cross-site request thus gains nothing: it needs the cart id and a
 payment token, and the order is not attached to the victim's account. JSON
 only (no form parsers), so a plain HTML form cannot post here either.
+
+A customer's API access token (`Authorization: Bearer`, accounts.authentication)
+identifies the customer without CSRF: a browser never attaches it on its own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import CustomerTokenAuthentication
 from promotions.apis import VOUCHER_ERROR_STATUS
 from promotions.exceptions import VoucherError
 from securecart.http import client_ip
@@ -147,7 +151,7 @@ def checkout_response(outcome: CheckoutOutcome) -> Response:
 
 
 class CheckoutApi(APIView):
-    authentication_classes = [SessionUserIfCsrfValid]
+    authentication_classes = [CustomerTokenAuthentication, SessionUserIfCsrfValid]
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
 
@@ -165,7 +169,15 @@ class CheckoutApi(APIView):
                 description="Unique per checkout attempt; a retry reuses it.",
             )
         ],
-        responses={201: dict, 400: dict, 402: dict, 409: dict, 413: dict, 503: dict},
+        responses={
+            201: dict,
+            400: dict,
+            401: dict,
+            402: dict,
+            409: dict,
+            413: dict,
+            503: dict,
+        },
     )
     def post(self, request: Request) -> Response:
         try:
@@ -228,7 +240,7 @@ class OrderDetailApi(APIView):
     @extend_schema(
         operation_id="orders_detail",
         parameters=[OpenApiParameter("access_token", str, OpenApiParameter.QUERY)],
-        responses={200: dict, 404: dict},
+        responses={200: dict, 401: dict, 404: dict},
     )
     def get(self, request: Request, number: str) -> Response:
         order = order_get_for_customer(
@@ -245,7 +257,8 @@ class OrderListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        operation_id="orders_list", responses={200: dict, 403: dict, 404: dict}
+        operation_id="orders_list",
+        responses={200: dict, 401: dict, 403: dict, 404: dict},
     )
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()

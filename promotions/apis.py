@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from shop.apis import ShopApiView
 from shop.models import Cart
-from shop.selectors import cart_get_by_token
+from shop.selectors import cart_get_for_caller
 from shop.serializers import CartSerializer
 
 from .exceptions import (
@@ -61,7 +61,8 @@ _ERROR = OpenApiResponse(
 
 
 def _cart(request: Request, token: str) -> Cart:
-    cart = cart_get_by_token(token=token)
+    # A customer's cart answers only to that customer, as on the cart endpoints.
+    cart = cart_get_for_caller(token=token, user=request.user)
     if cart is None:
         raise Http404
     return cart

@@ -23,6 +23,8 @@ api_v1 = [
     path("", include("shop.api_urls")),
     path("", include("orders.api_urls")),
     path("", include("promotions.api_urls")),
+    # Customer accounts for apps: sign-in tokens, profile, addresses, cart.
+    path("", include("accounts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
 ]

@@ -200,8 +200,9 @@ class ProductDetailApi(ShopApiView):
         return HttpResponse(body, content_type="application/json")
 
 
-def _cart_or_404(token: str, *, with_lines: bool = True) -> Cart:
-    cart = selectors.cart_get_by_token(token=token, with_lines=with_lines)
+def _cart_or_404(token: str, *, user: object = None, with_lines: bool = True) -> Cart:
+    # A customer's cart answers only to that customer (selectors.cart_get_for_caller).
+    cart = selectors.cart_get_for_caller(token=token, user=user, with_lines=with_lines)
     if cart is None:
         raise Http404
     return cart
@@ -217,10 +218,17 @@ def _cart_body(cart: Cart) -> dict:
 
 
 class CartCreateApi(ShopApiView):
-    @extend_schema(request=None, responses={201: CartSerializer})
+    @extend_schema(request=None, responses={200: CartSerializer, 201: CartSerializer})
     def post(self, request: Request) -> Response:
-        user = request.user if request.user.is_authenticated else None
-        cart = Cart.objects.create(user=user)
+        if request.user.is_authenticated:
+            # A signed-in customer has one active cart, on every device.
+            existing = selectors.cart_get_for_user(user=request.user)
+            cart = existing or services.cart_get_or_create_for_user(user=request.user)
+            return Response(
+                CartSerializer(cart).data,
+                status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+            )
+        cart = Cart.objects.create()
         return Response(
             CartSerializer(_cart_or_404(cart.token)).data,
             status=status.HTTP_201_CREATED,
@@ -228,9 +236,9 @@ class CartCreateApi(ShopApiView):
 
 
 class CartDetailApi(ShopApiView):
-    @extend_schema(responses=CartSerializer)
+    @extend_schema(responses={200: CartSerializer, 404: dict})
     def get(self, request: Request, token: str) -> Response:
-        return Response(CartSerializer(_cart_or_404(token)).data)
+        return Response(CartSerializer(_cart_or_404(token, user=request.user)).data)
 
 
 class CartLineListApi(ShopApiView):
@@ -239,7 +247,7 @@ class CartLineListApi(ShopApiView):
         responses={201: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def post(self, request: Request, token: str) -> Response:
-        cart = _cart_or_404(token, with_lines=False)
+        cart = _cart_or_404(token, user=request.user, with_lines=False)
         body = CartLineAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_add(cart=cart, **body.validated_data)
@@ -252,7 +260,7 @@ class CartLineDetailApi(ShopApiView):
         responses={200: CartSerializer, 400: dict, 404: dict, 409: dict},
     )
     def patch(self, request: Request, token: str, sku: str) -> Response:
-        cart = _cart_or_404(token, with_lines=False)
+        cart = _cart_or_404(token, user=request.user, with_lines=False)
         body = CartLineQuantitySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cart_line_set_quantity(
@@ -262,5 +270,7 @@ class CartLineDetailApi(ShopApiView):
 
     @extend_schema(request=None, responses={204: None, 404: dict})
     def delete(self, request: Request, token: str, sku: str) -> Response:
-        services.cart_line_remove(cart=_cart_or_404(token, with_lines=False), sku=sku)
+        services.cart_line_remove(
+            cart=_cart_or_404(token, user=request.user, with_lines=False), sku=sku
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

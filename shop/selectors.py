@@ -201,6 +201,25 @@ def cart_get_by_token(*, token: str, with_lines: bool = True) -> Cart | None:
     return queryset.filter(token=token).first()
 
 
+def cart_get_for_caller(
+    *, token: str, user: Any, with_lines: bool = True
+) -> Cart | None:
+    """The cart a token names, as the API may show it to this caller: a
+    customer's cart only to that customer (a token alone is not enough), as at
+    checkout. Anyone else gets None, as for a missing cart."""
+    cart = cart_get_by_token(token=token, with_lines=with_lines)
+    if cart is None or cart.user_id is None:
+        return cart
+    if user is None or not user.is_authenticated or user.pk != cart.user_id:
+        return None
+    return cart
+
+
+def cart_get_for_user(*, user: Any) -> Cart | None:
+    """The customer's active cart: the one they changed last."""
+    return _cart_queryset().filter(user=user).order_by("-updated_at", "-id").first()
+
+
 def cart_lines_load(*, cart: Cart) -> Cart:
     """(Re)load the cart's lines as `cart_get_by_token` does, in one query."""
     getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
@@ -212,7 +231,7 @@ def cart_get_for_request(request: HttpRequest) -> Cart | None:
     """The signed-in customer's latest cart, or the anonymous session's cart."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return _cart_queryset().filter(user=user).order_by("-updated_at", "-id").first()
+        return cart_get_for_user(user=user)
     token = request.session.get(CART_SESSION_KEY)
     if not token:
         return None

@@ -18,7 +18,12 @@ from .exceptions import (
     UnknownSku,
 )
 from .models import Cart, CartLine, Product, Variant
-from .selectors import CART_SESSION_KEY, cart_get_for_request, cart_lines_load
+from .selectors import (
+    CART_SESSION_KEY,
+    cart_get_for_request,
+    cart_get_for_user,
+    cart_lines_load,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -266,6 +271,16 @@ def cart_attach_on_login(*, request: HttpRequest, user) -> Cart | None:
     token = request.session.pop(CART_SESSION_KEY, None)
     if not token:
         return None
+    return cart_attach_guest(token=token, user=user)
+
+
+def cart_attach_guest(*, token: object, user) -> Cart | None:
+    """Give a signed-in customer the guest cart `token` names (merged into their
+    active cart if they have one), as at storefront sign-in; the API's sign-in and
+    the customer's cart endpoint present the guest cart id here. A customer's
+    cart, or an unknown token, changes nothing (None)."""
+    if not token or not isinstance(token, str):
+        return None
     source = Cart.objects.filter(token=token, user__isnull=True).first()
     if source is None:
         return None
@@ -275,3 +290,21 @@ def cart_attach_on_login(*, request: HttpRequest, user) -> Cart | None:
         source.save(update_fields=["user", "updated_at"])
         return source
     return cart_merge(source=source, target=target)
+
+
+def cart_get_or_create_for_user(*, user) -> Cart:
+    """The customer's one active cart, created when they have none.
+
+    The user's row lock makes two devices asking at once get the same new cart.
+    """
+    cart = cart_get_for_user(user=user)
+    if cart is not None:
+        return cart
+    with transaction.atomic():
+        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        cart = cart_get_for_user(user=user)
+        if cart is None:
+            Cart.objects.create(user=user)
+            cart = cart_get_for_user(user=user)
+    assert cart is not None
+    return cart

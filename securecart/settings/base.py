@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    # Customer API tokens: refresh tokens are recorded and revoked here (accounts/tokens.py).
+    "rest_framework_simplejwt.token_blacklist",
+    "corsheaders",
     "drf_spectacular",
     # Swagger UI's files, served as our static files (no CDN).
     "drf_spectacular_sidecar",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     # django-csp's, with the policy built once (securecart/middleware.py).
     "securecart.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS for /api/v1/ only, for the origins in API_CORS_ALLOWED_ORIGINS (none by default).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +133,8 @@ ACCOUNTS_PASSWORD_RESET_WINDOW_SECONDS = env_int(
 # Sign-up attempts per client IP in a window (accounts/throttling.py): beyond, 429.
 ACCOUNTS_SIGNUP_IP_MAX = env_int("ACCOUNTS_SIGNUP_IP_MAX", 10)
 ACCOUNTS_SIGNUP_WINDOW_SECONDS = env_int("ACCOUNTS_SIGNUP_WINDOW_SECONDS", 3600)
+# API sign-ups per email address in the same window (the API's per-account limit).
+ACCOUNTS_SIGNUP_EMAIL_MAX = env_int("ACCOUNTS_SIGNUP_EMAIL_MAX", 3)
 # Failed voucher-code attempts per client (IP, else cart) in a window: beyond, 429.
 VOUCHER_ATTEMPTS_MAX = env_int("VOUCHER_ATTEMPTS_MAX", 10)
 VOUCHER_ATTEMPTS_WINDOW_SECONDS = env_int("VOUCHER_ATTEMPTS_WINDOW_SECONDS", 900)
@@ -412,6 +419,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SALE_SWEEP_SECONDS),
         "options": {"queue": "default", "expires": SALE_SWEEP_SECONDS},
     },
+    # Expired customer API refresh tokens are forgotten (accounts/tokens.py).
+    "api-tokens-flush": {
+        "task": "accounts.tasks.api_tokens_flush_expired_task",
+        "schedule": 86400.0,
+        "options": {"queue": "default", "expires": 3600},
+    },
     # Outbox lag and cache hit ratio as CloudWatch EMF (no-op unless emf).
     "metrics-gauges": {
         "task": "securecart.metrics_gauges_task",
@@ -467,6 +480,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A customer's bearer token (mobile app) first, so that a missing or bad
+        # one answers 401 with WWW-Authenticate; the browser session as before.
+        "accounts.authentication.CustomerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # JSON nested too deeply is a 400 (securecart/parsers.py), not a RecursionError.
@@ -500,14 +516,38 @@ if not isinstance(API_GATEWAY_PARTNERS, dict) or not all(
     raise ImproperlyConfigured("API_GATEWAY_PARTNERS must be a JSON object of strings")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureCart API",
-    "DESCRIPTION": "Catalog, carts, checkout and orders.",
-    "VERSION": "1.0.0",
+    "DESCRIPTION": "Catalog, carts, checkout, orders and customer accounts "
+    "(contract and versioning policy: docs/api.md).",
+    # Bumped (minor) with every additive change within v1 (docs/api.md).
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# Customer API tokens (accounts/tokens.py, docs/api.md): a short-lived access token
+# and a rotating refresh token, both signed JWTs; lifetimes are read per issue.
+API_ACCESS_TOKEN_SECONDS = env_int("API_ACCESS_TOKEN_SECONDS", 300)
+API_REFRESH_TOKEN_SECONDS = env_int("API_REFRESH_TOKEN_SECONDS", 30 * 86400)
+SIMPLE_JWT = {
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+}
+# Browser origins (a web app on another domain) allowed to call /api/v1/ with
+# CORS; none by default. Tokens travel in a header, never in cookies.
+CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key")
+CORS_EXPOSE_HEADERS = ("Retry-After", "Idempotent-Replayed")
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # --- observability (securecart/observability, docs/operations.md) ----------------
 # "emf": also write CloudWatch Embedded Metric Format lines to stdout (AWS).

@@ -68,3 +68,20 @@ def test_concurrent_default_addresses_leave_exactly_one_default():
     assert all(isinstance(o, Address) for o in outcomes), outcomes
     assert Address.objects.filter(user=user).count() == 4
     assert Address.objects.filter(user=user, is_default=True).count() == 1
+
+
+def test_one_refresh_token_exchanged_twice_at_once_rotates_once_then_revokes():
+    from accounts import tokens
+    from accounts.exceptions import TokenReused
+
+    user = UserFactory()
+    pair = tokens.token_pair_issue(user=user)
+    outcomes = _race([lambda: tokens.token_refresh(raw=pair.refresh)] * 4)
+
+    # the row lock lets one exchange through; the others see a spent token: reuse
+    issued = [o for o in outcomes if isinstance(o, tokens.TokenPair)]
+    reused = [o for o in outcomes if isinstance(o, TokenReused)]
+    assert len(issued) == 1 and len(reused) == 3, outcomes
+    # and reuse revoked the family, the new token included
+    with pytest.raises(TokenReused):
+        tokens.token_refresh(raw=issued[0].refresh)

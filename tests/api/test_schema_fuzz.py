@@ -2,6 +2,9 @@
 
 Bounded (a handful of examples per operation) so it fits CI; every response must be a
 non-5xx that conforms to the schema (status code, content type, headers, body).
+Run twice: anonymously, and as a signed-in customer with an API access token (the
+`customerToken` scheme), so that the customer operations (`me`, addresses, the
+cart, orders) are driven past their 401 too.
 """
 
 import subprocess
@@ -9,6 +12,9 @@ import sys
 
 import pytest
 
+from tests.api.customer import sign_in
+from tests.factories.accounts import AddressFactory, UserFactory
+from tests.factories.orders import OrderFactory
 from tests.factories.shop import ProductImageFactory, VariantFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -38,7 +44,23 @@ def catalog():
     )
 
 
-def test_api_never_errors_and_conforms_to_its_schema(live_server, catalog, tmp_path):
+@pytest.fixture(params=["anonymous", "customer"])
+def auth_headers(request, settings, client):
+    """No header, or a customer's bearer token (one with an address and an order)."""
+    if request.param == "anonymous":
+        return []
+    # The token must outlive the run; the fuzzer never sees a refresh token.
+    settings.API_ACCESS_TOKEN_SECONDS = 3600
+    customer = UserFactory()
+    AddressFactory(user=customer, is_default=True)
+    OrderFactory(user=customer)
+    access = sign_in(client, customer.username)["access"]
+    return ["--header", f"Authorization: Bearer {access}"]
+
+
+def test_api_never_errors_and_conforms_to_its_schema(
+    live_server, catalog, auth_headers, tmp_path
+):
     # when schemathesis drives every operation of /api/v1/schema/ on the live server
     result = subprocess.run(
         [
@@ -68,6 +90,7 @@ def test_api_never_errors_and_conforms_to_its_schema(live_server, catalog, tmp_p
             "junit",
             "--report-dir",
             str(tmp_path),
+            *auth_headers,
         ],
         capture_output=True,
         text=True,

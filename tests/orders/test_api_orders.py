@@ -62,7 +62,10 @@ def test_customer_order_list_has_only_their_orders(client):
 
 
 def test_order_list_needs_sign_in(client):
-    assert client.get("/api/v1/orders/").status_code == 403
+    # 401 with a Bearer challenge: an app knows to sign in (or refresh) again.
+    response = client.get("/api/v1/orders/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_shipping_methods_lists_active_methods(client):
