@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from securecart.countries import country_choices
+from securecart.addresses import Address as AddressValue
+from securecart.addresses import AddressInvalid
+from securecart.countries import country_choices_store_first
 
 from .models import Address, User
 from .selectors import email_in_use
@@ -149,7 +152,13 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "email", "phone", "sms_opt_in"]
         labels = {"sms_opt_in": "Send me order updates by SMS"}
+        # The model's help texts speak to staff in the admin, not to customers.
+        help_texts = {
+            "sms_opt_in": "Texts go to the phone number above when an order ships."
+        }
         widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
@@ -193,7 +202,7 @@ class ProfileForm(forms.ModelForm):
 
 class AddressForm(forms.ModelForm):
     country = forms.ChoiceField(
-        choices=[("", "Choose a country")] + country_choices(),
+        choices=country_choices_store_first,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
 
@@ -209,6 +218,27 @@ class AddressForm(forms.ModelForm):
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].initial = settings.STORE_COUNTRY
+        # Whether these are needed is the country's call (clean()).
+        for name in ("city", "postal_code", "region"):
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        names = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+        if any(name in self.errors for name in names):
+            return data
+        try:
+            address = AddressValue.from_mapping(data).normalized()
+        except AddressInvalid as exc:
+            for name, message in exc.errors.items():
+                self.add_error(name if name in self.fields else None, message)
+            return data
+        data.update(region=address.region, postal_code=address.postal_code)
+        return data
 
     def _post_clean(self) -> None:
         # Model validation (incl. the one-default constraint) runs in the

@@ -20,6 +20,8 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
+from securecart.money import format_money
+
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 from .pricing import query_annotations
 
@@ -279,7 +281,8 @@ def _line_issues(line: CartLine) -> list[CartIssue]:
                 variant.sku,
                 "price_changed",
                 f"The price of {name} ({variant.name}) changed from "
-                f"{line.unit_price} to {variant.price} {variant.currency}.",
+                f"{format_money(line.unit_price, variant.currency)} to "
+                f"{format_money(variant.price, variant.currency)}.",
                 line.quantity,
                 old_price=line.unit_price,
                 new_price=variant.price,

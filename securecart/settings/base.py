@@ -45,6 +45,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 SITE_NAME = env("SITE_NAME", "SecureCart")
 STORE_CURRENCY = env("STORE_CURRENCY", "USD")
+# Where the shop sells from: first in every country list and the default of
+# address forms (ISO 3166-1 alpha-2).
+STORE_COUNTRY = env("STORE_COUNTRY", "US").upper()
 # Checkout: payment gateway by name ("test" is the built-in one) and whether
 # catalog prices already include tax (shown and charged as such) or tax is added.
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "test")
