@@ -17,7 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks (tests/e2e); skipped
+# without npm (those checks then skip, or fail under CI=true).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; else echo "npm not found: browser accessibility checks will skip"; fi
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 migrate: install
 	$(PY) manage.py migrate --noinput

@@ -8,7 +8,12 @@ import re
 import pytest
 
 from orders.forms import AddressForm
-from tests.factories.orders import ADDRESS, CatalogVariantFactory, cart_with
+from tests.factories.orders import (
+    ADDRESS,
+    CatalogVariantFactory,
+    OrderFactory,
+    cart_with,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +104,27 @@ def test_the_address_is_kept_as_the_post_writes_it():
         "VA",
         "22201-1234",
     )
+
+
+@pytest.mark.parametrize(
+    ("columns", "printed"),
+    [
+        (
+            {"shipping_city": "San Francisco", "shipping_region": "CA"}
+            | {"shipping_postal_code": "94105", "shipping_country": "US"},
+            "1 Market St<br>San Francisco, CA 94105<br>United States</address>",
+        ),
+        (
+            {"shipping_city": "Berlin", "shipping_region": ""}
+            | {"shipping_postal_code": "10115", "shipping_country": "DE"},
+            "1 Market St<br>10115 Berlin<br>Germany</address>",
+        ),
+    ],
+)
+def test_order_page_prints_the_address_in_the_country_layout(client, columns, printed):
+    order = OrderFactory(user=None, shipping_line1="1 Market St", **columns)
+    client.get(f"/orders/{order.number}/?token={order.access_token}")
+
+    body = client.get(f"/orders/{order.number}/").content.decode()
+
+    assert printed in body
