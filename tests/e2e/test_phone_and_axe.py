@@ -138,9 +138,13 @@ def _problems(page: Page, url: str) -> list[str]:
 
 def _check_pages(page: Page, live_server, urls: list[str]) -> list[str]:
     found: list[str] = []
+    shots = ARTIFACTS / "screenshots" / f"pages_{page.viewport_name}"  # type: ignore[attr-defined]
+    shots.mkdir(parents=True, exist_ok=True)
     for url in urls:
         page.goto(url)
         found += _problems(page, url)
+        name = re.sub(r"\W+", "_", url).strip("_") or "home"
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         _flash(page, live_server)
         page.goto(url)
         messages = page.get_by_role("status")
