@@ -11,18 +11,7 @@ import django.db.models.functions.text
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-
-class AddIndexOnPostgres(migrations.AddIndex):
-    """GIN trigram indexes exist on PostgreSQL only; SQLite (make run) keeps the
-    state but gets no index (its search falls back to icontains)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from securecart.migration_operations import AddIndexOnPostgres
 
 
 def _trigram(expression):

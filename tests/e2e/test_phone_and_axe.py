@@ -23,7 +23,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, keep_screenshot_and_close
 from tests.factories.accounts import PASSWORD, AddressFactory, UserFactory
 from tests.factories.orders import ShippingMethodFactory
 from tests.factories.shop import CategoryFactory, ProductFactory, VariantFactory
@@ -94,13 +94,7 @@ def screen(request, browser, live_server) -> Iterator[Page]:
     page = context.new_page()
     page.viewport_name = request.param  # type: ignore[attr-defined]
     yield page
-    shots = ARTIFACTS / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "_", request.node.nodeid)[-120:]
-    try:
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    finally:
-        context.close()
+    keep_screenshot_and_close(page, request)
 
 
 def _flash(page: Page, live_server) -> None:
