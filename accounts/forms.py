@@ -11,8 +11,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from securecart.addresses import Address as AddressValue
-from securecart.addresses import AddressInvalid
+from securecart.address_forms import form_address_check
 from securecart.countries import country_choices_store_first
 
 from .models import Address, User
@@ -228,16 +227,7 @@ class AddressForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        names = ("name", "line1", "line2", "city", "region", "postal_code", "country")
-        if any(name in self.errors for name in names):
-            return data
-        try:
-            address = AddressValue.from_mapping(data).normalized()
-        except AddressInvalid as exc:
-            for name, message in exc.errors.items():
-                self.add_error(name if name in self.fields else None, message)
-            return data
-        data.update(region=address.region, postal_code=address.postal_code)
+        form_address_check(self, data)
         return data
 
     def _post_clean(self) -> None:

@@ -6,7 +6,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from securecart.addresses import POSTAL_FIELDS, Address, AddressInvalid
+from securecart.address_forms import form_address_check
+from securecart.addresses import POSTAL_FIELDS
 from securecart.countries import country_choices_store_first
 
 from .serializers import PHONE, POSTAL_CODE, country_validate
@@ -172,22 +173,10 @@ class AddressForm(forms.Form):
             data["phone"] = data.get("phone") or chosen.phone
             data["save_address"] = False  # already in the account
         else:
-            self._check_address(data)
+            form_address_check(self, data)
         if data.get("sms_opt_in") and not data.get("phone"):
             self.add_error("phone", "A phone number is needed for SMS updates.")
         return data
-
-    def _check_address(self, data: dict) -> None:
-        """The typed address against its country's rules; its normal form kept."""
-        if any(name in self.errors for name in POSTAL_FIELDS):
-            return  # a field already failed on its own
-        try:
-            address = Address.from_mapping(data).normalized()
-        except AddressInvalid as exc:
-            for name, message in exc.errors.items():
-                self.add_error(name if name in self.fields else None, message)
-            return
-        data.update(region=address.region, postal_code=address.postal_code)
 
 
 class ShippingForm(forms.Form):
