@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from securecart.countries import country_choices
+from securecart.address_forms import form_address_check
+from securecart.countries import country_choices_store_first
 
 from .models import Address, User
 from .selectors import email_in_use
@@ -149,7 +151,13 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "email", "phone", "sms_opt_in"]
         labels = {"sms_opt_in": "Send me order updates by SMS"}
+        # The model's help texts speak to staff in the admin, not to customers.
+        help_texts = {
+            "sms_opt_in": "Texts go to the phone number above when an order ships."
+        }
         widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
@@ -193,7 +201,7 @@ class ProfileForm(forms.ModelForm):
 
 class AddressForm(forms.ModelForm):
     country = forms.ChoiceField(
-        choices=[("", "Choose a country")] + country_choices(),
+        choices=country_choices_store_first,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
 
@@ -209,6 +217,18 @@ class AddressForm(forms.ModelForm):
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].initial = settings.STORE_COUNTRY
+        # Whether these are needed is the country's call (clean()).
+        for name in ("city", "postal_code", "region"):
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        form_address_check(self, data)
+        return data
 
     def _post_clean(self) -> None:
         # Model validation (incl. the one-default constraint) runs in the

@@ -42,9 +42,10 @@ class Address(models.Model):
     name = models.CharField("full name", max_length=200)
     line1 = models.CharField("address line 1", max_length=200)
     line2 = models.CharField("address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100)
+    # City and postal code: required where the country's rules say so (forms).
+    city = models.CharField(max_length=100, blank=True)
     region = models.CharField("state / region", max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20)
+    postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(
         max_length=2,
         validators=[validate_country_code],

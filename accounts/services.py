@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from securecart.addresses import FIELDS
@@ -123,6 +124,8 @@ def password_reset_email_send(*, email: str, domain: str, use_https: bool) -> in
             use_https=use_https,
             email_template_name=RESET_EMAIL_TEMPLATE,
             subject_template_name=RESET_SUBJECT_TEMPLATE,
+            # domain_override would also name the shop after the host name.
+            extra_email_context={"site_name": settings.SITE_NAME},
         )
     return len(users)
 

@@ -93,6 +93,7 @@ def checkout_once(base: str, cart_token: str) -> tuple[int, float]:
                 "name": "Bench Shopper",
                 "line1": "1 Load St",
                 "city": "Testville",
+                "region": "NY",
                 "postal_code": "12345",
                 "country": "US",
             },

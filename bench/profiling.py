@@ -103,6 +103,7 @@ def scenarios(count: int) -> list[Scenario]:
                     "name": "Profile Shopper",
                     "line1": "1 Sale Street",
                     "city": "Springfield",
+                    "region": "IL",
                     "postal_code": "12345",
                     "country": "US",
                 },  # fmt: skip

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from securecart.address_forms import form_address_check
 from securecart.addresses import POSTAL_FIELDS
-from securecart.countries import country_choices
+from securecart.countries import country_choices_store_first
 
 from .serializers import PHONE, POSTAL_CODE, country_validate
 
@@ -31,6 +33,13 @@ def saved_address_label(address) -> str:
     return f"{label} (default)" if address.is_default else label
 
 
+def _text(autocomplete: str, *, input_type: str = "text") -> forms.TextInput:
+    """A text-like input carrying its autocomplete token (and tel/email keyboards)."""
+    widget = forms.TextInput(attrs={"autocomplete": autocomplete})
+    widget.input_type = input_type
+    return widget
+
+
 class AddressForm(forms.Form):
     """Contact details plus a delivery address, typed or chosen from the account.
 
@@ -41,19 +50,45 @@ class AddressForm(forms.Form):
     in) a new address may be saved to the account.
     """
 
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(max_length=254, widget=_text("email", input_type="email"))
     phone = forms.CharField(
-        max_length=32, required=False, help_text="For delivery questions."
+        max_length=32,
+        required=False,
+        help_text="For delivery questions.",
+        widget=_text("tel", input_type="tel"),
     )
     sms_opt_in = forms.BooleanField(
         required=False, label="Send me order updates by SMS"
     )
-    name = forms.CharField(max_length=200, label="Full name")
-    line1 = forms.CharField(max_length=200, label="Address line 1")
-    line2 = forms.CharField(max_length=200, required=False, label="Address line 2")
-    city = forms.CharField(max_length=100)
-    region = forms.CharField(max_length=100, required=False, label="State / region")
-    postal_code = forms.CharField(max_length=20, label="Postal code")
+    # Which of city, region and postal code a country needs is its address
+    # rules' call (securecart.addresses), checked in clean().
+    name = forms.CharField(
+        max_length=200, label="Full name", widget=_text("shipping name")
+    )
+    line1 = forms.CharField(
+        max_length=200, label="Address line 1", widget=_text("shipping address-line1")
+    )
+    line2 = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Address line 2",
+        widget=_text("shipping address-line2"),
+    )
+    city = forms.CharField(
+        max_length=100, required=False, widget=_text("shipping address-level2")
+    )
+    region = forms.CharField(
+        max_length=100,
+        required=False,
+        label="State / region",
+        widget=_text("shipping address-level1"),
+    )
+    postal_code = forms.CharField(
+        max_length=20,
+        required=False,
+        label="Postal code",
+        widget=_text("shipping postal-code"),
+    )
     country = forms.CharField(max_length=2, label="Country")
 
     def __init__(
@@ -61,7 +96,10 @@ class AddressForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["country"] = forms.ChoiceField(
-            choices=[("", "Choose a country…"), *country_choices()], label="Country"
+            choices=country_choices_store_first(),
+            initial=settings.STORE_COUNTRY,
+            label="Country",
+            widget=forms.Select(attrs={"autocomplete": "shipping country"}),
         )
         self.saved_addresses = {str(a.pk): a for a in saved_addresses}
         if self.saved_addresses:
@@ -134,6 +172,8 @@ class AddressForm(forms.Form):
                 data[name] = getattr(chosen, name)
             data["phone"] = data.get("phone") or chosen.phone
             data["save_address"] = False  # already in the account
+        else:
+            form_address_check(self, data)
         if data.get("sms_opt_in") and not data.get("phone"):
             self.add_error("phone", "A phone number is needed for SMS updates.")
         return data

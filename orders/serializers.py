@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from securecart.addresses import Address
+from securecart.addresses import Address, AddressInvalid
 from securecart.countries import country_codes
 
 from .models import Order, OrderDiscount, OrderLine, ShippingMethod
@@ -59,6 +59,15 @@ class AddressSerializer(serializers.Serializer):
         if value and not PHONE.match(value):
             raise serializers.ValidationError("Enter a valid phone number.")
         return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The country's own rules (securecart.addresses): required parts,
+        postal-code format; the region kept as the post writes it."""
+        try:
+            address = Address.from_mapping(attrs).normalized()
+        except AddressInvalid as exc:
+            raise serializers.ValidationError(exc.errors) from exc
+        return {**attrs, "region": address.region, "postal_code": address.postal_code}
 
 
 class CheckoutSerializer(serializers.Serializer):

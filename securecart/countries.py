@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 import pycountry
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 
@@ -15,6 +16,27 @@ def country_choices() -> list[tuple[str, str]]:
         (c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries
     ]
     return sorted(pairs, key=lambda pair: pair[1])
+
+
+def country_choices_store_first() -> list[tuple[str, str]]:
+    """The store's country (settings.STORE_COUNTRY) first, then every other by name:
+    most shoppers live where the shop sells, and no "Choose a country…" sits on top."""
+    store = settings.STORE_COUNTRY
+    pairs = country_choices()
+    return [
+        *(pair for pair in pairs if pair[0] == store),
+        *(pair for pair in pairs if pair[0] != store),
+    ]
+
+
+def country_name(code: str) -> str:
+    """ "United States" for "US"; '' for a code that names no country."""
+    return _names().get((code or "").upper(), "")
+
+
+@cache
+def _names() -> dict[str, str]:
+    return dict(country_choices())
 
 
 @cache

@@ -1,7 +1,9 @@
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import health
@@ -29,7 +31,19 @@ api_v1 = [
     path("docs/", api_docs, name="docs"),
 ]
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the
+    static file (its hashed, long-cached name in production)."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static_url("favicon.ico")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # Local private files behind expiring signed links (S3 presigns in AWS).

@@ -43,15 +43,16 @@ class ProductUnavailable(ShopError):
     field = "sku"
     code = "product_unavailable"
 
-    def __init__(self, sku: str) -> None:
-        super().__init__(f"{sku} is no longer available.")
+    def __init__(self, sku: str, *, label: str = "") -> None:
+        super().__init__(f"{label or sku} is no longer available.")
         self.sku = sku
 
 
 class InsufficientStock(ShopError):
     """Not enough stock: for one line (`sku`, `requested`, `available`) or, from a
     reservation of several, for each short line in `lines` ({"variant_id", "sku",
-    "requested", "available"})."""
+    "requested", "available"}). The message names the product (`label`, e.g.
+    "Harbour Enamel Mug (Ocean)"), not its SKU, when the caller knows it."""
 
     field = "quantity"
     code = "insufficient_stock"
@@ -62,14 +63,16 @@ class InsufficientStock(ShopError):
         requested: int = 0,
         available: int = 0,
         *,
+        label: str = "",
         lines: list[dict] | None = None,
     ) -> None:
+        name = label or sku
         if lines is not None:
             text = "Not enough stock."
         elif available > 0:
-            text = f"Only {available} of {sku} available; you asked for {requested}."
+            text = f"Only {available} of {name} available; you asked for {requested}."
         else:
-            text = f"{sku} is out of stock."
+            text = f"{name} is out of stock."
         super().__init__(text)
         self.sku = sku
         self.requested = requested

@@ -6,11 +6,18 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
+
+
+def _trigram_index(expression: str | Upper, name: str) -> GinIndex:
+    """pg_trgm GIN index: word-similarity (typo) and prefix search (shop.search).
+    PostgreSQL only; the migrations skip it elsewhere."""
+    return GinIndex(OpClass(expression, name="gin_trgm_ops"), name=name)
 
 
 def _currency_default() -> str:
@@ -30,6 +37,7 @@ class Category(models.Model):
     class Meta:
         ordering = ("position", "name")
         verbose_name_plural = "categories"
+        indexes = [_trigram_index("name", "category_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
@@ -61,7 +69,7 @@ class Product(models.Model):
         ]
         indexes = [
             # Full-text search (PostgreSQL): the same expression as
-            # shop.selectors._search_vector, so the planner can use this index.
+            # shop.search.search_vector, so the planner can use this index.
             # Other databases skip it (GinIndex is PostgreSQL-only; see migration).
             GinIndex(
                 SearchVector("name", weight="A", config="english")
@@ -69,6 +77,7 @@ class Product(models.Model):
                 name="product_search_gin",
             ),
             models.Index(fields=["is_active", "category"], name="product_active_cat"),
+            _trigram_index("name", "product_name_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +113,7 @@ class Variant(models.Model):
                 condition=Q(price__gte=0), name="variant_price_not_negative"
             ),
         ]
+        indexes = [_trigram_index(Upper("sku"), "variant_sku_upper_trgm")]
 
     def __str__(self) -> str:
         return f"{self.product.name} – {self.name} ({self.sku})"

@@ -8,20 +8,21 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Exists,
     F,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     prefetch_related_objects,
 )
 
+from securecart.money import format_money
+
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 from .pricing import query_annotations
+from .search import search_filter
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -42,15 +43,6 @@ SORT_LABELS = {
     "-price": "Price: high to low",
     "newest": "Newest",
 }
-
-
-def _search_vector():
-    from django.contrib.postgres.search import SearchVector
-
-    # The same expression as the GIN index in Product.Meta, so the index is usable.
-    return SearchVector("name", weight="A", config="english") + SearchVector(
-        "description", weight="B", config="english"
-    )
 
 
 def category_list() -> QuerySet[Category]:
@@ -119,8 +111,8 @@ def product_list(
 ) -> QuerySet[Product]:
     """Active products of active categories, optionally in a category tree or matching q.
 
-    With q on PostgreSQL: full-text search ranked by relevance (name weighs more than
-    description); elsewhere a case-insensitive match of every word.
+    With q: shop.search (PostgreSQL full-text with prefixes, typo-tolerant names,
+    categories and SKUs, ranked by relevance; elsewhere icontains).
     """
     queryset = Product.objects.filter(is_active=True, category__is_active=True)
     if category is not None:
@@ -131,19 +123,7 @@ def product_list(
     q = (q or "").strip()
     ranked = False
     if q:
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank
-
-            query = SearchQuery(q, search_type="websearch", config="english")
-            vector = _search_vector()
-            queryset = queryset.annotate(search=vector, rank=SearchRank(vector, query))
-            queryset = queryset.filter(search=query)
-            ranked = True
-        else:
-            for word in q.split():
-                queryset = queryset.filter(
-                    Q(name__icontains=word) | Q(description__icontains=word)
-                )
+        queryset, ranked = search_filter(queryset, q)
     if sort in SORTS:
         queryset = queryset.order_by(*SORTS[sort])
     elif ranked:
@@ -298,7 +278,8 @@ def _line_issues(line: CartLine) -> list[CartIssue]:
                 variant.sku,
                 "price_changed",
                 f"The price of {name} ({variant.name}) changed from "
-                f"{line.unit_price} to {variant.price} {variant.currency}.",
+                f"{format_money(line.unit_price, variant.currency)} to "
+                f"{format_money(variant.price, variant.currency)}.",
                 line.quantity,
                 old_price=line.unit_price,
                 new_price=variant.price,

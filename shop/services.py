@@ -91,6 +91,11 @@ def _clean_quantity(quantity: object) -> int:
     return quantity
 
 
+def _label(variant: Variant) -> str:
+    """How a shopper knows a variant: "Harbour Enamel Mug (Ocean)", not its SKU."""
+    return f"{variant.product.name} ({variant.name})"
+
+
 def _variant_for_sale(sku: object) -> Variant:
     if not isinstance(sku, str) or not sku.strip():
         raise UnknownSku(str(sku))
@@ -103,7 +108,7 @@ def _variant_for_sale(sku: object) -> Variant:
         raise UnknownSku(sku)
     product = variant.product
     if not (variant.is_active and product.is_active and product.category.is_active):
-        raise ProductUnavailable(variant.sku)
+        raise ProductUnavailable(variant.sku, label=_label(variant))
     return variant
 
 
@@ -156,7 +161,9 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
         line = next((ln for ln in lines if ln.variant_id == variant.pk), None)
         wanted = quantity + (line.quantity if line else 0)
         if wanted > variant.available:
-            raise InsufficientStock(variant.sku, wanted, variant.available)
+            raise InsufficientStock(
+                variant.sku, wanted, variant.available, label=_label(variant)
+            )
         if wanted > MAX_LINE_QUANTITY:
             raise InvalidQuantity(wanted)
         if line is None:
@@ -184,9 +191,11 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             raise CartLineNotFound(str(sku))
         variant = line.variant
         if not (variant.is_active and variant.product.is_active):
-            raise ProductUnavailable(variant.sku)
+            raise ProductUnavailable(variant.sku, label=_label(variant))
         if quantity > variant.available:
-            raise InsufficientStock(variant.sku, quantity, variant.available)
+            raise InsufficientStock(
+                variant.sku, quantity, variant.available, label=_label(variant)
+            )
         line.quantity = quantity
         line.save(update_fields=["quantity"])
     return line

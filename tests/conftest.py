@@ -283,10 +283,15 @@ def page(browser, live_server, request):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    keep_screenshot_and_close(page, request)
+
+
+def keep_screenshot_and_close(page, request) -> None:
+    """Save the page as the test left it (artifacts/screenshots), then close it."""
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"\W+", "_", request.node.nodeid)[-120:]
     try:
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     finally:
-        context.close()
+        page.context.close()

@@ -46,6 +46,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 SITE_NAME = env("SITE_NAME", "SecureCart")
 STORE_CURRENCY = env("STORE_CURRENCY", "USD")
+# Where the shop sells from: first in every country list and the default of
+# address forms (ISO 3166-1 alpha-2).
+STORE_COUNTRY = env("STORE_COUNTRY", "US").upper()
 # Checkout: payment gateway by name ("test" is the built-in one) and whether
 # catalog prices already include tax (shown and charged as such) or tax is added.
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "test")
@@ -191,6 +194,11 @@ DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
 # With the database down a request fails after this long (a 503 page), instead of
 # holding a worker: the connect timeout and the wait for a pooled connection.
 DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
+# Product search (shop.search): how close a word must be to a product or category
+# name to count as a typo of it (pg_trgm word similarity, 0-1; 0.6 is pg_trgm's
+# own, stricter, default). Set on every connection, so the GIN trigram indexes
+# serve the `%>` operator with it.
+SEARCH_TYPO_THRESHOLD = float(env("SEARCH_TYPO_THRESHOLD", "0.4"))
 
 
 def database_config(url: str) -> dict[str, Any]:
@@ -199,6 +207,9 @@ def database_config(url: str) -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+        options.setdefault(
+            "options", f"-c pg_trgm.word_similarity_threshold={SEARCH_TYPO_THRESHOLD}"
+        )
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,

@@ -4,18 +4,7 @@ import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-
-class AddIndexOnPostgres(migrations.AddIndex):
-    """Full-text GIN index exists on PostgreSQL only; SQLite (make run) keeps the
-    state but gets no index (its search falls back to icontains)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from securecart.migration_operations import AddIndexOnPostgres
 
 
 class Migration(migrations.Migration):

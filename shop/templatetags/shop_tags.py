@@ -5,20 +5,15 @@ from decimal import Decimal
 from django import template
 from django.core.files.storage import default_storage
 
-register = template.Library()
+from securecart.money import format_money
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+register = template.Library()
 
 
 @register.filter
 def money(amount: Decimal | str | None, currency: str = "") -> str:
     """Format a Decimal amount with its currency: $19.99, or 19.99 CHF."""
-    if amount in (None, ""):
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"))
-    text = f"{value:,}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}".strip()
+    return format_money(amount, currency)
 
 
 @register.filter

@@ -56,7 +56,65 @@ def test_required_fields_are_reported(client):
 
     assert response.status_code == 400
     form = response.context["form"]
-    assert {"name", "line1", "city", "postal_code", "country"} <= set(form.errors)
+    assert {"name", "line1", "country"} <= set(form.errors)
+
+
+@pytest.mark.parametrize(
+    ("country", "fields", "missing"),
+    [
+        # A US address needs a state and a ZIP code; a British one no county.
+        ("US", {"region": "", "postal_code": ""}, {"region", "postal_code"}),
+        ("GB", {"region": "", "postal_code": ""}, {"postal_code"}),
+        # Hong Kong has no postal codes: none needed.
+        ("HK", {"region": "Kowloon", "postal_code": "", "city": "Mong Kok"}, set()),
+    ],
+)
+def test_required_parts_follow_the_country(client, country, fields, missing):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("accounts:address_create"), {**FORM, "country": country, **fields}
+    )
+
+    if missing:
+        assert response.status_code == 400
+        assert set(response.context["form"].errors) == missing
+        assert not Address.objects.exists()
+    else:
+        assert response.status_code == 302, response.context["form"].errors
+        assert Address.objects.get(user=user).postal_code == ""
+
+
+def test_postal_code_format_and_region_name_are_checked_per_country(client):
+    user = UserFactory()
+    client.force_login(user)
+    us = {**FORM, "country": "US", "city": "Arlington", "region": "Virginia"}
+
+    bad = client.post(reverse("accounts:address_create"), {**us, "postal_code": "SW1"})
+    good = client.post(
+        reverse("accounts:address_create"), {**us, "postal_code": "22201"}
+    )
+
+    assert bad.status_code == 400
+    assert bad.context["form"].errors["postal_code"] == [
+        "Enter a valid ZIP code for United States, e.g. 95014 or 22162-1010."
+    ]
+    assert good.status_code == 302
+    # Stored as the post office writes it: the state's code.
+    assert Address.objects.get(user=user).region == "VA"
+
+
+def test_address_form_starts_at_the_store_country(client, settings):
+    settings.STORE_COUNTRY = "DE"
+    client.force_login(UserFactory())
+
+    form = client.get(reverse("accounts:address_create")).context["form"]
+
+    choices = list(form.fields["country"].choices)
+    assert choices[0] == ("DE", "Germany")
+    assert form["country"].value() == "DE"
+    assert "Choose a country" not in str(form["country"])
 
 
 def test_edit_own_address(client):

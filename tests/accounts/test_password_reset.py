@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-brand-new-long-passphrase-77"
 
 
-def test_reset_email_link_sets_a_new_password_once(client):
+def test_reset_email_link_sets_a_new_password_once(client, settings):
+    settings.SITE_NAME = "Harbour Goods"
     user = UserFactory(username="ada", email="ada@example.com")
 
     response = client.post(
@@ -25,7 +26,9 @@ def test_reset_email_link_sets_a_new_password_once(client):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
-    assert "Reset your" in message.subject
+    # The shop's name, not the host the request came in on.
+    assert message.subject == "Reset your Harbour Goods password"
+    assert "your Harbour Goods account" in message.body
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", message.body)
     assert link, message.body
 

@@ -123,6 +123,7 @@ def _checkout(
     page.get_by_label("Full name").fill("Grace Hopper")
     page.get_by_label("Address line 1").fill("1 Compiler Way")
     page.get_by_label("City").fill("Arlington")
+    page.get_by_label("State / region").fill("VA")  # a US address needs its state
     page.get_by_label("Postal code").fill("22201")
     page.get_by_label("Country").select_option("US")
     page.get_by_role("button", name="Continue to shipping").click()

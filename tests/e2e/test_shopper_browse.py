@@ -80,7 +80,10 @@ def test_shopper_browses_searches_and_fills_the_cart(page, catalog):
     page.get_by_label("Quantity").fill("5")
     page.get_by_role("button", name="Add to cart").click()
     alert = page.get_by_role("alert")
-    assert "Only 3 of MUG-OCEAN available; you asked for 5." in alert.inner_text()
+    assert (
+        "Only 3 of Harbour Enamel Mug (Ocean) available; you asked for 5."
+        in alert.inner_text()
+    )
     assert page.locator("input[value=MUG-OCEAN]").is_checked()
 
     page.get_by_label("Quantity").fill("2")
@@ -106,7 +109,7 @@ def test_shopper_browses_searches_and_fills_the_cart(page, catalog):
     page.get_by_label("Quantity of Harbour Enamel Mug (Ocean)").fill("7")
     page.get_by_role("button", name="Update").click()
     assert page.get_by_text(
-        "Only 3 of MUG-OCEAN available; you asked for 7."
+        "Only 3 of Harbour Enamel Mug (Ocean) available; you asked for 7."
     ).is_visible()
     assert page.locator("#cart-subtotal").inner_text() == "$42.00"
 

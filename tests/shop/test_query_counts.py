@@ -39,6 +39,9 @@ def _count(client, url: str) -> int:
     [
         ("/c/mugs/?per_page=48", 6),
         ("/search/?q=mug&per_page=48", 6),
+        # prefix and typo (pg_trgm) matching cost no extra query either
+        ("/search/?q=camp+mu&per_page=48", 6),
+        ("/search/?q=mugz&per_page=48", 6),
         ("/api/v1/products/?page_size=48", 4),
         ("/api/v1/products/?category=mugs&q=mug&page_size=48", 4),
     ],

@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shop import selectors
+from shop import search, selectors
 from tests.factories.shop import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_full_text_search_ranks_name_matches_above_description_matches():
 
 
 def test_search_fallback_without_postgresql_matches_every_word(monkeypatch):
-    monkeypatch.setattr(selectors, "connection", SimpleNamespace(vendor="sqlite"))
+    monkeypatch.setattr(search, "connection", SimpleNamespace(vendor="sqlite"))
     ProductFactory(name="Blue Enamel Mug", description="")
     ProductFactory(name="Blue Teapot", description="enamel finish")
     ProductFactory(name="Red Mug", description="")
