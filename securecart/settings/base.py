@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SECURECART_VAR_DIR", BASE_DIR / "var"))
@@ -413,6 +414,15 @@ CELERY_BEAT_SCHEDULE = {
 # --- fulfilment and fraud ------------------------------------------------------
 # Risk score (0-100) above which an order waits on_hold for staff review.
 FRAUD_HOLD_THRESHOLD = env_int("FRAUD_HOLD_THRESHOLD", 70)
+# Who orchestrates fulfilment: Celery chains (default) or AWS Step Functions
+# (the state machine of orders/fulfilment/statemachine.asl.json, its ARN below;
+# `manage.py consume_fulfilment` runs the steps).
+FULFILMENT_ENGINE = env("FULFILMENT_ENGINE", "celery")
+if FULFILMENT_ENGINE not in ("celery", "stepfunctions"):
+    raise ImproperlyConfigured("FULFILMENT_ENGINE must be celery or stepfunctions")
+FULFILMENT_STATE_MACHINE_ARN = env("FULFILMENT_STATE_MACHINE_ARN")
+# How often a worker heartbeats a running step (the state machine allows 120 s).
+FULFILMENT_HEARTBEAT_SECONDS = env_int("FULFILMENT_HEARTBEAT_SECONDS", 30)
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
 # Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
