@@ -14,6 +14,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from notifications.admin import notification_history
 
@@ -36,6 +37,7 @@ from .services import (
     order_refund,
     order_release,
 )
+from .services.stepfunctions import fulfilment_execution_summary
 
 
 @admin.register(ShippingMethod)
@@ -217,10 +219,27 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         ("Notifications", {"fields": ("notifications",)}),
+        ("Fulfilment", {"fields": ("fulfilment",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [f.name for f in Order._meta.concrete_fields] + ["notifications"]
+        return [f.name for f in Order._meta.concrete_fields] + [
+            "notifications",
+            "fulfilment",
+        ]
+
+    @admin.display(description="Fulfilment engine")
+    def fulfilment(self, order: Order) -> str:
+        run = fulfilment_execution_summary(order=order)
+        if not run["url"]:
+            return "Celery (task chain)"
+        return format_html(
+            'Step Functions: {} at state "{}" (<a href="{}" rel="noopener" '
+            'target="_blank">execution in the AWS console</a>)',
+            run["status"],
+            run["state"] or "-",
+            run["url"],
+        )
 
     @admin.display(description="Sent to the customer")
     def notifications(self, order: Order) -> str:

@@ -99,15 +99,17 @@ def execution_describe(*, arn: str) -> dict[str, Any] | None:
         if exc.response["Error"]["Code"] in EXECUTION_GONE:
             return None
         raise
-    state = ""
     history = sfn.get_execution_history(
         executionArn=arn, reverseOrder=True, maxResults=20
     )
-    for event in history.get("events", []):
-        entered = event.get("stateEnteredEventDetails")
-        if entered:
-            state = entered["name"]
-            break
+    # The latest state entered: the highest event id (whatever order the
+    # events come in; moto ignores reverseOrder).
+    entered = [
+        (event["id"], event["stateEnteredEventDetails"]["name"])
+        for event in history.get("events", [])
+        if event.get("stateEnteredEventDetails")
+    ]
+    state = max(entered)[1] if entered else ""
     return {"status": described["status"], "state": state}
 
 

@@ -298,16 +298,16 @@ def orders_unreleased_payments() -> QuerySet[Order]:
     ).order_by("status_changed_at", "pk")
 
 
-def order_redrive(*, order_id: int) -> None:
+def order_redrive(*, order_id: int) -> bool:
     """Enqueue the workflow again for a stuck order (every step is idempotent).
 
     With Step Functions an order whose execution still runs is left to it; one
     whose execution failed, timed out or vanished gets a new execution from the
     step it stopped at (a step that fails again is compensated by it).
+    Returns whether the order was re-driven.
     """
     if settings.FULFILMENT_ENGINE == "stepfunctions":
-        sfn_order_redrive(order_id=order_id)
-        return
+        return sfn_order_redrive(order_id=order_id) != "running"
     OrderEvent.objects.create(
         order_id=order_id,
         kind=OrderEvent.Kind.NOTE,
@@ -315,6 +315,7 @@ def order_redrive(*, order_id: int) -> None:
         message="Fulfilment re-driven by reconcile_orders.",
     )
     fulfilment_start(order_id=order_id)
+    return True
 
 
 def orders_reconcile(*, minutes: int | None = None, limit: int = 500) -> dict[str, int]:
@@ -322,8 +323,8 @@ def orders_reconcile(*, minutes: int | None = None, limit: int = 500) -> dict[st
     redriven = failed = released = 0
     for order_id in orders_stuck(minutes=minutes).values_list("pk", flat=True)[:limit]:
         try:
-            order_redrive(order_id=order_id)
-            redriven += 1
+            if order_redrive(order_id=order_id):
+                redriven += 1
         except Exception:
             logger.exception("could not re-drive order %s", order_id)
             failed += 1

@@ -18,7 +18,11 @@ import uuid
 
 from django.conf import settings
 
-from ..integrations.stepfunctions import execution_describe, execution_start
+from ..integrations.stepfunctions import (
+    console_url,
+    execution_describe,
+    execution_start,
+)
 from ..models import Order, OrderEvent, Payment
 
 logger = logging.getLogger(__name__)
@@ -82,3 +86,23 @@ def sfn_order_redrive(*, order_id: int) -> str:
     )
     sfn_fulfilment_start(order_id=order_id)
     return status
+
+
+def fulfilment_execution_summary(*, order: Order) -> dict[str, str]:
+    """Engine, execution status and current state, console link (admin page)."""
+    arn = order.fulfilment_execution_arn
+    if not arn:
+        return {"engine": "celery", "status": "", "state": "", "url": ""}
+    summary = {"engine": "stepfunctions", "url": console_url(arn)}
+    try:
+        described = execution_describe(arn=arn)
+    except Exception:
+        logger.exception("could not describe execution %s", arn)
+        return {
+            **summary,
+            "status": "unknown (Step Functions unreachable)",
+            "state": "",
+        }
+    if described is None:
+        return {**summary, "status": "gone", "state": ""}
+    return {**summary, **described}

@@ -142,6 +142,28 @@ def sent_messages(order: Order) -> list[str]:
     return bodies
 
 
+def failed_execution() -> str:
+    """The ARN of an execution that failed (of a one-state machine that fails).
+
+    (moto's StopExecution does not end an execution waiting for a task token.)
+    """
+    sfn = client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"fails-{uuid.uuid4().hex[:6]}",
+        definition=json.dumps(
+            {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "Error": "X"}}}
+        ),
+        roleArn="arn:aws:iam::123456789012:role/test",
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    wait_until(
+        lambda: sfn.describe_execution(executionArn=arn)["status"] == "FAILED",
+        10,
+        message="the execution to fail",
+    )
+    return arn
+
+
 # --- the one definition ----------------------------------------------------------------
 def test_the_definition_renders_for_the_worker_and_for_the_lambda():
     worker = json.loads(definition_render(fulfilment_queue_url="https://q/1"))
@@ -186,7 +208,7 @@ def test_the_definition_renders_for_the_worker_and_for_the_lambda():
 @pytest.mark.aws
 @pytest.mark.postgres
 @pytest.mark.worker
-def test_placed_order_is_shipped_by_the_state_machine(step_worker):
+def test_placed_order_is_shipped_by_the_state_machine(step_worker, admin_client):
     worker = step_worker()
     order = place_order()
     wait_until(lambda: order_status(order) == S.SHIPPED, 60, message="order shipped")
@@ -202,6 +224,13 @@ def test_placed_order_is_shipped_by_the_state_machine(step_worker):
     assert captures(order) == 1
     assert len(bookings(worker)) == 1
     assert (variant_of(order).stock_on_hand, variant_of(order).stock_reserved) == (8, 0)
+    # the admin order page shows the engine, the state and the console link
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert 'Step Functions: SUCCEEDED at state "Shipped"' in page
+    assert (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
+        f"#/v2/executions/details/{order.fulfilment_execution_arn}"
+    ) in page
 
 
 @pytest.mark.aws
@@ -340,3 +369,54 @@ def test_a_duplicated_step_message_has_no_second_effect(step_worker, sfn):
     )
     assert after == before
     assert before[3] == 1
+
+
+@pytest.mark.aws
+@pytest.mark.postgres
+@pytest.mark.worker
+def test_reconcile_redrives_an_order_whose_execution_vanished_or_failed(
+    step_worker, sfn
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.services.fulfilment import orders_reconcile
+
+    # given, stuck for two hours with no worker running: an order whose
+    # execution failed, one whose execution ARN points nowhere, and one whose
+    # execution still runs (waiting for its fraud check)
+    failed, vanished, running = place_order(), place_order(), place_order()
+    Order.objects.filter(pk=failed.pk).update(
+        fulfilment_execution_arn=failed_execution()
+    )
+    Order.objects.filter(pk=vanished.pk).update(
+        fulfilment_execution_arn=sfn.arn.replace(":stateMachine:", ":execution:")
+        + ":gone"
+    )
+    running_arn = Order.objects.get(pk=running.pk).fulfilment_execution_arn
+    orders = (failed, vanished, running)
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(
+        status_changed_at=timezone.now() - timedelta(hours=2)
+    )
+    # when
+    counts = orders_reconcile(minutes=30)
+    # then: the first two get a new execution, the running one is left to its own
+    assert counts == {"redriven": 2, "payments": 0, "failed": 0}
+    notes = OrderEvent.objects.filter(
+        order__in=orders, message__startswith="Fulfilment re-driven"
+    ).values_list("message", flat=True)
+    assert sorted(notes) == [
+        "Fulfilment re-driven by reconcile_orders (execution: FAILED).",
+        "Fulfilment re-driven by reconcile_orders (execution: gone).",
+    ]
+    assert Order.objects.get(pk=running.pk).fulfilment_execution_arn == running_arn
+    # and a worker takes every one of them to shipped, once
+    step_worker()
+    for order in orders:
+        wait_until(
+            lambda order=order: order_status(order) == S.SHIPPED,
+            60,
+            message=f"{order.number} shipped",
+        )
+        assert captures(order) == 1
