@@ -38,7 +38,7 @@ ERROR_FAILED = "Step.Failed"
 
 
 def steps_queue_name() -> str:
-    return f"{settings.SQS_QUEUE_PREFIX}{settings.MESSAGING['fulfilment_steps_queue']['name']}"
+    return f"{settings.SQS_QUEUE_PREFIX}{settings.FULFILMENT_STEPS_QUEUE}"
 
 
 class _Heartbeat:

@@ -29,6 +29,9 @@ from orders.management.commands.ensure_queues import (
 from orders.management.fulfilment_consumer import steps_queue_name
 from securecart.aws import client
 
+# Above the 120 s heartbeat limit of a step; the worker stretches it while a
+# step runs, so a message is redelivered only when its worker died.
+STEPS_VISIBILITY_SECONDS = 120
 # moto accepts any role; in AWS Terraform creates the least-privilege one.
 MOTO_ROLE_ARN = "arn:aws:iam::123456789012:role/securecart-fulfilment"
 
@@ -37,7 +40,6 @@ def workflow_ensure(
     *, visibility_timeout: int | None = None, fraud_function_arn: str = ""
 ) -> tuple[str, str]:
     """Ensure the steps queue and the state machine; return (queue url, ARN)."""
-    spec = settings.MESSAGING["fulfilment_steps_queue"]
     name = steps_queue_name()
     dlq_url, _ = queue_ensure(
         name=f"{name}{settings.MESSAGING['dlq_suffix']}",
@@ -53,7 +55,7 @@ def workflow_ensure(
     queue_url, _ = queue_ensure(
         name=name,
         attributes={
-            "VisibilityTimeout": str(visibility_timeout or spec["visibility_timeout"]),
+            "VisibilityTimeout": str(visibility_timeout or STEPS_VISIBILITY_SECONDS),
             "RedrivePolicy": json.dumps(redrive),
         },
     )
