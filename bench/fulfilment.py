@@ -119,20 +119,6 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
             worker.kill()
 
 
-def moto_execute_state_machines(port: int) -> None:
-    """Turn on moto's real Step Functions executions (POST /moto-api/config)."""
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/moto-api/config",
-        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10):
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100, help="orders per burst")
@@ -161,7 +147,6 @@ def main() -> None:
     moto.start()
     # moto's executions call SQS on the server's own port.
     os.environ["MOTO_PORT"] = str(port)
-    moto_execute_state_machines(port)
     prefix = f"benchf{uuid.uuid4().hex[:6]}-"
     env = production_env(
         database=DATABASE,
@@ -193,6 +178,7 @@ def main() -> None:
     import orders.services.checkout as checkout
     import orders.services.placement as placement
     from orders.management.commands.ensure_fulfilment_workflow import (
+        moto_executions,
         workflow_ensure,
     )
     from orders.models import Order, ShippingMethod
@@ -250,6 +236,7 @@ def main() -> None:
                 )
             time.sleep(0.25)
 
+    moto_executions(env["AWS_ENDPOINT_URL"])
     _, state_machine_arn = workflow_ensure()
     engine_env = {
         "celery": env,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +25,10 @@ from orders.integrations.stepfunctions import (
     definition_render,
     execution_describe,
 )
-from orders.management.commands.ensure_fulfilment_workflow import workflow_ensure
+from orders.management.commands.ensure_fulfilment_workflow import (
+    moto_executions,
+    workflow_ensure,
+)
 from orders.models import Order, OrderEvent, Payment
 from orders.services import order_release
 from securecart.aws import client
@@ -46,21 +48,10 @@ S = Order.Status
 VISIBILITY_TIMEOUT = 8
 
 
-def moto_config(endpoint: str, config: dict) -> None:
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/config",
-        data=json.dumps(config).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10):
-        pass
-
-
 @pytest.fixture
 def sfn(aws, settings, monkeypatch):
     """The fulfilment-steps queue and the state machine on a moto that executes."""
-    moto_config(aws.endpoint, {"stepfunctions": {"execute_state_machine": True}})
+    moto_executions(aws.endpoint)
     # moto's executions call SQS on the server's own port (MOTO_PORT).
     monkeypatch.setenv("MOTO_PORT", str(urlsplit(aws.endpoint).port))
     settings.SQS_QUEUE_PREFIX = f"f{uuid.uuid4().hex[:6]}-"
@@ -68,7 +59,7 @@ def sfn(aws, settings, monkeypatch):
     settings.FULFILMENT_ENGINE = "stepfunctions"
     settings.FULFILMENT_STATE_MACHINE_ARN = arn
     yield type("Sfn", (), {"arn": arn, "queue_url": queue_url, "aws": aws})
-    moto_config(aws.endpoint, {"stepfunctions": {"execute_state_machine": False}})
+    moto_executions(aws.endpoint, on=False)
 
 
 @pytest.fixture
@@ -420,3 +411,49 @@ def test_reconcile_redrives_an_order_whose_execution_vanished_or_failed(
             message=f"{order.number} shipped",
         )
         assert captures(order) == 1
+
+
+@pytest.mark.aws
+def test_ensure_command_makes_moto_execute_and_prints_the_state_machine(aws, settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.SQS_QUEUE_PREFIX = f"e{uuid.uuid4().hex[:6]}-"
+    out = io.StringIO()
+    try:
+        call_command("ensure_fulfilment_workflow", "--moto-execute", stdout=out)
+        lines = out.getvalue().split()
+        arn = lines[-1]
+        assert arn.endswith(f":stateMachine:{settings.SQS_QUEUE_PREFIX}fulfilment")
+        machine = client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        definition = json.loads(machine["definition"])
+        assert definition["States"]["FraudScorer"]["Result"] == {
+            "resource": SQS_WORKER_RESOURCE
+        }
+        queue = definition["States"]["Ship"]["Parameters"]["QueueUrl"]
+        assert queue.endswith(f"/{settings.SQS_QUEUE_PREFIX}fulfilment-steps")
+        # running it again converges on the same machine
+        again = io.StringIO()
+        call_command("ensure_fulfilment_workflow", stdout=again)
+        assert again.getvalue().split()[-1] == arn
+    finally:
+        moto_executions(aws.endpoint, on=False)
+
+
+@pytest.mark.aws
+@pytest.mark.django_db
+def test_a_message_without_a_task_token_is_left_for_the_dead_letter_queue(sfn):
+    from orders.management.fulfilment_consumer import FulfilmentStepConsumer
+
+    sqs = client("sqs")
+    sqs.send_message(QueueUrl=sfn.queue_url, MessageBody='{"step": "ship"}')
+    consumer = FulfilmentStepConsumer(wait_seconds=1)
+    stats = consumer.run(once=True)
+    assert (stats.received, stats.malformed, stats.deleted) == (1, 1, 0)
+    # visible again at once: after max_receive_count receives SQS moves it to the DLQ
+    again = sqs.receive_message(
+        QueueUrl=sfn.queue_url, WaitTimeSeconds=1, AttributeNames=["All"]
+    )["Messages"]
+    assert again[0]["Body"] == '{"step": "ship"}'
+    assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"

@@ -10,6 +10,7 @@ a Lambda (moto cannot run Lambda code without Docker).
 from __future__ import annotations
 
 import json
+import urllib.request
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -34,6 +35,25 @@ from securecart.aws import client
 STEPS_VISIBILITY_SECONDS = 120
 # moto accepts any role; in AWS Terraform creates the least-privilege one.
 MOTO_ROLE_ARN = "arn:aws:iam::123456789012:role/securecart-fulfilment"
+
+
+def moto_executions(endpoint: str, on: bool = True) -> None:
+    """Make moto server run executions for real (POST /moto-api/config).
+
+    Off (its default), moto only records StartExecution; on, it runs the states
+    and its SQS tasks (`sqs:sendMessage.waitForTaskToken`) call the moto server
+    at MOTO_PORT, which must be its own port.
+    """
+    if not endpoint.startswith(("http://", "https://")):
+        raise ValueError(f"not a moto server URL: {endpoint!r}")
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, checked above)
+        f"{endpoint}/moto-api/config",
+        data=json.dumps({"stepfunctions": {"execute_state_machine": on}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
 
 
 def workflow_ensure(
@@ -81,8 +101,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--visibility-timeout", type=int, default=None)
         parser.add_argument("--fraud-function-arn", default="")
+        parser.add_argument(
+            "--moto-execute",
+            action="store_true",
+            help="turn on moto's real executions (AWS_ENDPOINT_URL is moto)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["moto_execute"]:
+            if not settings.AWS_ENDPOINT_URL:
+                raise CommandError("--moto-execute needs AWS_ENDPOINT_URL (moto)")
+            moto_executions(settings.AWS_ENDPOINT_URL)
         try:
             queue_url, arn = workflow_ensure(
                 visibility_timeout=options["visibility_timeout"],
