@@ -28,7 +28,7 @@ from django.conf import settings
 
 from orders.integrations.stepfunctions import task_answer, task_heartbeat
 from orders.services.fulfilment import TRANSIENT_ERRORS
-from orders.services.fulfilment_steps import MalformedStep, fulfilment_step_run
+from orders.services.fulfilment_steps import fulfilment_step_run
 from securecart.sqs_consumer import QueueConsumer
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class FulfilmentStepConsumer(QueueConsumer):
             self.stats.count(f"{step}: transient")
             logger.warning("fulfilment step %s failed, retrying: %r", step, exc)
             return {"error": ERROR_TRANSIENT, "cause": f"{type(exc).__name__}: {exc}"}
-        except (MalformedStep, Exception) as exc:
+        except Exception as exc:  # MalformedStep or a permanent error
             self.stats.count(f"{step}: failed")
             logger.exception("fulfilment step %s failed for good", step)
             return {"error": ERROR_FAILED, "cause": f"{type(exc).__name__}: {exc}"}

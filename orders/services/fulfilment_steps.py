@@ -48,6 +48,10 @@ def _compensate(order_id: int, message: dict[str, Any]) -> str:
     )
 
 
+# The Lambda route's "fraud_facts" step (the order's facts for the fraud
+# Lambda) joins this table with orders.services.fraud.order_facts; until then a
+# state machine rendered with the Lambda resource fails that step for good and
+# its Catch holds the order for staff (never passes it unscored).
 STEP_SERVICES: dict[str, Callable[[int, dict[str, Any]], str]] = {
     STEP_FRAUD: lambda order_id, message: order_fraud_check(
         order_id=order_id, verdict=message.get("verdict")

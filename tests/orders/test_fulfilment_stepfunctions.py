@@ -457,3 +457,14 @@ def test_a_message_without_a_task_token_is_left_for_the_dead_letter_queue(sfn):
     )["Messages"]
     assert again[0]["Body"] == '{"step": "ship"}'
     assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+@pytest.mark.django_db
+def test_admin_order_page_names_the_celery_engine_without_an_execution(admin_client):
+    from tests.factories.orders import OrderFactory
+
+    order = OrderFactory()
+    assert order.fulfilment_execution_arn == ""
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/")
+    assert page.status_code == 200
+    assert "Celery (task chain)" in page.content.decode()
