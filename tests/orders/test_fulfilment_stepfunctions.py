@@ -437,6 +437,18 @@ def test_ensure_command_makes_moto_execute_and_prints_the_state_machine(aws, set
         again = io.StringIO()
         call_command("ensure_fulfilment_workflow", stdout=again)
         assert again.getvalue().split()[-1] == arn
+        # the Lambda route of the same file is valid States Language too (moto's
+        # executing backend parses every definition it is given)
+        _, lambda_arn = workflow_ensure(
+            fraud_function_arn="arn:aws:lambda:us-east-1:123456789012:function:fraud"
+        )
+        assert lambda_arn == arn
+        states = json.loads(
+            client("stepfunctions").describe_state_machine(stateMachineArn=arn)[
+                "definition"
+            ]
+        )["States"]
+        assert states["FraudScorer"]["Result"] == {"resource": LAMBDA_RESOURCE}
     finally:
         moto_executions(aws.endpoint, on=False)
 
