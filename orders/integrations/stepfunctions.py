@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 
 from securecart.aws import client
+from securecart.registry import CheckResult
 
 DEFINITION_PATH = Path(__file__).resolve().parent.parent / (
     "fulfilment/statemachine.asl.json"
@@ -151,4 +152,27 @@ def console_url(arn: str) -> str:
     return (
         f"https://{region}.console.aws.amazon.com/states/home?region={region}"
         f"#/v2/executions/details/{arn}"
+    )
+
+
+def steps_queues() -> list[str]:
+    """The fulfilment-steps queue (key without prefix) when this engine runs."""
+    if settings.FULFILMENT_ENGINE != "stepfunctions":
+        return []
+    return [settings.FULFILMENT_STEPS_QUEUE]
+
+
+def state_machine_check() -> CheckResult:
+    arn = settings.FULFILMENT_STATE_MACHINE_ARN
+    machine = client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    return CheckResult(machine.get("status", "ACTIVE") == "ACTIVE", arn)
+
+
+def state_machine_skip_reason() -> str:
+    if settings.FULFILMENT_ENGINE != "stepfunctions":
+        return "FULFILMENT_ENGINE is celery"
+    return (
+        ""
+        if settings.FULFILMENT_STATE_MACHINE_ARN
+        else "FULFILMENT_STATE_MACHINE_ARN not set"
     )

@@ -449,6 +449,17 @@ def test_ensure_command_makes_moto_execute_and_prints_the_state_machine(aws, set
             ]
         )["States"]
         assert states["FraudScorer"]["Result"] == {"resource": LAMBDA_RESOURCE}
+        # doctor: skipped with the Celery engine, checked with Step Functions
+        from securecart.registry import doctor_checks, queue_names
+
+        row = {c.name: c for c in doctor_checks()}["stepfunctions:fulfilment"]
+        assert row.skip_reason() == "FULFILMENT_ENGINE is celery"
+        assert "fulfilment-steps" not in queue_names()
+        settings.FULFILMENT_ENGINE = "stepfunctions"
+        settings.FULFILMENT_STATE_MACHINE_ARN = arn
+        assert row.skip_reason() == ""
+        assert row.check().ok and row.check().detail == arn
+        assert "fulfilment-steps" in queue_names()
     finally:
         moto_executions(aws.endpoint, on=False)
 
