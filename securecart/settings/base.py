@@ -423,7 +423,10 @@ if FULFILMENT_ENGINE not in ("celery", "stepfunctions"):
 FULFILMENT_STATE_MACHINE_ARN = env("FULFILMENT_STATE_MACHINE_ARN")
 # The queue the state machine sends the steps to (full name: SQS_QUEUE_PREFIX +
 # this); it carries Step Functions messages, not Celery ones, so it is its own.
-FULFILMENT_STEPS_QUEUE = env("FULFILMENT_STEPS_QUEUE", "fulfilment-steps")
+FULFILMENT_STEPS_QUEUE = env(
+    "FULFILMENT_STEPS_QUEUE",
+    MESSAGING.get("fulfilment_steps_queue", {}).get("name", "fulfilment-steps"),
+)
 # How often a worker heartbeats a running step (the state machine allows 120 s).
 FULFILMENT_HEARTBEAT_SECONDS = env_int("FULFILMENT_HEARTBEAT_SECONDS", 30)
 # An order in placed/processing longer than this is re-driven by reconcile_orders.

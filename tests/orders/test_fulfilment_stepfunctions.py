@@ -168,9 +168,18 @@ def test_the_definition_renders_for_the_worker_and_for_the_lambda():
     states = worker["States"]
     assert states["FraudScorer"]["Result"] == {"resource": SQS_WORKER_RESOURCE}
     assert lam["States"]["FraudScorer"]["Result"] == {"resource": LAMBDA_RESOURCE}
-    assert lam["States"]["FraudScoreLambda"]["Parameters"]["FunctionName"] == (
+    fraud = lam["States"]["FraudScoreLambda"]
+    assert fraud["Resource"] == LAMBDA_RESOURCE
+    assert fraud["Parameters"]["FunctionName"] == (
         "arn:aws:lambda:eu-west-1:1:function:fraud"
     )
+    # the route takes the Lambda in any partition, the worker path otherwise
+    from fnmatch import fnmatchcase
+
+    pattern = states["FraudRoute"]["Choices"][0]["StringMatches"]
+    assert fnmatchcase(LAMBDA_RESOURCE, pattern)
+    assert fnmatchcase("arn:aws-cn:states:::lambda:invoke", pattern)
+    assert not fnmatchcase(SQS_WORKER_RESOURCE, pattern)
     # each worker step waits for its token on the queue, retries transient errors
     # with backoff (2, 4, 8 s like the Celery tasks) and is caught into compensation
     for name in ("FraudCheck", "PaymentCapture", "ShipmentRequest", "Ship"):

@@ -75,7 +75,12 @@ def workflow_ensure(
     queue_url, _ = queue_ensure(
         name=name,
         attributes={
-            "VisibilityTimeout": str(visibility_timeout or STEPS_VISIBILITY_SECONDS),
+            "VisibilityTimeout": str(
+                visibility_timeout
+                or settings.MESSAGING.get("fulfilment_steps_queue", {}).get(
+                    "visibility_timeout", STEPS_VISIBILITY_SECONDS
+                )
+            ),
             "RedrivePolicy": json.dumps(redrive),
         },
     )
