@@ -48,11 +48,13 @@ def _compensate(order_id: int, message: dict[str, Any]) -> str:
     )
 
 
-# The Lambda route's "fraud_facts" step (the order's facts for the fraud
+# A service returns its outcome, or a dict of output fields (with "outcome").
+# The Lambda route's "fraud_facts" step (returning {"facts": ...} for the fraud
 # Lambda) joins this table with orders.services.fraud.order_facts; until then a
 # state machine rendered with the Lambda resource fails that step for good and
 # its Catch holds the order for staff (never passes it unscored).
-STEP_SERVICES: dict[str, Callable[[int, dict[str, Any]], str]] = {
+StepService = Callable[[int, dict[str, Any]], "str | dict[str, Any]"]
+STEP_SERVICES: dict[str, StepService] = {
     STEP_FRAUD: lambda order_id, message: order_fraud_check(
         order_id=order_id, verdict=message.get("verdict")
     ),
@@ -64,8 +66,8 @@ STEP_SERVICES: dict[str, Callable[[int, dict[str, Any]], str]] = {
 }
 
 
-def fulfilment_step_run(*, message: dict[str, Any]) -> dict[str, str]:
-    """Run the message's step for its order; return {step, outcome, status}.
+def fulfilment_step_run(*, message: dict[str, Any]) -> dict[str, Any]:
+    """Run the message's step for its order; return {step, outcome, status, ...}.
 
     Steps are idempotent (see orders/services/fulfilment.py): a redelivered
     message or a replayed token runs a step that returns "skipped"/"already".
@@ -81,6 +83,7 @@ def fulfilment_step_run(*, message: dict[str, Any]) -> dict[str, str]:
     )
     if order_id is None:
         raise MalformedStep(f"no order {message.get('order_number')!r}")
-    outcome = service(order_id, message)
+    result = service(order_id, message)
+    fields = result if isinstance(result, dict) else {"outcome": result}
     status = Order.objects.values_list("status", flat=True).get(pk=order_id)
-    return {"step": str(step), "outcome": outcome, "status": status}
+    return {"step": str(step), "outcome": "done", **fields, "status": status}

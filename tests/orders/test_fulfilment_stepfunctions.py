@@ -500,3 +500,33 @@ def test_admin_order_page_names_the_celery_engine_without_an_execution(admin_cli
     page = admin_client.get(f"/admin/orders/order/{order.pk}/change/")
     assert page.status_code == 200
     assert "Celery (task chain)" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_step_may_answer_output_fields_and_an_unknown_step_fails(monkeypatch):
+    from orders.services import fulfilment_steps
+    from tests.factories.orders import OrderFactory
+
+    order = OrderFactory()
+    monkeypatch.setitem(
+        fulfilment_steps.STEP_SERVICES,
+        "fraud_facts",
+        lambda order_id, message: {"facts": {"order_id": order_id}},
+    )
+    output = fulfilment_steps.fulfilment_step_run(
+        message={"step": "fraud_facts", "order_number": order.number}
+    )
+    assert output == {
+        "step": "fraud_facts",
+        "outcome": "done",
+        "facts": {"order_id": order.pk},
+        "status": order.status,
+    }
+    with pytest.raises(fulfilment_steps.MalformedStep):
+        fulfilment_steps.fulfilment_step_run(
+            message={"step": "teleport", "order_number": order.number}
+        )
+    with pytest.raises(fulfilment_steps.MalformedStep):
+        fulfilment_steps.fulfilment_step_run(
+            message={"step": "ship", "order_number": "SC-NOSUCH00"}
+        )
