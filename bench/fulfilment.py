@@ -1,6 +1,7 @@
 """Benchmark: the fulfilment workflow through real Celery workers on moto SQS.
 
     .venv/bin/python bench/fulfilment.py [--orders 100] [--steady 40] [--rate 2]
+        [--engine celery|stepfunctions|both] [--quick]
 
 Setup: PostgreSQL on loopback (database securecart_bench_fulfilment, migrated
 here), production settings, Redis cache, moto server in this process (SQS),
@@ -17,6 +18,13 @@ Per worker count, two measurements:
 - steady: `--steady` orders are placed through checkout at `--rate` per second
   (fulfilment starts on commit, as in production); latency = shipped_at -
   placed_at, p50/p95.
+
+`--engine stepfunctions` runs the same orders through the Step Functions state
+machine executed by moto (`stepfunctions.execute_state_machine`), made by
+`manage.py ensure_fulfilment_workflow`, with `manage.py consume_fulfilment`
+processes as the workers; `both` measures one engine after the other. moto's
+executions are threads in the bench process polling for task tokens: their
+timing says nothing about AWS's. `--quick` is 10 + 10 orders, 1 worker.
 """
 
 from __future__ import annotations
@@ -54,33 +62,39 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+def worker_command(engine: str, n: int) -> list[str]:
+    if engine == "stepfunctions":
+        return [PYTHON, "manage.py", "consume_fulfilment", "--wait-seconds", "1"]
+    return [
+        PYTHON,
+        "-m",
+        "celery",
+        "-A",
+        "securecart",
+        "worker",
+        "-P",
+        "solo",
+        "-Q",
+        "fulfilment",
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"bench{n}-{uuid.uuid4().hex[:6]}@%h",
+    ]
+
+
 def start_workers(
-    count: int, env: dict[str, str], logdir: Path
+    count: int, env: dict[str, str], logdir: Path, engine: str = "celery"
 ) -> list[subprocess.Popen]:
     workers = []
     for n in range(count):
-        log_path = logdir / f"worker-{count}-{n}.log"
+        log_path = logdir / f"worker-{engine}-{count}-{n}.log"
         workers.append(
             subprocess.Popen(
-                [
-                    PYTHON,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "securecart",
-                    "worker",
-                    "-P",
-                    "solo",
-                    "-Q",
-                    "fulfilment",
-                    "--loglevel",
-                    "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "-n",
-                    f"bench{n}-{uuid.uuid4().hex[:6]}@%h",
-                ],
+                worker_command(engine, n),
                 cwd=ROOT,
                 env=env,
                 stdout=log_path.open("wb"),
@@ -115,13 +129,24 @@ def main() -> None:
         "--rate", type=float, default=2.0, help="steady orders per second"
     )
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--engine", choices=("celery", "stepfunctions", "both"), default="celery"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="10 burst + 10 steady orders, 1 worker"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orders, args.steady, args.workers = 10, 10, "1"
+    engines = ["celery", "stepfunctions"] if args.engine == "both" else [args.engine]
 
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
+    # moto's executions call SQS on the server's own port.
+    os.environ["MOTO_PORT"] = str(port)
     prefix = f"benchf{uuid.uuid4().hex[:6]}-"
     env = production_env(
         database=DATABASE,
@@ -148,8 +173,14 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
+    from django.conf import settings
+
     import orders.services.checkout as checkout
     import orders.services.placement as placement
+    from orders.management.commands.ensure_fulfilment_workflow import (
+        moto_executions,
+        workflow_ensure,
+    )
     from orders.models import Order, ShippingMethod
     from orders.services.fulfilment import fulfilment_start
     from shop.models import Cart, CartLine, Category, Product, Variant
@@ -205,11 +236,24 @@ def main() -> None:
                 )
             time.sleep(0.25)
 
+    moto_executions(env["AWS_ENDPOINT_URL"])
+    _, state_machine_arn = workflow_ensure()
+    engine_env = {
+        "celery": env,
+        "stepfunctions": {
+            **env,
+            "FULFILMENT_ENGINE": "stepfunctions",
+            "FULFILMENT_STATE_MACHINE_ARN": state_machine_arn,
+        },
+    }
+    settings.FULFILMENT_STATE_MACHINE_ARN = state_machine_arn
     logdir = Path(tempfile.mkdtemp(prefix="bench-fulfilment-"))
     results = []
+    runs = [(e, int(n)) for e in engines for n in args.workers.split(",")]
     try:
-        for count in [int(n) for n in args.workers.split(",")]:
-            workers = start_workers(count, env, logdir)
+        for engine, count in runs:
+            settings.FULFILMENT_ENGINE = engine
+            workers = start_workers(count, engine_env[engine], logdir, engine)
             try:
                 # burst: place with fulfilment held back, then enqueue every chain
                 real_start = placement.fulfilment_start
@@ -247,6 +291,7 @@ def main() -> None:
                 stop_workers(workers)
             results.append(
                 {
+                    "engine": engine,
                     "workers": count,
                     "burst_orders": len(burst),
                     "burst_orders_per_s": round(burst_rate, 1),

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from notifications.admin import notification_history
 
@@ -40,6 +40,7 @@ from .services import (
     order_release,
 )
 from .services.documents import order_has_documents
+from .services.stepfunctions import fulfilment_execution_summary
 
 
 @admin.register(ShippingMethod)
@@ -222,12 +223,14 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         ("Notifications", {"fields": ("notifications",)}),
         ("Documents", {"fields": ("documents",)}),
+        ("Fulfilment", {"fields": ("fulfilment",)}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [f.name for f in Order._meta.concrete_fields] + [
             "notifications",
             "documents",
+            "fulfilment",
         ]
 
     @admin.display(description="PDF")
@@ -244,6 +247,19 @@ class OrderAdmin(admin.ModelAdmin):
                 )
                 for kind in OrderDocument.Kind
             ),
+        )
+
+    @admin.display(description="Fulfilment engine")
+    def fulfilment(self, order: Order) -> str:
+        run = fulfilment_execution_summary(order=order)
+        if not run["url"]:
+            return "Celery (task chain)"
+        return format_html(
+            'Step Functions: {} at state "{}" (<a href="{}" rel="noopener" '
+            'target="_blank">execution in the AWS console</a>)',
+            run["status"],
+            run["state"] or "-",
+            run["url"],
         )
 
     @admin.display(description="Sent to the customer")

@@ -8,10 +8,15 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from accounts.signals import email_verified
         from securecart.observability import metrics
-        from securecart.registry import register_failure_counter
+        from securecart.registry import (
+            register_doctor_check,
+            register_failure_counter,
+            register_queues,
+        )
 
         from . import tasks  # noqa: F401  (registers the workflow tasks by name)
         from .groups import order_managers_group_ensure
+        from .integrations import stepfunctions
         from .models import Payment
 
         # After this app's permissions exist (auth's post_migrate runs first).
@@ -23,6 +28,14 @@ class OrdersConfig(AppConfig):
         # A payment turning `failed` counts as a decline (after commit).
         register_failure_counter(
             model=Payment, on_failed=lambda payment: metrics.PAYMENT_DECLINES.record()
+        )
+        # FULFILMENT_ENGINE=stepfunctions: the steps queue (depth, DLQ) on
+        # /metrics and doctor, and a doctor row for the state machine.
+        register_queues(owner="orders", names=stepfunctions.steps_queues)
+        register_doctor_check(
+            name="stepfunctions:fulfilment",
+            check=stepfunctions.state_machine_check,
+            skip_reason=stepfunctions.state_machine_skip_reason,
         )
         # Guest orders placed with an address join the account that verifies it.
         email_verified.connect(

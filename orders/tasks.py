@@ -15,18 +15,15 @@ import logging
 from typing import Any
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
 
-from .integrations.payments import GatewayError
-from .integrations.warehouse import WarehouseUnavailable
 from .services import order_lookup_email_send, payment_void_orphaned
 from .services.documents import order_documents_generate
-from .services.fraud import FraudScorerError
 from .services.fulfilment import (
     STEP_CAPTURE,
     STEP_FRAUD,
     STEP_SHIP,
     STEP_SHIPMENT,
+    TRANSIENT_ERRORS,
     order_fraud_check,
     order_fulfilment_fail,
     order_payment_capture,
@@ -37,14 +34,6 @@ from .services.fulfilment import (
 )
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT_ERRORS = (
-    GatewayError,
-    WarehouseUnavailable,
-    OperationalError,
-    InterfaceError,
-    FraudScorerError,
-)
 
 # Backoff 2, 4, 8 s (with jitter): a transient outage gets ~15 s before the
 # order is compensated; reconcile_orders is the longer safety net.

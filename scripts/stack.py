@@ -93,6 +93,8 @@ def setup() -> None:
     say(
         f"SNS topic {resources.topic_arn}; channel queues {', '.join(resources.queue_urls)}"
     )
+    if settings.FULFILMENT_ENGINE == "stepfunctions":
+        fulfilment_workflow_ensure(settings)
     call_command("doctor")  # exits 1, naming the dependency, when one is missing
 
     READY.write_text(RUN_ID)
@@ -112,6 +114,23 @@ def setup() -> None:
             ]
         )
     )
+
+
+def fulfilment_workflow_ensure(settings: Any) -> None:
+    """FULFILMENT_ENGINE=stepfunctions: moto runs executions; queue + state machine."""
+    from orders.management.commands.ensure_fulfilment_workflow import (
+        moto_executions,
+        workflow_ensure,
+    )
+
+    moto_executions(settings.AWS_ENDPOINT_URL)
+    _, arn = workflow_ensure()
+    if arn != settings.FULFILMENT_STATE_MACHINE_ARN:
+        raise SystemExit(
+            f"state machine is {arn}, but the environment says "
+            f"FULFILMENT_STATE_MACHINE_ARN={settings.FULFILMENT_STATE_MACHINE_ARN}"
+        )
+    say(f"fulfilment on Step Functions (moto): {arn}")
 
 
 def bucket_policy_public_images(s3: Any, bucket: str) -> None:

@@ -76,6 +76,12 @@ trap cleanup EXIT
 
 # --- Redis ------------------------------------------------------------------------
 processes="moto web worker beat notify-email notify-sms"
+# FULFILMENT_ENGINE=stepfunctions make stack: moto runs the state machine and the
+# `fulfil` process (consume_fulfilment) does the steps (docs/stack.md).
+FULFILMENT_ENGINE=${FULFILMENT_ENGINE:-celery}
+if [ "$FULFILMENT_ENGINE" = stepfunctions ]; then
+  processes="$processes fulfil"
+fi
 redis_url=redis://127.0.0.1:6379/1
 if port_open 6379; then
   say "Redis: using the one on 127.0.0.1:6379 (database 1)"
@@ -106,6 +112,8 @@ AWS_DEFAULT_REGION=us-east-1
 AWS_STORAGE_BUCKET_NAME=securecart-media
 SNS_ORDER_EVENTS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:securecart-order-events
 EVENT_BUS_NAME=securecart-orders
+FULFILMENT_ENGINE=$FULFILMENT_ENGINE
+FULFILMENT_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:securecart-fulfilment
 DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 DJANGO_EMAIL_FILE_PATH=$STACK_DIR/mail
 PROMETHEUS_MULTIPROC_DIR=$STACK_DIR/prometheus

@@ -168,6 +168,10 @@ class Order(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    # The Step Functions execution of the latest fulfilment run (empty: the
+    # Celery engine ran it, FULFILMENT_ENGINE=celery).
+    fulfilment_execution_arn = models.CharField(max_length=512, blank=True)
+
     # Set once by orders.services.stock so releasing/committing stock is idempotent.
     stock_released_at = models.DateTimeField(null=True, blank=True)
     stock_committed_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,9 @@
 """The fulfilment workflow: fraud check → capture → shipment → shipped.
 
 Checkout calls `fulfilment_start` after its transaction commits; it enqueues a
-Celery chain of small tasks (orders/tasks.py), one per service below. SQS
+Celery chain of small tasks (orders/tasks.py), one per service below, or, with
+FULFILMENT_ENGINE=stepfunctions, starts an execution of the state machine whose
+workers call the same services (orders/services/stepfunctions.py). SQS
 delivers at least once, so every step re-reads the order under a row lock and
 returns early when its work is already done or no longer applies: running a
 step twice changes nothing. No row lock is held across a gateway or warehouse
@@ -26,19 +28,21 @@ from dataclasses import dataclass
 from celery import chain, current_app
 from celery.canvas import Signature
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 
 from promotions.services import voucher_release
 from securecart.addresses import Address
 
-from ..integrations.warehouse import get_warehouse
+from ..integrations.payments import GatewayError
+from ..integrations.warehouse import WarehouseUnavailable, get_warehouse
 from ..lock_objects import order_lock
 from ..models import Order, OrderEvent, Payment
 from ..selectors import order_list_stuck
 from .documents import order_documents_enqueue
-from .fraud import risk_assess
+from .fraud import FraudScorerError, RiskAssessment, risk_assess
 from .payments import payment_capture, payment_refund, payment_void
+from .stepfunctions import sfn_fulfilment_start, sfn_order_redrive
 from .stock import stock_commit, stock_release
 from .transitions import order_transition
 
@@ -52,6 +56,16 @@ STEP_FRAUD = "fraud_check"
 STEP_CAPTURE = "payment_capture"
 STEP_SHIPMENT = "shipment_request"
 STEP_SHIP = "ship"
+
+# Errors worth another try with backoff (Celery autoretry, the state machine's
+# Retry on Step.Transient); anything else fails the step for good.
+TRANSIENT_ERRORS = (
+    GatewayError,
+    WarehouseUnavailable,
+    OperationalError,
+    InterfaceError,
+    FraudScorerError,  # FRAUD_SCORER=lambda: the fraud function failed or throttled
+)
 
 
 # The workflow's tasks (orders/tasks.py, an entry point above this layer) are
@@ -86,6 +100,9 @@ def fulfilment_start(*, order_id: int) -> None:
     compensated by its task, so the error is logged rather than raised into the
     request that placed the order.
     """
+    if settings.FULFILMENT_ENGINE == "stepfunctions":
+        sfn_fulfilment_start(order_id=order_id)
+        return
     workflow = chain(*(_task(name, order_id) for name in WORKFLOW_TASKS))
     if current_app.conf.task_always_eager:
         try:
@@ -97,13 +114,23 @@ def fulfilment_start(*, order_id: int) -> None:
 
 
 # --- the steps (each called by one task) ----------------------------------------
-def order_fraud_check(*, order_id: int) -> str:
-    """Score a placed order; move it to processing, or on_hold above threshold."""
+def order_fraud_check(*, order_id: int, verdict: dict | None = None) -> str:
+    """Score a placed order; move it to processing, or on_hold above threshold.
+
+    `verdict` ({"score", "reasons"}) is a score made elsewhere (the fraud Lambda
+    of the state machine); without it the order is scored here, in process.
+    """
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.PLACED:
             return f"skipped: order is {order.status}"
-        risk = risk_assess(order=order)
+        risk = (
+            risk_assess(order=order)
+            if verdict is None
+            else RiskAssessment(
+                score=int(verdict["score"]), reasons=list(verdict["reasons"])
+            )
+        )
         order.risk_score = risk.score
         order.risk_reasons = risk.reasons
         order.save(update_fields=["risk_score", "risk_reasons"])
@@ -209,12 +236,15 @@ def order_ship(*, order_id: int) -> str:
 
 
 # --- compensation -----------------------------------------------------------------
-def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
+def order_fulfilment_fail(
+    *, order_id: int, step: str, error: str, release_payment: bool = True
+) -> str:
     """Compensate a step that failed for good (see the module docstring).
 
     Returns what was done. Idempotent: an order already cancelled, on hold or
     shipped is left as it is (its money is still put right by
-    `order_payment_release`).
+    `order_payment_release`). `release_payment=False` leaves the void/refund to
+    the caller (the state machine runs it as its own step).
     """
     reason = f"Fulfilment step {step} failed: {error}"[:500]
     with transaction.atomic():
@@ -231,7 +261,7 @@ def order_fulfilment_fail(*, order_id: int, step: str, error: str) -> str:
             stock_release(order=order, actor_label=ACTOR)
             voucher_release(order_number=order.number)  # the use is given back
             outcome = "cancelled"
-        if order.status == S.CANCELLED:
+        if order.status == S.CANCELLED and release_payment:
             transaction.on_commit(lambda: _payment_release_enqueue(order_id))
     logger.warning("order %s: %s (%s)", order_id, outcome, reason)
     return outcome
@@ -271,8 +301,16 @@ def orders_unreleased_payments() -> QuerySet[Order]:
     ).order_by("status_changed_at", "pk")
 
 
-def order_redrive(*, order_id: int) -> None:
-    """Enqueue the workflow again for a stuck order (every step is idempotent)."""
+def order_redrive(*, order_id: int) -> bool:
+    """Enqueue the workflow again for a stuck order (every step is idempotent).
+
+    With Step Functions an order whose execution still runs is left to it; one
+    whose execution failed, timed out or vanished gets a new execution from the
+    step it stopped at (a step that fails again is compensated by it).
+    Returns whether the order was re-driven.
+    """
+    if settings.FULFILMENT_ENGINE == "stepfunctions":
+        return sfn_order_redrive(order_id=order_id) != "running"
     OrderEvent.objects.create(
         order_id=order_id,
         kind=OrderEvent.Kind.NOTE,
@@ -280,6 +318,7 @@ def order_redrive(*, order_id: int) -> None:
         message="Fulfilment re-driven by reconcile_orders.",
     )
     fulfilment_start(order_id=order_id)
+    return True
 
 
 def orders_reconcile(*, minutes: int | None = None, limit: int = 500) -> dict[str, int]:
@@ -287,8 +326,8 @@ def orders_reconcile(*, minutes: int | None = None, limit: int = 500) -> dict[st
     redriven = failed = released = 0
     for order_id in orders_stuck(minutes=minutes).values_list("pk", flat=True)[:limit]:
         try:
-            order_redrive(order_id=order_id)
-            redriven += 1
+            if order_redrive(order_id=order_id):
+                redriven += 1
         except Exception:
             logger.exception("could not re-drive order %s", order_id)
             failed += 1

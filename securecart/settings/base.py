@@ -466,6 +466,8 @@ FRAUD_SCORER = env("FRAUD_SCORER", "inprocess")
 if FRAUD_SCORER not in ("inprocess", "lambda"):
     raise ImproperlyConfigured("FRAUD_SCORER must be inprocess or lambda")
 FRAUD_FUNCTION_NAME = env("FRAUD_FUNCTION_NAME", "")
+# How often a worker heartbeats a running step (the state machine allows 120 s).
+FULFILMENT_HEARTBEAT_SECONDS = env_int("FULFILMENT_HEARTBEAT_SECONDS", 30)
 # An order in placed/processing longer than this is re-driven by reconcile_orders.
 STUCK_ORDER_MINUTES = env_int("STUCK_ORDER_MINUTES", 30)
 # Warehouse adapter (orders/integrations/warehouse.py); the built-in one books deterministically.
