@@ -19,6 +19,30 @@ CATALOG_VERSION_KEY = "shop:catalog-version"
 TIMEOUT = 60 * 15
 
 
+CART_COUNT_TIMEOUT = 60 * 60
+
+
+def cart_count_keys(*, token: str, user_id: int | None) -> list[str]:
+    """Where the header's item count of a cart is kept: by the anonymous session's
+    cart token, or by the customer (whose latest cart the header shows)."""
+    keys = [f"shop:cart-count:t:{token}"]
+    if user_id is not None:
+        keys.append(f"shop:cart-count:u:{user_id}")
+    return keys
+
+
+def cache_delete_many(keys: list[str]) -> None:
+    cache.delete_many(keys)
+
+
+def cache_get(key: str) -> Any:
+    return cache.get(key)
+
+
+def cache_set(key: str, value: object, timeout: int) -> None:
+    cache.set(key, value, timeout)
+
+
 def catalog_key(kind: str, *parts: object) -> str:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
     return f"shop:cat:{kind}:{digest}"
