@@ -63,9 +63,9 @@ def _chosen(variants: list, wanted: str):
 
 def _product_context(product, form: AddToCartForm, *, wanted: str = "") -> dict:
     variants = list(product.variants.all())
+    chosen = _chosen(variants, wanted)  # before any other read: junk costs little
     related = selectors.product_related(product=product, limit=4)
     pricing.products_attach_sale_prices([product, *related])
-    chosen = _chosen(variants, wanted)
     names = _option_names(variants)
     for variant in variants:
         variant.option_text = _option_text(variant, names)

@@ -59,7 +59,7 @@ def image_renditions_make(*, image_id: int) -> dict[str, str]:
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None or not image.image:
         return {}
-    original = image.image.name
+    original = str(image.image.name)
     if image.renditions_of == original and image.renditions:
         return image.renditions
     with default_storage.open(original, "rb") as handle:

@@ -166,7 +166,7 @@ def product_related(*, product: Product, limit: int = 4) -> list[Product]:
     """In-stock products of the same category, featured first (one query)."""
     return list(
         product_list()
-        .filter(category_id=product.category_id, in_stock=True)
+        .filter(category_id=product.category_id, in_stock=True)  # type: ignore[misc]
         .exclude(pk=product.pk)[:limit]
     )
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+from django.contrib.sites.requests import RequestSite
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,7 +33,8 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     key = caching.catalog_key("sitemap", base)
     version, body = caching.catalog_get(key)
     if body is None:
-        site = SimpleNamespace(domain=domain, name=domain)
+        site = RequestSite(request)
+        site.domain = site.name = domain
         urls = []
         for section in SITEMAPS.values():
             urls.extend(section().get_urls(site=site, protocol=protocol))
