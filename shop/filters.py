@@ -35,6 +35,16 @@ PRICE_BANDS: dict[str, tuple[Decimal, Decimal | None]] = {
 FILTER_PARAMS = frozenset({"price", "in_stock"})
 
 
+# Clothing sizes in their natural order; other values keep their catalog order.
+SIZE_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL")
+
+
+def _value_order(seen: dict[str, int]) -> list[str]:
+    if all(value.upper() in SIZE_ORDER for value in seen):
+        return sorted(seen, key=lambda value: SIZE_ORDER.index(value.upper()))
+    return sorted(seen, key=lambda value: seen[value])
+
+
 def is_filter_param(name: str) -> bool:
     return name in FILTER_PARAMS or bool(_OPTION_PARAM.match(name))
 
@@ -214,7 +224,7 @@ def _option_facets(
                 "label": option_label(name),
                 "values": [
                     {"value": v, "count": counts[v], "selected": v in selected}
-                    for v in sorted(counts, key=lambda v: order[name][v])
+                    for v in _value_order(order[name])
                 ],
             }
         )

@@ -96,7 +96,8 @@ def _breadcrumbs(category) -> list:
 
 
 def _fragment(slug: str, wanted: str) -> dict:
-    key = caching.catalog_key("product", slug, wanted)
+    parts = (slug, wanted) if wanted else (slug,)
+    key = caching.catalog_key("product", *parts)
     version, fragment = caching.catalog_get(key)
     if fragment is not None:
         return fragment
