@@ -9,6 +9,7 @@ listing, product page or API answer outlives a price/stock/product change.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -76,6 +77,16 @@ def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -
     (Redis unreachable) is not stored."""
     if version:
         cache.set(key, (version, value), timeout)
+
+
+def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
+    """The fresh value under key, else build() stored under the generation read
+    before building (a change meanwhile leaves it stale)."""
+    version, value = catalog_get(key)
+    if value is None:
+        value = build()
+        catalog_set(key, version, value)
+    return value
 
 
 def catalog_invalidate() -> None:

@@ -9,11 +9,16 @@ every cart write: shop.services.cart_count_forget).
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from . import caching, selectors
 from . import storefront as frame
+
+logger = logging.getLogger(__name__)
 
 
 def _cart_count(request: HttpRequest) -> int:
@@ -34,12 +39,13 @@ def _cart_count(request: HttpRequest) -> int:
 
 
 def _cached(kind: str, build):
-    key = caching.catalog_key(kind)
-    version, value = caching.catalog_get(key)
-    if value is None:
-        value = build()
-        caching.catalog_set(key, version, value)
-    return value
+    """The cached menu or footer; without a database the page renders without
+    them (the frame never turns a page that needs no data into an error)."""
+    try:
+        return caching.catalog_cached(caching.catalog_key(kind), build)
+    except DatabaseError as error:
+        logger.warning("storefront %s unavailable: %s", kind, error)
+        return []
 
 
 def storefront(request: HttpRequest) -> dict:

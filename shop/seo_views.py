@@ -30,14 +30,14 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
     """Every public page of the shop, cached under the catalog generation."""
     base = site_base(request)
     protocol, domain = base.split("://", 1)
-    key = caching.catalog_key("sitemap", base)
-    version, body = caching.catalog_get(key)
-    if body is None:
+
+    def build() -> str:
         site = RequestSite(request)
         site.domain = site.name = domain
         urls = []
         for section in SITEMAPS.values():
             urls.extend(section().get_urls(site=site, protocol=protocol))
-        body = render_to_string("sitemap.xml", {"urlset": urls})
-        caching.catalog_set(key, version, body)
+        return render_to_string("sitemap.xml", {"urlset": urls})
+
+    body = caching.catalog_cached(caching.catalog_key("sitemap", base), build)
     return HttpResponse(body, content_type="application/xml; charset=utf-8")

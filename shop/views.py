@@ -33,11 +33,7 @@ CSRF_MARKER = "<!--csrf-token-->"
 
 
 def _cached(key: str, build):
-    version, value = caching.catalog_get(key)
-    if value is None:
-        value = build()
-        caching.catalog_set(key, version, value)
-    return value
+    return caching.catalog_cached(key, build)
 
 
 def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, int, str]:
