@@ -177,3 +177,22 @@ def test_filtered_listing_costs_the_same_queries_for_1_or_48_products(
         body = client.get(url).content.decode()
     assert body.count('class="card product-card"') == 48
     assert _count(client, url) == one
+
+
+@pytest.mark.redis
+def test_made_up_filter_values_make_no_cache_keys(client, apparel, redis_cache):
+    from django.core.cache import cache as shared
+
+    def catalog_keys() -> int:
+        return len([key for key in shared.keys("*") if "shop:cat:" in key])
+
+    assert client.get("/c/apparel/?opt_size=M").status_code == 200
+    baseline = catalog_keys()
+    codes = set()
+    for n in range(50):
+        codes.add(client.get(f"/c/apparel/?opt_size=M&opt_size=Z{n}").status_code)
+        codes.add(client.get(f"/c/apparel/?opt_size=M&price=1-{n}").status_code)
+        codes.add(client.get(f"/c/apparel/?opt_size=M&in_stock={n + 2}").status_code)
+        codes.add(client.get(f"/c/apparel/?opt_fit{n}=slim").status_code)
+    assert codes == {200, 302}
+    assert catalog_keys() == baseline
