@@ -56,6 +56,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("orders.urls")),
     path("", include("promotions.urls")),
+    # Footer pages staff edit in the admin (django.contrib.flatpages).
+    path("pages/", include("django.contrib.flatpages.urls")),
     path("", include("shop.urls")),
 ]
 

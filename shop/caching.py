@@ -9,6 +9,7 @@ listing, product page or API answer outlives a price/stock/product change.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -17,6 +18,30 @@ from securecart import cache_circuit
 
 CATALOG_VERSION_KEY = "shop:catalog-version"
 TIMEOUT = 60 * 15
+
+
+CART_COUNT_TIMEOUT = 60 * 60
+
+
+def cart_count_keys(*, token: str, user_id: int | None) -> list[str]:
+    """Where the header's item count of a cart is kept: by the anonymous session's
+    cart token, or by the customer (whose latest cart the header shows)."""
+    keys = [f"shop:cart-count:t:{token}"]
+    if user_id is not None:
+        keys.append(f"shop:cart-count:u:{user_id}")
+    return keys
+
+
+def cache_delete_many(keys: list[str]) -> None:
+    cache.delete_many(keys)
+
+
+def cache_get(key: str) -> Any:
+    return cache.get(key)
+
+
+def cache_set(key: str, value: object, timeout: int) -> None:
+    cache.set(key, value, timeout)
 
 
 def catalog_key(kind: str, *parts: object) -> str:
@@ -52,6 +77,16 @@ def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -
     (Redis unreachable) is not stored."""
     if version:
         cache.set(key, (version, value), timeout)
+
+
+def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
+    """The fresh value under key, else build() stored under the generation read
+    before building (a change meanwhile leaves it stale)."""
+    version, value = catalog_get(key)
+    if value is None:
+        value = build()
+        catalog_set(key, version, value)
+    return value
 
 
 def catalog_invalidate() -> None:

@@ -148,6 +148,10 @@ class ProductImage(models.Model):
     image = models.ImageField(upload_to="products/%Y/%m/")
     alt_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Smaller copies for `srcset`, made in the background after an upload
+    # (shop.renditions): {"<width>": "<stored name>"}; the image they were made from.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    renditions_of = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ("position", "id")

@@ -97,6 +97,7 @@ def _listing_annotations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.annotate(
         primary_image=Subquery(first_image.values("image")[:1]),
         primary_image_alt=Subquery(first_image.values("alt_text")[:1]),
+        primary_image_renditions=Subquery(first_image.values("renditions")[:1]),
         in_stock=Exists(in_stock),
         **query_annotations("product"),  # e.g. sale candidates (shop.pricing)
     )
@@ -139,6 +140,15 @@ def product_list(
 
 def product_featured(*, limit: int = 8) -> QuerySet[Product]:
     return product_list().filter(is_featured=True)[:limit]
+
+
+def product_related(*, product: Product, limit: int = 4) -> list[Product]:
+    """In-stock products of the same category, featured first (one query)."""
+    return list(
+        product_list()
+        .filter(category_id=product.category_id, in_stock=True)  # type: ignore[misc]
+        .exclude(pk=product.pk)[:limit]
+    )
 
 
 def product_get(*, slug: str) -> Product | None:

@@ -129,12 +129,21 @@ def _lock_and_touch(cart: Cart) -> None:
 
 def _forget_lines(cart: Cart) -> None:
     getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+    cart_count_forget(cart=cart)
+
+
+def cart_count_forget(*, cart: Cart) -> None:
+    """Drop the header's cached item count of this cart (now and after commit, so
+    a page rendered meanwhile cannot keep the old count)."""
+    keys = caching.cart_count_keys(token=cart.token, user_id=cart.user_id)
+    caching.cache_delete_many(keys)
+    transaction.on_commit(lambda: caching.cache_delete_many(keys))
 
 
 def _touch(cart: Cart) -> None:
     cart.save(update_fields=["updated_at"])
     # Prefetched lines are stale now; callers re-read through selectors.
-    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
+    _forget_lines(cart)
 
 
 def cart_get_or_create_for_request(request: HttpRequest) -> Cart:
@@ -297,6 +306,7 @@ def cart_attach_guest(*, token: object, user) -> Cart | None:
     if target is None:
         source.user = user
         source.save(update_fields=["user", "updated_at"])
+        cart_count_forget(cart=source)
         return source
     return cart_merge(source=source, target=target)
 

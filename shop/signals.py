@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.flatpages.models import FlatPage
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
@@ -26,6 +27,23 @@ for _model in (Category, Product, Variant, ProductImage):
     post_delete.connect(
         _invalidate, sender=_model, dispatch_uid=f"shop-cache-delete-{_model.__name__}"
     )
+
+
+# Footer and sitemap show the flat pages: their edits refresh the cached copies.
+post_save.connect(_invalidate, sender=FlatPage, dispatch_uid="shop-cache-save-page")
+post_delete.connect(_invalidate, sender=FlatPage, dispatch_uid="shop-cache-delete-page")
+
+
+@receiver(post_save, sender=ProductImage, dispatch_uid="shop-image-renditions")
+def _image_renditions(sender, instance: ProductImage, **kwargs) -> None:
+    """A new or replaced file gets its `srcset` renditions made in the background."""
+    if instance.image and instance.renditions_of != instance.image.name:
+        from django.db import transaction
+
+        from .tasks import product_image_renditions_task
+
+        image_id = instance.pk
+        transaction.on_commit(lambda: product_image_renditions_task.delay(image_id))
 
 
 @receiver(user_logged_in, dispatch_uid="shop-cart-merge-on-login")

@@ -8,26 +8,24 @@ the user, messages, CSRF) is rendered per request.
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import (
-    require_http_methods,
     require_POST,
     require_safe,
 )
 
-from . import caching, pricing, selectors, services
+from . import caching, filters, pricing, selectors, services
 from .exceptions import ShopError
-from .forms import AddToCartForm, CartLineForm, CartRemoveForm, add_shop_error
+from .forms import CartLineForm, CartRemoveForm
 
 PAGE_SIZES = (12, 24, 48)
 DEFAULT_PAGE_SIZE = 24
@@ -35,11 +33,7 @@ CSRF_MARKER = "<!--csrf-token-->"
 
 
 def _cached(key: str, build):
-    version, value = caching.catalog_get(key)
-    if value is None:
-        value = build()
-        caching.catalog_set(key, version, value)
-    return value
+    return caching.catalog_cached(key, build)
 
 
 def _listing_params(request: HttpRequest, *, default_sort: str) -> tuple[str, int, str]:
@@ -63,24 +57,64 @@ class PageOutOfRange(Exception):
         self.last = last
 
 
+class FiltersUnknown(Exception):
+    """A filter value no product of the listing has: redirect to the URL without it
+    (never render or cache a copy per made-up value)."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+
+
 def _grid_context(
-    queryset, *, page: str, per_page: int, sort: str, base_query: dict
+    queryset,
+    *,
+    page: str,
+    per_page: int,
+    sort: str,
+    base_query: dict,
+    chosen: filters.ListingFilters | None = None,
 ) -> dict:
-    page_obj = Paginator(queryset, per_page).get_page(page)
+    """One page of the listing, its filters with counts (one more query) and the
+    parameters that links and forms carry (query, filters, sort)."""
+    chosen = chosen or filters.ListingFilters()
+    facets = filters.facets_for(queryset, chosen)
+    if facets["unknown"]:
+        raise FiltersUnknown(_known_query(base_query, chosen, facets, sort))
+    page_obj = Paginator(filters.filters_apply(queryset, chosen), per_page).get_page(
+        page
+    )
     if str(page_obj.number) != page:
         raise PageOutOfRange(page_obj.number)
     products = list(page_obj.object_list)
     pricing.products_attach_sale_prices(products)
+    carried = [*base_query.items(), *chosen.query_items()]
     return {
         "page_obj": page_obj,
         "products": products,
         "sort": sort,
         "per_page": per_page,
-        "base_query": base_query,
+        "base_query": carried,
+        "query_only": list(base_query.items()),
+        "facets": facets,
+        "chosen": chosen,
     }
 
 
+def _known_query(base_query: dict, chosen, facets: dict, sort: str) -> str:
+    known = {(f["param"], v["value"]) for f in facets["options"] for v in f["values"]}
+    items = [*base_query.items()]
+    items += [item for item in chosen.query_items() if item[0] in filters.FILTER_PARAMS]
+    items += [item for item in chosen.query_items() if item in known]
+    if sort:
+        items.append(("sort", sort))
+    return urlencode(items)
+
+
 LISTING_PARAMS = frozenset({"q", "sort", "per_page", "page"})
+
+
+def _listing_param(name: str) -> bool:
+    return name in LISTING_PARAMS or filters.is_filter_param(name)
 
 
 def _is_plain_visitor(request: HttpRequest) -> bool:
@@ -93,7 +127,7 @@ def _is_plain_visitor(request: HttpRequest) -> bool:
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and set(request.GET) <= LISTING_PARAMS
+        and all(_listing_param(name) for name in request.GET)
         and len(request.get_full_path()) <= 300
     )
 
@@ -103,7 +137,8 @@ def page_cache_key(request: HttpRequest) -> str:
     query string: parameter order, repeats and invalid values map to one key)."""
     sort, per_page, page = _listing_params(request, default_sort="")
     q = request.GET.get("q", "").strip()[:200]
-    return caching.catalog_key("page", request.path, q, sort, per_page, page)
+    chosen = filters.filters_from_query(request.GET).key()
+    return caching.catalog_key("page", request.path, q, sort, per_page, page, chosen)
 
 
 def _whole_page_cached(view):
@@ -120,6 +155,8 @@ def _whole_page_cached(view):
             query = request.GET.copy()
             query["page"] = str(out.last)
             return redirect(f"{request.path}?{query.urlencode()}")
+        except FiltersUnknown as unknown:
+            return redirect(f"{request.path}?{unknown.query}")
 
     return wrapper
 
@@ -158,14 +195,23 @@ def home(request: HttpRequest) -> HttpResponse:
         )
 
     fragment = _cached(caching.catalog_key("home"), build)
-    return render(request, "shop/home.html", {"fragment": mark_safe(fragment)})  # noqa: S308 (our own render)
+    return render(
+        request,
+        "shop/home.html",
+        {
+            "fragment": mark_safe(fragment),  # noqa: S308 (our own render)
+            "description": f"{settings.SITE_NAME}: shop by category, see what is "
+            "featured and in stock today.",
+        },
+    )
 
 
 @require_safe
 @_whole_page_cached
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sort, per_page, page = _listing_params(request, default_sort="name")
-    key = caching.catalog_key("category", slug, sort, per_page, page)
+    chosen = filters.filters_from_query(request.GET)
+    key = caching.catalog_key("category", slug, sort, per_page, page, chosen.key())
     version, fragment = caching.catalog_get(key)
     if fragment is None:
         category = selectors.category_get_with_descendants(slug=slug)
@@ -173,7 +219,12 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404("No such category.")
         queryset = selectors.product_list(category=category, sort=sort)
         context = _grid_context(
-            queryset, page=page, per_page=per_page, sort=sort, base_query={}
+            queryset,
+            page=page,
+            per_page=per_page,
+            sort=sort,
+            base_query={},
+            chosen=chosen,
         )
         context.update(
             category=category,
@@ -184,13 +235,22 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         fragment = {
             "title": category.name,
+            "description": category.description,
+            "filtered": chosen.active,
             "html": render_to_string("shop/_category.html", context),
         }
         caching.catalog_set(key, version, fragment)
     return render(
         request,
         "shop/category.html",
-        {"title": fragment["title"], "fragment": mark_safe(fragment["html"])},  # noqa: S308
+        {
+            "title": fragment["title"],
+            "description": fragment.get("description", ""),
+            # A filtered or re-sorted copy points search engines at the plain page.
+            "canonical": request.path if page == "1" else f"{request.path}?page={page}",
+            "noindex": fragment.get("filtered", False),
+            "fragment": mark_safe(fragment["html"]),  # noqa: S308
+        },
     )
 
 
@@ -202,109 +262,27 @@ def search(request: HttpRequest) -> HttpResponse:
     if not q:
         return render(request, "shop/search.html", {"q": q, "fragment": ""})
 
+    chosen = filters.filters_from_query(request.GET)
+
     def build() -> str:
         queryset = selectors.product_list(
             q=q, sort=None if sort == "relevance" else sort
         )
         context = _grid_context(
-            queryset, page=page, per_page=per_page, sort=sort, base_query={"q": q}
+            queryset,
+            page=page,
+            per_page=per_page,
+            sort=sort,
+            base_query={"q": q},
+            chosen=chosen,
         )
         context.update(q=q, sort_labels=selectors.SORT_LABELS)
         return render_to_string("shop/_search.html", context)
 
-    fragment = _cached(caching.catalog_key("search", q, sort, per_page, page), build)
+    key = caching.catalog_key("search", q, sort, per_page, page, chosen.key())
+    fragment = _cached(key, build)
     html = mark_safe(fragment)  # noqa: S308 - rendered by our own template above
     return render(request, "shop/search.html", {"q": q, "fragment": html})
-
-
-def _product_context(product, form: AddToCartForm) -> dict:
-    pricing.products_attach_sale_prices([product])
-    variants = list(product.variants.all())
-    return {
-        "product": product,
-        "variants": variants,
-        "images": list(product.images.all()),
-        "form": form,
-        "any_available": any(v.available > 0 for v in variants),
-        "breadcrumbs": _breadcrumbs(product.category),
-    }
-
-
-def _breadcrumbs(category) -> list:
-    crumbs = [category]
-    # select_related covers one parent; deeper trees cost one query per level.
-    parent = category.parent
-    while parent is not None and len(crumbs) < 6:
-        crumbs.insert(0, parent)
-        parent = parent.parent
-    return crumbs
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    if request.method == "POST":
-        return _product_add_to_cart(request, slug)
-    key = caching.catalog_key("product", slug)
-    version, fragment = caching.catalog_get(key)
-    if fragment is None:
-        product = selectors.product_get(slug=slug)
-        if product is None:
-            raise Http404("No such product.")
-        context = _product_context(
-            product, AddToCartForm(variants=product.variants.all())
-        )
-        context["csrf_marker"] = mark_safe(CSRF_MARKER)  # noqa: S308
-        fragment = {
-            "title": product.name,
-            "html": render_to_string("shop/_product.html", context),
-        }
-        caching.catalog_set(key, version, fragment)
-    csrf_input = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
-    )
-    html = fragment["html"].replace(CSRF_MARKER, csrf_input)
-    return render(
-        request,
-        "shop/product.html",
-        {"title": fragment["title"], "fragment": mark_safe(html)},  # noqa: S308
-    )
-
-
-def _product_add_to_cart(request: HttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_get(slug=slug)
-    if product is None:
-        raise Http404("No such product.")
-    form = AddToCartForm(request.POST, variants=product.variants.all())
-    if form.is_valid():
-        cart = services.cart_get_or_create_for_request(request)
-        try:
-            line = services.cart_line_add(
-                cart=cart,
-                sku=form.cleaned_data["sku"],
-                quantity=form.cleaned_data["quantity"],
-            )
-        except ShopError as error:
-            add_shop_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"Added {form.cleaned_data['quantity']} × {product.name} "
-                f"({line.variant.name}) to your cart.",
-            )
-            return redirect("shop:cart")
-    context = _product_context(product, form)
-    context["csrf_marker"] = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
-    )
-    html = render_to_string("shop/_product.html", context)
-    return render(
-        request,
-        "shop/product.html",
-        {"title": product.name, "fragment": mark_safe(html)},  # noqa: S308
-        status=400,
-    )
 
 
 @require_safe

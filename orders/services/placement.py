@@ -22,6 +22,7 @@ from promotions.services import cart_voucher_clear, voucher_redeem
 from securecart.addresses import Address
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
+from shop.services import cart_count_forget
 from shop.stock import stock_reserve
 
 from ..exceptions import StaleCart
@@ -182,6 +183,7 @@ def order_place(
             },
         )
         CartLine.objects.filter(cart_id=plan.cart.pk).delete()
+        cart_count_forget(cart=plan.cart)
         if plan.voucher_id is not None:
             # The voucher the shopper reviewed is the one used (and counted).
             cart_voucher_clear(cart_id=plan.cart.pk)

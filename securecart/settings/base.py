@@ -45,6 +45,10 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 SITE_NAME = env("SITE_NAME", "SecureCart")
+# The shop's public address (https://shop.example.com) for canonical links, Open
+# Graph, JSON-LD, sitemap.xml and robots.txt; empty: taken from each request.
+SITE_URL = env("SITE_URL").rstrip("/")
+SITE_ID = 1
 STORE_CURRENCY = env("STORE_CURRENCY", "USD")
 # Where the shop sells from: first in every country list and the default of
 # address forms (ISO 3166-1 alpha-2).
@@ -65,6 +69,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    # Footer pages (shipping, returns, contact, terms) staff edit in the admin,
+    # and sitemap.xml; flatpages needs the sites framework (SITE_ID below).
+    "django.contrib.sites",
+    "django.contrib.flatpages",
+    "django.contrib.sitemaps",
     "rest_framework",
     # Customer API tokens: refresh tokens are recorded and revoked here (accounts/tokens.py).
     "rest_framework_simplejwt.token_blacklist",
@@ -168,6 +177,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "securecart.context_processors.site",
+                # Category menu, cart count and footer pages (lazy, cached).
+                "shop.context_processors.storefront",
             ],
         },
     },

@@ -168,14 +168,14 @@ def test_guest_browses_searches_buys_and_follows_the_order_to_shipped(page, cata
     featured = page.get_by_role("region", name="Featured products")
     expect(featured.get_by_role("link", name="Copper Stovetop Kettle")).to_be_visible()
     expect(featured.get_by_text("$64.00")).to_be_visible()
-    page.get_by_role("link", name="Kitchen").click()
+    page.get_by_role("main").get_by_role("link", name="Kitchen").click()
 
     # category: all three products with their prices, cheapest first on request
     page.wait_for_url("**/c/kitchen/")
     expect(page.get_by_role("heading", name="Kitchen", level=1)).to_be_visible()
     expect(page.get_by_text("3 products")).to_be_visible()
     page.get_by_label("Sort by").select_option("price")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_url("**sort=price**")
     names = (
         page.get_by_role("listitem")

@@ -61,7 +61,7 @@ def test_shopper_browses_searches_and_fills_the_cart(page, catalog):
     assert page.get_by_role("heading", name="Kitchen", level=1).is_visible()
     assert page.get_by_text("4 products").is_visible()
     page.get_by_label("Sort by").select_option("-price")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_url("**sort=-price**")
 
     # search from the header
@@ -75,7 +75,8 @@ def test_shopper_browses_searches_and_fills_the_cart(page, catalog):
     page.wait_for_url("**/p/harbour-enamel-mug/")
     assert page.get_by_role("img", name="Harbour Enamel Mug in ocean blue").is_visible()
     assert page.locator("input[value=MUG-SAND]").is_disabled()
-    assert page.get_by_text("Only 3 left").is_visible()
+    assert page.get_by_role("group").get_by_text("Only 3 left").is_visible()
+    assert page.locator("#product-stock").inner_text() == "Only 3 left"
     page.locator("label[for=sku-2]").click()
     page.get_by_label("Quantity").fill("5")
     page.get_by_role("button", name="Add to cart").click()

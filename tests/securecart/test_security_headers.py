@@ -147,6 +147,7 @@ from django.core.management import call_command
 from django.test import Client
 # Production serves hashed static names from a manifest: build it, as a deploy does.
 call_command("collectstatic", interactive=False, verbosity=0)
+call_command("migrate", interactive=False, verbosity=0)
 client = Client(HTTP_HOST="shop.example.com")
 out = {}
 for path in ("/accounts/login/", "/healthz"):
@@ -170,7 +171,9 @@ def test_real_production_settings_send_every_security_header(tmp_path):
         "DJANGO_SETTINGS_MODULE": "securecart.settings.production",
         "DJANGO_SECRET_KEY": "p" * 30 + "production-secret-key-for-the-header-test",
         "DJANGO_ALLOWED_HOSTS": "shop.example.com",
-        "DATABASE_URL": f"sqlite:///{Path('/nonexistent/never-opened.sqlite3')}",
+        # The sign-in page reads the current site (django.contrib.sites, for the
+        # footer's flat pages): a migrated database of the test's own.
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "CLOUDFRONT_DOMAIN": "d1234abcd.cloudfront.net",
         "REDIS_URL": "",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),

@@ -20,7 +20,7 @@ def _trigram(expression):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0002_search_index"),
+        ("shop", "0004_footer_pages"),
     ]
 
     operations = [
