@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.urls import reverse
 
 from securecart.addresses import Address
+from securecart.http import site_origin
 
 from .models import Order
 
@@ -58,7 +58,7 @@ def order_url_for_email(order: Order) -> str:
     path = reverse("orders:order_detail", kwargs={"number": order.number})
     if order.user_id is None:
         path = f"{path}?{urlencode({'token': order.access_token})}"
-    return f"{settings.SITE_URL}{path}"
+    return f"{site_origin()}{path}"
 
 
 def order_notification_view(*, number: str) -> OrderNotificationView | None:

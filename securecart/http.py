@@ -47,3 +47,16 @@ def ip_in_networks(ip: str | None, networks: list[str]) -> bool:
     return any(
         address in ipaddress.ip_network(network, strict=False) for network in networks
     )
+
+
+# `make run` serves here; emails made outside a request in development link to it.
+LOCAL_ORIGIN = "http://127.0.0.1:8000"
+
+
+def site_origin(request: HttpRequest | None = None) -> str:
+    """The shop's public origin: SITE_URL, else the request's, else LOCAL_ORIGIN."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    if request is not None:
+        return f"{request.scheme}://{request.get_host()}"
+    return LOCAL_ORIGIN

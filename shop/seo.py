@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from securecart.http import site_origin
+
 SCHEMA_IN_STOCK = "https://schema.org/InStock"
 SCHEMA_OUT_OF_STOCK = "https://schema.org/OutOfStock"
 
@@ -55,9 +57,7 @@ def product_json_ld(product, variants: list, chosen) -> dict:
 
 def site_base(request) -> str:
     """The shop's origin: SITE_URL, else this request's scheme and host."""
-    from django.conf import settings
-
-    return settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
+    return site_origin(request)
 
 
 def absolute(request, url: str) -> str:

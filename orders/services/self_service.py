@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from securecart.http import site_origin
 from shop.exceptions import InsufficientStock, ProductUnavailable, UnknownSku
 from shop.models import Cart
 from shop.services import cart_line_add
@@ -116,7 +117,7 @@ def order_lookup_email_send(*, number: str, email: str) -> bool:
     path = reverse("orders:order_lookup_open")
     context = {
         "number": order.number,
-        "link": f"{settings.SITE_URL}{path}?{urlencode({'t': token})}",
+        "link": f"{site_origin()}{path}?{urlencode({'t': token})}",
         "hours": max(1, settings.ORDER_LOOKUP_LINK_SECONDS // 3600),
         "site_name": settings.SITE_NAME,
     }

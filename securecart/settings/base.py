@@ -46,7 +46,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 ADMIN_URL = env("DJANGO_ADMIN_URL", "admin/")
 SITE_NAME = env("SITE_NAME", "SecureCart")
 # The shop's public address (https://shop.example.com) for canonical links, Open
-# Graph, JSON-LD, sitemap.xml and robots.txt; empty: taken from each request.
+# Graph, JSON-LD, sitemap.xml, robots.txt and the links in emails. Empty: pages take
+# each request's host, emails the address `make run` serves (securecart.http.site_origin);
+# production defaults it to https:// + the first DJANGO_ALLOWED_HOSTS entry.
 SITE_URL = env("SITE_URL").rstrip("/")
 SITE_ID = 1
 STORE_CURRENCY = env("STORE_CURRENCY", "USD")
@@ -157,8 +159,6 @@ ACCOUNTS_SIGNUP_CONFIRM_SECONDS = env_int("ACCOUNTS_SIGNUP_CONFIRM_SECONDS", 259
 ORDER_LOOKUP_IP_MAX = env_int("ORDER_LOOKUP_IP_MAX", 5)
 ORDER_LOOKUP_WINDOW_SECONDS = env_int("ORDER_LOOKUP_WINDOW_SECONDS", 3600)
 ORDER_LOOKUP_LINK_SECONDS = env_int("ORDER_LOOKUP_LINK_SECONDS", 86400)
-# The storefront's public address, for links in emails sent outside a request.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Admin sign-ins from these networks (CIDR; office, VPN) have counters of their own,
 # so failures from anywhere else never lock staff out there (accounts/throttling.py).
 ACCOUNTS_STAFF_NETWORKS = env_list("ACCOUNTS_STAFF_NETWORKS")

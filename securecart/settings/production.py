@@ -16,6 +16,10 @@ if _missing:
     raise ImproperlyConfigured(
         "Production settings need these environment variables: " + ", ".join(_missing)
     )
+_first_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+if not SITE_URL and _first_host and _first_host != "*" and _first_host[0] != ".":
+    # links in emails need the public address; the first allowed host is it
+    SITE_URL = f"https://{_first_host}"
 if len(os.environ["DJANGO_SECRET_KEY"]) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
 

@@ -162,8 +162,8 @@ def test_storefront_pages_fit_the_screen_and_pass_axe(screen, shop, live_server)
     columns = _grid_columns(screen)
     if screen.viewport_name == "phone":
         assert columns == 2
-    else:
-        assert columns >= 4
+    else:  # beside the filters column on a category page
+        assert columns >= 3
 
     found = _check_pages(screen, live_server, PUBLIC_PAGES)
 
