@@ -50,3 +50,12 @@ def test_production_rejects_a_short_secret_key():
     result = _manage("check", env={**GOOD_ENV, "DJANGO_SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+def test_site_url_defaults_to_the_first_allowed_host_over_https():
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    env = {**GOOD_ENV, "DJANGO_ALLOWED_HOSTS": "shop.example.com,www.example.com"}
+    result = _manage("shell", "-c", code, env={**env, "SITE_URL": ""})
+    assert result.stdout.strip() == "https://shop.example.com", result.stderr
+    given = _manage("shell", "-c", code, env={**env, "SITE_URL": "https://x.test/"})
+    assert given.stdout.strip() == "https://x.test", given.stderr
