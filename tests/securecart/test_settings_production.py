@@ -56,6 +56,6 @@ def test_site_url_defaults_to_the_first_allowed_host_over_https():
     code = "from django.conf import settings; print(settings.SITE_URL)"
     env = {**GOOD_ENV, "DJANGO_ALLOWED_HOSTS": "shop.example.com,www.example.com"}
     result = _manage("shell", "-c", code, env={**env, "SITE_URL": ""})
-    assert result.stdout.strip() == "https://shop.example.com", result.stderr
+    assert result.stdout.splitlines()[-1] == "https://shop.example.com", result.stderr
     given = _manage("shell", "-c", code, env={**env, "SITE_URL": "https://x.test/"})
-    assert given.stdout.strip() == "https://x.test", given.stderr
+    assert given.stdout.splitlines()[-1] == "https://x.test", given.stderr
