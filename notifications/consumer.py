@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
@@ -58,16 +59,38 @@ class ConsumerStats:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
+# Handles one message body for a channel; returns its outcomes, raises
+# MalformedMessage for a message no retry can fix.
+MessageHandler = Callable[..., list[str]]
+
+
 class ChannelConsumer:
-    def __init__(self, *, channel: str, wait_seconds: int = 20, batch_size: int = 10):
+    """Consumes one fan-out queue of the order-events topic.
+
+    By default a notification channel's queue (notifications-<channel>) handled by
+    notification_message_handle; other subscribers of the topic (the order
+    tracking projector) pass their own `queue_key` and `handler` and reuse the
+    loop, the backoff and the failed-message record.
+    """
+
+    def __init__(
+        self,
+        *,
+        channel: str,
+        wait_seconds: int = 20,
+        batch_size: int = 10,
+        queue_key: str | None = None,
+        handler: MessageHandler | None = None,
+    ):
         self.channel = channel
+        self.handler = handler or notification_message_handle
         # SQS accepts 0-20 s; the SQS client's read timeout outlasts the longest.
         self.wait_seconds = max(0, min(wait_seconds, SQS_MAX_WAIT_SECONDS))
         self.batch_size = batch_size
         self.stats = ConsumerStats()
         self.stopping = threading.Event()
         self.sqs = client("sqs")
-        name = messaging.queue_name(messaging.channel_queue_key(channel))
+        name = messaging.queue_name(queue_key or messaging.channel_queue_key(channel))
         self.queue_url = self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
 
     def poll(self) -> int:
@@ -116,7 +139,7 @@ class ChannelConsumer:
         )
         self.stats.received += 1
         try:
-            outcomes = notification_message_handle(channel=self.channel, body=body)
+            outcomes = self.handler(channel=self.channel, body=body)
         except MalformedMessage as exc:
             self.stats.malformed += 1
             logger.error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from shop.selectors import cart_totals
 
 from .models import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate
 from .pricing import Totals, totals_compute
+from .tracking import OrderTracking, token_matches, tracking_from_order
+from .tracking_table import item_get
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,39 @@ def order_get_for_customer(
     ):
         return order
     return None
+
+
+def order_tracking_for_customer(
+    *, number: str, user=None, access_token: str | None = None
+) -> OrderTracking | None:
+    """The tracking view of an order for its owner or a holder of its access token,
+    else None (→ 404). With ORDER_TRACKING_STORE=dynamodb a projected order is read
+    from DynamoDB alone (the token checked against its stored hash); an order the
+    projection lacks yet (just placed) or an unreachable table falls back to the
+    database, logged."""
+    if not isinstance(number, str) or not number:
+        return None
+    if settings.ORDER_TRACKING_STORE == "dynamodb":
+        try:
+            projected = item_get(number.upper())
+        except Exception as exc:
+            projected = None
+            logger.warning(
+                "order tracking table unreadable", extra={"error": repr(exc)}
+            )
+        if projected is not None:
+            owner = (
+                user is not None
+                and projected.user_id is not None
+                and user.is_authenticated
+                and user.pk == projected.user_id
+            )
+            if owner or token_matches(access_token, projected.token_hash):
+                return projected.tracking
+            return None
+        logger.info("order tracking miss", extra={"order_number": number.upper()})
+    order = order_get_for_customer(number=number, user=user, access_token=access_token)
+    return tracking_from_order(order) if order is not None else None
 
 
 # --- staff views (operations dashboard, reconcile) -------------------------------

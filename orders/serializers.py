@@ -12,6 +12,13 @@ from securecart.addresses import Address
 from securecart.countries import country_codes
 
 from .models import Order, OrderDiscount, OrderLine, ShippingMethod
+from .tracking import (
+    ADDRESS_FIELDS,
+    SUMMARY_MONEY,
+    OrderTracking,
+    event_time,
+    tracking_body,
+)
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -178,3 +185,37 @@ def order_detail_body(order: Order) -> dict[str, Any]:
         ],
     )
     return body
+
+
+def tracking_detail_body(tracking: OrderTracking) -> dict[str, Any]:
+    """GET /api/v1/orders/{number}/: the order with its customer status and milestones.
+
+    Read from the database, the full body (payment state, staff timeline `events`,
+    access token); read from the DynamoDB projection, the fields it keeps: the
+    same keys less `access_token`, `payment_status` and `events`.
+    """
+    if tracking.order is not None:
+        return {**order_detail_body(tracking.order), **tracking_body(tracking)}
+    summary = tracking.summary
+    milestones = {m.status: event_time(m.at) for m in tracking.milestones}
+    return {
+        "number": tracking.number,
+        "status": tracking.status,
+        "email": summary["email"],
+        "currency": tracking.currency,
+        **{name: summary[name] for name in SUMMARY_MONEY},
+        "voucher_code": summary["voucher_code"] or None,
+        "discounts": summary["discounts"],
+        "prices_include_tax": summary["prices_include_tax"],
+        "shipping_method": summary["shipping_method_code"],
+        "shipping_address": Address(
+            **{name: summary[f"shipping_{name}"] for name in ADDRESS_FIELDS}
+        ).as_dict(),
+        "placed_at": summary["placed_at"],
+        "lines": summary["lines"],
+        "tracking_number": tracking.tracking_number,
+        "carrier": tracking.carrier,
+        "shipped_at": milestones.get("shipped"),
+        "delivered_at": milestones.get("delivered"),
+        **tracking_body(tracking),
+    }

@@ -41,6 +41,7 @@ from .selectors import (
     checkout_totals,
     order_get_for_customer,
     order_list_for_customer,
+    order_tracking_for_customer,
     shipping_method_get,
     shipping_method_list,
 )
@@ -294,23 +295,23 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """
     query_token = request.GET.get("token")
     if query_token is not None:
-        order = order_get_for_customer(
+        tracking = order_tracking_for_customer(
             number=number, user=request.user, access_token=query_token
         )
-        if order is None:
+        if tracking is None:
             raise Http404
         placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
-        placed[order.number] = order.access_token
+        placed[tracking.number] = query_token
         request.session[ORDERS_SESSION_KEY] = placed
-        response = redirect("orders:order_detail", number=order.number)
+        response = redirect("orders:order_detail", number=tracking.number)
         response["Referrer-Policy"] = "no-referrer"
         return response
     token = (request.session.get(ORDERS_SESSION_KEY) or {}).get(number.upper())
-    order = order_get_for_customer(number=number, user=request.user, access_token=token)
-    if order is None:
-        raise Http404  # missing, or not theirs: the same answer
-    return render(
-        request,
-        "orders/order_detail.html",
-        {"order": order, "payment": getattr(order, "payment", None)},
+    # The tracking view: from the database or its DynamoDB projection (the store
+    # ORDER_TRACKING_STORE names); staff pages always read the database.
+    tracking = order_tracking_for_customer(
+        number=number, user=request.user, access_token=token
     )
+    if tracking is None:
+        raise Http404  # missing, or not theirs: the same answer
+    return render(request, "orders/order_detail.html", {"order": tracking})

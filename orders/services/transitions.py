@@ -20,6 +20,7 @@ from notifications.services import event_record
 
 from ..exceptions import InvalidTransition
 from ..models import Order, OrderEvent
+from ..tracking import event_time
 
 S = Order.Status
 
@@ -76,7 +77,8 @@ def order_transition(
         now = timezone.now()
         locked.status = to
         locked.status_changed_at = now
-        fields = ["status", "status_changed_at"]
+        locked.event_sequence += 1
+        fields = ["status", "status_changed_at", "event_sequence"]
         if to == S.SHIPPED and locked.shipped_at is None:
             locked.shipped_at = now
             fields.append("shipped_at")
@@ -85,7 +87,7 @@ def order_transition(
             fields.append("delivered_at")
         locked.save(update_fields=fields)
         user, label = actor_describe(actor)
-        OrderEvent.objects.create(
+        status_event = OrderEvent.objects.create(
             order=locked,
             kind=OrderEvent.Kind.STATUS,
             from_status=from_status,
@@ -101,6 +103,10 @@ def order_transition(
             "actor": label,
             "total": str(locked.total),
             "currency": locked.currency,
+            # The order's event sequence and the timeline entry's time: what a
+            # projection needs to apply events in order (orders.tracking).
+            "sequence": locked.event_sequence,
+            "at": event_time(status_event.created_at),
         }
         if to == S.SHIPPED:
             data.update(tracking_number=locked.tracking_number, carrier=locked.carrier)
