@@ -16,7 +16,6 @@ from .tracking import (
     ADDRESS_FIELDS,
     SUMMARY_MONEY,
     OrderTracking,
-    event_time,
     tracking_body,
 )
 
@@ -197,7 +196,7 @@ def tracking_detail_body(tracking: OrderTracking) -> dict[str, Any]:
     if tracking.order is not None:
         return {**order_detail_body(tracking.order), **tracking_body(tracking)}
     summary = tracking.summary
-    milestones = {m.status: event_time(m.at) for m in tracking.milestones}
+    milestones = {m.status: m.at.isoformat() for m in tracking.milestones}
     return {
         "number": tracking.number,
         "status": tracking.status,

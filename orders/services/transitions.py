@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.utils import timezone
 
 from notifications.services import event_record
 
@@ -74,7 +73,18 @@ def order_transition(
                 from_status=from_status,
                 to=to,
             )
-        now = timezone.now()
+        user, label = actor_describe(actor)
+        status_event = OrderEvent.objects.create(
+            order=locked,
+            kind=OrderEvent.Kind.STATUS,
+            from_status=from_status,
+            to_status=to,
+            message=reason,
+            actor=user,
+            actor_label=label,
+        )
+        # One moment for the timeline entry, the status columns and the event.
+        now = status_event.created_at
         locked.status = to
         locked.status_changed_at = now
         locked.event_sequence += 1
@@ -86,16 +96,6 @@ def order_transition(
             locked.delivered_at = now
             fields.append("delivered_at")
         locked.save(update_fields=fields)
-        user, label = actor_describe(actor)
-        status_event = OrderEvent.objects.create(
-            order=locked,
-            kind=OrderEvent.Kind.STATUS,
-            from_status=from_status,
-            to_status=to,
-            message=reason,
-            actor=user,
-            actor_label=label,
-        )
         data: dict[str, Any] = {
             "from_status": from_status,
             "status": to,

@@ -93,7 +93,8 @@ def process_env(base: dict[str, str], **extra: str) -> dict[str, str]:
 
 
 class ConsumerProcess:
-    """A real `manage.py consume_notifications --channel X` process."""
+    """A real `manage.py consume_notifications --channel X` process (or another
+    consumer command, e.g. `["project_order_tracking"]`)."""
 
     def __init__(
         self,
@@ -102,10 +103,12 @@ class ConsumerProcess:
         env: dict[str, str],
         log_path: Path,
         wait_seconds: int | None = 1,
+        command: list[str] | None = None,
     ):
         """`wait_seconds=None` runs the command with its default long poll."""
         self.channel, self.env, self.log_path = channel, env, log_path
         self.wait_seconds = wait_seconds
+        self.command = command or ["consume_notifications", "--channel", channel]
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> ConsumerProcess:
@@ -119,9 +122,7 @@ class ConsumerProcess:
             [
                 sys.executable,
                 "manage.py",
-                "consume_notifications",
-                "--channel",
-                self.channel,
+                *self.command,
                 *wait,
             ],
             cwd=ROOT,
