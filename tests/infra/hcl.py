@@ -25,6 +25,7 @@ MODULE_NAMES = [
     "edge",
     "global-accelerator",
     "observability",
+    "order-tracking",
     "securecart",
 ]
 ENV_NAMES = ["staging", "production"]

@@ -86,6 +86,20 @@ locals {
       min_percent   = 0
       queues        = []
     }
+    # The order tracking projector: the order-tracking queue into the DynamoDB table.
+    order-tracking = {
+      kind          = "projector"
+      capacity      = "spot"
+      command       = ["python", "manage.py", "project_order_tracking"]
+      cpu           = var.projector.cpu
+      memory        = var.projector.memory
+      desired_count = var.projector.min
+      min           = var.projector.min
+      max           = var.projector.max
+      max_percent   = 200
+      min_percent   = 100
+      queues        = var.projector_queues
+    }
   }, local.channel_services)
 
   # One-off tasks (migrations, doctor, redrive, staff user, reference data) run the
@@ -127,6 +141,9 @@ locals {
     SECURECART_METRICS_FORMAT    = "emf"
     SECURECART_METRICS_NAMESPACE = var.metrics_namespace
     STAFF_USER_SECRET_ID         = aws_secretsmanager_secret.this["staff-user"].arn
+    ORDER_TRACKING_STORE         = var.order_tracking_store
+    ORDER_TRACKING_TABLE         = var.order_tracking_table_name
+    ORDER_TRACKING_TTL_DAYS      = tostring(var.order_tracking_ttl_days)
   }
 
   secrets = {
@@ -504,7 +521,7 @@ resource "aws_appautoscaling_policy" "queue_backlog" {
   scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value       = each.value.kind == "worker" ? var.worker.backlog_per_task : var.notifications.backlog_per_task
+    target_value       = each.value.kind == "worker" ? var.worker.backlog_per_task : each.value.kind == "projector" ? var.projector.backlog_per_task : var.notifications.backlog_per_task
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 

@@ -43,6 +43,7 @@ variable "messaging" {
       visibility_timeout = number
       event_types        = list(string)
     }))
+    order_tracking_table = string
   })
 
   validation {
