@@ -103,7 +103,7 @@ def test_alarms_on_throttles_and_the_projector_dlq():
         "order-tracking": "${module.order_tracking.table_name}"
     }
     assert "module.messaging.dlq_names" in observability["dlq_names"]
-    alarms = module("observability")["locals"]["alarms"]
+    alarms = module("observability")["locals"]["metric_alarms"]
     assert "ReadThrottleEvents" in alarms and "WriteThrottleEvents" in alarms
     assert 'dynamodb-${k}-write-throttled' in alarms
 

@@ -87,7 +87,7 @@ resource "aws_dynamodb_table" "this" {
     ignore_changes = [read_capacity, write_capacity]
   }
 
-  tags = merge(var.tags, { Role = "order-tracking" })
+  tags = merge(var.tags, { Role = "order-tracking-read-model" })
 }
 
 resource "aws_appautoscaling_target" "this" {
