@@ -93,6 +93,9 @@ def setup() -> None:
     say(
         f"SNS topic {resources.topic_arn}; channel queues {', '.join(resources.queue_urls)}"
     )
+    # The order tracking table (DynamoDB on moto), filled with the orders kept in
+    # PostgreSQL: moto starts empty, the projector keeps it current from here on.
+    call_command("rebuild_order_tracking", "--ensure-table")
     call_command("doctor")  # exits 1, naming the dependency, when one is missing
 
     READY.write_text(RUN_ID)

@@ -8,7 +8,8 @@
 # 2. Redis: the one on 127.0.0.1:6379, else redis-server under honcho.
 # 3. Writes the environment to var/stack/env and runs Procfile.stack with honcho:
 #    moto server (SQS, SNS, EventBridge, S3), gunicorn (after scripts/stack.py setup),
-#    celery worker and beat, one consumer per notification channel.
+#    celery worker and beat, one consumer per notification channel, the order
+#    tracking projector (DynamoDB on moto; the order page reads it).
 # Ctrl-C stops what this started, and only that: honcho's processes, the replica
 # and the primary when they were not running before.
 #
@@ -75,7 +76,7 @@ shop_login || die "cannot sign in to $PG_URL: create role and database shop (pas
 trap cleanup EXIT
 
 # --- Redis ------------------------------------------------------------------------
-processes="moto web worker beat notify-email notify-sms"
+processes="moto web worker beat notify-email notify-sms order-tracking"
 redis_url=redis://127.0.0.1:6379/1
 if port_open 6379; then
   say "Redis: using the one on 127.0.0.1:6379 (database 1)"
@@ -106,6 +107,7 @@ AWS_DEFAULT_REGION=us-east-1
 AWS_STORAGE_BUCKET_NAME=securecart-media
 SNS_ORDER_EVENTS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:securecart-order-events
 EVENT_BUS_NAME=securecart-orders
+ORDER_TRACKING_STORE=dynamodb
 DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 DJANGO_EMAIL_FILE_PATH=$STACK_DIR/mail
 PROMETHEUS_MULTIPROC_DIR=$STACK_DIR/prometheus
