@@ -16,6 +16,7 @@ from .tracking import (
     ADDRESS_FIELDS,
     SUMMARY_MONEY,
     OrderTracking,
+    line_summary,
     tracking_body,
 )
 
@@ -137,23 +138,8 @@ def order_body(order: Order, lines: list[OrderLine] | None = None) -> dict[str, 
         "shipping_address": Address.from_object(order, prefix="shipping_").as_dict(),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
         "access_token": order.access_token,
-        "lines": [_line_body(line) for line in lines],
+        "lines": [line_summary(line) for line in lines],
     }
-
-
-def _line_body(line: OrderLine) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "sku": line.sku,
-        "product_name": line.product_name,
-        "variant_name": line.variant_name,
-        "quantity": line.quantity,
-        "unit_price": str(line.unit_price),
-        "line_total": str(line.line_total),
-    }
-    if line.discount_total:
-        # The line's share of the order's discounts (present when it has one).
-        body["discount_total"] = str(line.discount_total)
-    return body
 
 
 def _discounts(order: Order) -> list[OrderDiscount]:

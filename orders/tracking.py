@@ -164,7 +164,7 @@ def order_summary(
         "shipping_method_code": order.shipping_method.code,
         "shipping_method_name": order.shipping_method.name,
         **{f"shipping_{n}": getattr(order, f"shipping_{n}") for n in ADDRESS_FIELDS},
-        "lines": [_line_summary(line) for line in lines],
+        "lines": [line_summary(line) for line in lines],
         "discounts": [
             {
                 "kind": d.kind,
@@ -178,7 +178,8 @@ def order_summary(
     }
 
 
-def _line_summary(line: OrderLine) -> dict[str, Any]:
+def line_summary(line: OrderLine) -> dict[str, Any]:
+    """An order line as the API and the projection show it."""
     data: dict[str, Any] = {
         "sku": line.sku,
         "product_name": line.product_name,
