@@ -119,13 +119,19 @@ def event_apply(event: ProjectedEvent) -> bool:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
     if sets or adds:
-        # Older or repeated: add what it knew, leave status and sequence alone.
-        dynamodb.update_item(
-            TableName=table_name(),
-            Key={KEY: {"S": event.number}},
-            UpdateExpression=_expression(sets, adds),
-            ExpressionAttributeValues=values,
-        )
+        # Older or repeated: add what it knew, leave status and sequence alone (and
+        # never recreate an item that expired in between).
+        try:
+            dynamodb.update_item(
+                TableName=table_name(),
+                Key={KEY: {"S": event.number}},
+                UpdateExpression=_expression(sets, adds),
+                ConditionExpression="attribute_exists(seq)",
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
     return False
 
 
