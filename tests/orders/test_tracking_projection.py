@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from notifications.exceptions import MalformedMessage
 from notifications.models import OutboxEvent
 from orders.models import Order
 from orders.services.orders import order_mark_delivered, order_mark_shipped
@@ -22,6 +23,7 @@ from orders.services.tracking import order_tracking_message_handle
 from orders.services.transitions import order_transition
 from orders.tracking_table import ensure_table, table_name
 from securecart.aws import client
+from tests.factories.accounts import UserFactory
 from tests.orders.test_tasks_fulfilment import place_order
 
 pytestmark = [pytest.mark.aws, pytest.mark.postgres, pytest.mark.django_db]
@@ -256,3 +258,40 @@ def test_an_order_missing_from_the_projection_is_read_from_rds_and_logged(
     assert page.status_code == 200
     assert 'id="order-status">Placed<' in page.content.decode()
     assert any(r.getMessage() == "order tracking miss" for r in caplog.records)
+
+
+def test_signed_in_owner_reads_their_projected_order_and_nobody_else_does(
+    tracking_table, journey, client, settings
+):
+    # given a projected order of a signed-in customer
+    order, bodies = journey
+    owner, stranger = UserFactory(), UserFactory()
+    Order.objects.filter(pk=order.pk).update(user=owner)
+    project(bodies)
+    settings.ORDER_TRACKING_STORE = "dynamodb"
+    # when / then
+    client.force_login(owner)
+    page = client.get(f"/orders/{order.number}/")
+    assert page.status_code == 200
+    assert 'id="order-status">Delivered<' in page.content.decode()
+    client.force_login(stranger)
+    assert client.get(f"/orders/{order.number}/").status_code == 404
+
+
+def test_projector_ignores_other_events_and_rejects_a_bad_sequence(tracking_table):
+    # given
+    body = {
+        "id": str(uuid.uuid4()),
+        "type": "payment.captured",
+        "version": 1,
+        "occurred_at": "2026-11-30T12:00:00Z",
+        "order_number": "SC-NOPE0001",
+        "data": {},
+    }
+    # when / then: not an order status event: nothing written
+    assert project([json.dumps(body)]) == ["ignored"]
+    assert raw_item("SC-NOPE0001") is None
+    body.update(type="order.shipped", data={"sequence": "3"})
+    with pytest.raises(MalformedMessage):
+        project([json.dumps(body)])
+    assert raw_item("SC-NOPE0001") is None
