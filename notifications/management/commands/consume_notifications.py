@@ -39,6 +39,9 @@ class Command(BaseCommand):
             help="SQS long-poll wait in seconds (0-20)",
         )
 
+    def queue_label(self, options: dict[str, Any]) -> str:
+        return options["channel"]
+
     def consumer(self, options: dict[str, Any]) -> ChannelConsumer:
         return ChannelConsumer(
             channel=options["channel"], wait_seconds=options["wait_seconds"]
@@ -49,8 +52,8 @@ class Command(BaseCommand):
             consumer = self.consumer(options)
         except ClientError as exc:
             raise CommandError(
-                f"cannot open the {options.get('channel', 'order-tracking')} queue "
-                f"({exc}); create it with "
+                f"cannot open the {self.queue_label(options)} queue ({exc}); "
+                "create it with "
                 "`manage.py ensure_messaging` (moto) or Terraform (AWS)"
             ) from exc
 

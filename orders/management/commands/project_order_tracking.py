@@ -26,6 +26,9 @@ class Command(ConsumeCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         self.add_loop_arguments(parser)
 
+    def queue_label(self, options: dict[str, Any]) -> str:
+        return CHANNEL
+
     def consumer(self, options: dict[str, Any]) -> ChannelConsumer:
         return ChannelConsumer(
             channel=CHANNEL,
