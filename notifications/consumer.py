@@ -11,6 +11,7 @@ messages. kombu hides all three. The loop is small and runs as
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -36,11 +37,35 @@ def retry_delay(receive_count: int) -> int:
     )
 
 
+# Handles one message body for a channel; returns its outcomes, raises
+# MalformedMessage for a message no retry can fix.
+MessageHandler = Callable[..., list[str]]
+
+
 class ChannelConsumer(QueueConsumer):
-    def __init__(self, *, channel: str, wait_seconds: int = 20, batch_size: int = 10):
+    """Consumes one fan-out queue of the order-events topic.
+
+    By default a notification channel's queue (notifications-<channel>) handled by
+    notification_message_handle; other subscribers of the topic (the order
+    tracking projector) pass their own `queue_key` and `handler` and reuse the
+    loop, the backoff and the failed-message record.
+    """
+
+    def __init__(
+        self,
+        *,
+        channel: str,
+        wait_seconds: int = 20,
+        batch_size: int = 10,
+        queue_key: str | None = None,
+        handler: MessageHandler | None = None,
+    ):
         self.channel = self.label = channel
+        self.handler = handler or notification_message_handle
         super().__init__(
-            queue_name=messaging.queue_name(messaging.channel_queue_key(channel)),
+            queue_name=messaging.queue_name(
+                queue_key or messaging.channel_queue_key(channel)
+            ),
             wait_seconds=wait_seconds,
             batch_size=batch_size,
         )
@@ -52,7 +77,7 @@ class ChannelConsumer(QueueConsumer):
         )
         self.stats.received += 1
         try:
-            outcomes = notification_message_handle(channel=self.channel, body=body)
+            outcomes = self.handler(channel=self.channel, body=body)
         except MalformedMessage as exc:
             self.stats.malformed += 1
             logger.error(

@@ -43,15 +43,15 @@ from .exceptions import (
     StaleCart,
 )
 from .selectors import (
-    order_get_for_customer,
     order_list_for_customer,
+    order_tracking_for_customer,
     shipping_method_list,
 )
 from .serializers import (
     CheckoutSerializer,
     ShippingMethodSerializer,
     order_body,
-    order_detail_body,
+    tracking_detail_body,
 )
 from .services import (
     Address,
@@ -243,14 +243,14 @@ class OrderDetailApi(APIView):
         responses={200: dict, 401: dict, 404: dict},
     )
     def get(self, request: Request, number: str) -> Response:
-        order = order_get_for_customer(
+        tracking = order_tracking_for_customer(
             number=number,
             user=request.user,
             access_token=request.query_params.get("access_token"),
         )
-        if order is None:
+        if tracking is None:
             raise Http404  # same answer for "missing" and "not yours"
-        return Response(order_detail_body(order))
+        return Response(tracking_detail_body(tracking))
 
 
 class OrderListApi(APIView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from .lookup import lookup_mark_matches, lookup_token_number
 from .milestones import customer_timeline
 from .models import Order, OrderEvent, OrderLine, ShippingMethod, TaxRate
 from .pricing import Totals, totals_compute
+from .tracking import OrderTracking, token_matches, tracking_from_order
+from .tracking_table import item_get
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -150,19 +155,12 @@ class Milestone:
     at: datetime
 
 
-def order_customer_timeline(*, order: Order) -> list[Milestone]:
+def order_customer_timeline(*, tracking: OrderTracking) -> list[Milestone]:
     """What the customer sees of the order's timeline (orders.milestones): the
-    milestones it reached, never fraud checks, stock moves or staff notes. Reads
-    the events `order_get_for_customer` prefetched (no query of its own)."""
-    moves = [
-        ("placed" if event.kind == OrderEvent.Kind.PLACED else event.to_status, event)
-        for event in order.events.all()
-        if event.kind in (OrderEvent.Kind.PLACED, OrderEvent.Kind.STATUS)
-    ]
-    return [
-        Milestone(words=words, at=event.created_at)
-        for words, event in customer_timeline(moves)
-    ]
+    milestones it reached, each once, never fraud checks, stock moves or staff
+    notes. From the tracking view, whichever store it came from (no query)."""
+    moves = [(m.status, m.at) for m in tracking.milestones]
+    return [Milestone(words=words, at=at) for words, at in customer_timeline(moves)]
 
 
 def order_get_for_lookup(*, number: str, email: str) -> Order | None:
@@ -194,6 +192,39 @@ def order_get_for_lookup_link(*, token: str) -> Order | None:
     ):
         return None
     return order
+
+
+def order_tracking_for_customer(
+    *, number: str, user=None, access_token: str | None = None
+) -> OrderTracking | None:
+    """The tracking view of an order for its owner or a holder of its access token,
+    else None (→ 404). With ORDER_TRACKING_STORE=dynamodb a projected order is read
+    from DynamoDB alone (the token checked against its stored hash); an order the
+    projection lacks yet (just placed) or an unreachable table falls back to the
+    database, logged."""
+    if not isinstance(number, str) or not number:
+        return None
+    if settings.ORDER_TRACKING_STORE == "dynamodb":
+        try:
+            projected = item_get(number.upper())
+        except Exception as exc:
+            projected = None
+            logger.warning(
+                "order tracking table unreadable", extra={"error": repr(exc)}
+            )
+        if projected is not None:
+            owner = (
+                user is not None
+                and projected.user_id is not None
+                and user.is_authenticated
+                and user.pk == projected.user_id
+            )
+            if owner or token_matches(access_token, projected.token_hash):
+                return projected.tracking
+            return None
+        logger.info("order tracking miss", extra={"order_number": number.upper()})
+    order = order_get_for_customer(number=number, user=user, access_token=access_token)
+    return tracking_from_order(order) if order is not None else None
 
 
 # --- staff views (operations dashboard, reconcile) -------------------------------

@@ -12,6 +12,13 @@ from securecart.addresses import Address, AddressInvalid
 from securecart.countries import country_codes
 
 from .models import Order, OrderDiscount, OrderLine, ShippingMethod
+from .tracking import (
+    ADDRESS_FIELDS,
+    SUMMARY_MONEY,
+    OrderTracking,
+    line_summary,
+    tracking_body,
+)
 
 POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,11}$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
@@ -140,23 +147,8 @@ def order_body(order: Order, lines: list[OrderLine] | None = None) -> dict[str, 
         "shipping_address": Address.from_object(order, prefix="shipping_").as_dict(),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
         "access_token": order.access_token,
-        "lines": [_line_body(line) for line in lines],
+        "lines": [line_summary(line) for line in lines],
     }
-
-
-def _line_body(line: OrderLine) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "sku": line.sku,
-        "product_name": line.product_name,
-        "variant_name": line.variant_name,
-        "quantity": line.quantity,
-        "unit_price": str(line.unit_price),
-        "line_total": str(line.line_total),
-    }
-    if line.discount_total:
-        # The line's share of the order's discounts (present when it has one).
-        body["discount_total"] = str(line.discount_total)
-    return body
 
 
 def _discounts(order: Order) -> list[OrderDiscount]:
@@ -187,3 +179,37 @@ def order_detail_body(order: Order) -> dict[str, Any]:
         ],
     )
     return body
+
+
+def tracking_detail_body(tracking: OrderTracking) -> dict[str, Any]:
+    """GET /api/v1/orders/{number}/: the order with its customer status and milestones.
+
+    Read from the database, the full body (payment state, staff timeline `events`,
+    access token); read from the DynamoDB projection, the fields it keeps: the
+    same keys less `access_token`, `payment_status` and `events`.
+    """
+    if tracking.order is not None:
+        return {**order_detail_body(tracking.order), **tracking_body(tracking)}
+    summary = tracking.summary
+    milestones = {m.status: m.at.isoformat() for m in tracking.milestones}
+    return {
+        "number": tracking.number,
+        "status": tracking.status,
+        "email": summary["email"],
+        "currency": tracking.currency,
+        **{name: summary[name] for name in SUMMARY_MONEY},
+        "voucher_code": summary["voucher_code"] or None,
+        "discounts": summary["discounts"],
+        "prices_include_tax": summary["prices_include_tax"],
+        "shipping_method": summary["shipping_method_code"],
+        "shipping_address": Address(
+            **{name: summary[f"shipping_{name}"] for name in ADDRESS_FIELDS}
+        ).as_dict(),
+        "placed_at": summary["placed_at"],
+        "lines": summary["lines"],
+        "tracking_number": tracking.tracking_number,
+        "carrier": tracking.carrier,
+        "shipped_at": milestones.get("shipped"),
+        "delivered_at": milestones.get("delivered"),
+        **tracking_body(tracking),
+    }

@@ -38,12 +38,13 @@ from .forms import (
     PlaceOrderForm,
     ShippingForm,
 )
-from .milestones import customer_can_cancel, customer_status
+from .milestones import customer_can_cancel
 from .selectors import (
     checkout_totals,
     order_customer_timeline,
     order_get_for_customer,
     order_list_for_customer,
+    order_tracking_for_customer,
     shipping_method_get,
     shipping_method_list,
 )
@@ -296,29 +297,34 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """
     query_token = request.GET.get("token")
     if query_token is not None:
-        order = order_get_for_customer(
+        tracking = order_tracking_for_customer(
             number=number, user=request.user, access_token=query_token
         )
-        if order is None:
+        if tracking is None:
             raise Http404
         placed = dict(request.session.get(ORDERS_SESSION_KEY) or {})
-        placed[order.number] = order.access_token
+        placed[tracking.number] = query_token
         request.session[ORDERS_SESSION_KEY] = placed
-        response = redirect("orders:order_detail", number=order.number)
+        response = redirect("orders:order_detail", number=tracking.number)
         response["Referrer-Policy"] = "no-referrer"
         return response
     token = (request.session.get(ORDERS_SESSION_KEY) or {}).get(number.upper())
-    order = order_get_for_customer(number=number, user=request.user, access_token=token)
-    if order is None:
+    # The tracking view: from the database or its DynamoDB projection (the store
+    # ORDER_TRACKING_STORE names); staff pages always read the database.
+    tracking = order_tracking_for_customer(
+        number=number, user=request.user, access_token=token
+    )
+    if tracking is None:
         raise Http404  # missing, or not theirs: the same answer
+    order = tracking.order  # None when DynamoDB answered (no RDS read at all)
     return render(
         request,
         "orders/order_detail.html",
         {
-            "order": order,
-            "payment": getattr(order, "payment", None),
-            "status_label": customer_status(order.status),
-            "timeline": order_customer_timeline(order=order),
-            "can_cancel": customer_can_cancel(order.status),
+            "order": tracking,
+            "payment": getattr(order, "payment", None) if order else None,
+            "status_label": tracking.status_label,
+            "timeline": order_customer_timeline(tracking=tracking),
+            "can_cancel": customer_can_cancel(tracking.status),
         },
     )

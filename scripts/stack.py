@@ -95,6 +95,9 @@ def setup() -> None:
     )
     if settings.FULFILMENT_ENGINE == "stepfunctions":
         fulfilment_workflow_ensure(settings)
+    # The order tracking table (DynamoDB on moto), filled with the orders kept in
+    # PostgreSQL: moto starts empty, the projector keeps it current from here on.
+    call_command("rebuild_order_tracking", "--ensure-table")
     call_command("doctor")  # exits 1, naming the dependency, when one is missing
 
     READY.write_text(RUN_ID)

@@ -8,7 +8,8 @@
 # 2. Redis: the one on 127.0.0.1:6379, else redis-server under honcho.
 # 3. Writes the environment to var/stack/env and runs Procfile.stack with honcho:
 #    moto server (SQS, SNS, EventBridge, S3), gunicorn (after scripts/stack.py setup),
-#    celery worker and beat, one consumer per notification channel.
+#    celery worker and beat, one consumer per notification channel, the order
+#    tracking projector (DynamoDB on moto; the order page reads it).
 # Ctrl-C stops what this started, and only that: honcho's processes, the replica
 # and the primary when they were not running before.
 #
@@ -75,7 +76,7 @@ shop_login || die "cannot sign in to $PG_URL: create role and database shop (pas
 trap cleanup EXIT
 
 # --- Redis ------------------------------------------------------------------------
-processes="moto web worker beat notify-email notify-sms"
+processes="moto web worker beat notify-email notify-sms order-tracking"
 # FULFILMENT_ENGINE=stepfunctions make stack: moto runs the state machine and the
 # `fulfil` process (consume_fulfilment) does the steps (docs/stack.md).
 FULFILMENT_ENGINE=${FULFILMENT_ENGINE:-celery}
@@ -114,6 +115,7 @@ SNS_ORDER_EVENTS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:securecart-order-e
 EVENT_BUS_NAME=securecart-orders
 FULFILMENT_ENGINE=$FULFILMENT_ENGINE
 FULFILMENT_STATE_MACHINE_ARN=arn:aws:states:us-east-1:123456789012:stateMachine:securecart-fulfilment
+ORDER_TRACKING_STORE=dynamodb
 DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 DJANGO_EMAIL_FILE_PATH=$STACK_DIR/mail
 PROMETHEUS_MULTIPROC_DIR=$STACK_DIR/prometheus

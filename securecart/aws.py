@@ -17,7 +17,9 @@ from django.conf import settings
 # read timeout of SQS clients must outlast it, or an idle consumer's poll is cut
 # off (ReadTimeoutError) and the message it was about to get stays invisible.
 SQS_MAX_WAIT_SECONDS = 20
-READ_TIMEOUT_SECONDS = {"sqs": SQS_MAX_WAIT_SECONDS + 10}
+# DynamoDB answers single-item calls in milliseconds: the order page gives up soon
+# and reads RDS instead (orders.selectors.order_tracking_for_customer).
+READ_TIMEOUT_SECONDS = {"sqs": SQS_MAX_WAIT_SECONDS + 10, "dynamodb": 3}
 DEFAULT_READ_TIMEOUT_SECONDS = 10
 
 

@@ -167,6 +167,9 @@ class Order(models.Model):
     carrier = models.CharField(max_length=60, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Per-order sequence of its order.* events (1 = placed), bumped under the row
+    # lock with every status change; projections apply an event only if it is newer.
+    event_sequence = models.PositiveIntegerField(default=0)
 
     # The Step Functions execution of the latest fulfilment run (empty: the
     # Celery engine ran it, FULFILMENT_ENGINE=celery).

@@ -37,6 +37,7 @@ from ..models import (
     order_number_generate,
 )
 from ..pricing import Totals, money
+from ..tracking import event_time
 from .fulfilment import fulfilment_start
 from .idempotency import CheckoutOutcome, Respond, idempotency_complete
 from .transitions import actor_describe
@@ -135,6 +136,7 @@ def order_place(
             tax_rate=totals.tax_rate,
             prices_include_tax=totals.prices_include_tax,
             status=Order.Status.PLACED,
+            event_sequence=1,
             status_changed_at=now,
             placed_at=now,
             client_ip=client_ip or None,
@@ -161,7 +163,7 @@ def order_place(
         Payment.objects.filter(pk=payment.pk).update(order=order, updated_at=now)
         payment.order = order
         actor, label = actor_describe(_customer(user) or "customer")
-        OrderEvent.objects.create(
+        placed_event = OrderEvent.objects.create(
             order=order,
             kind=OrderEvent.Kind.PLACED,
             to_status=Order.Status.PLACED,
@@ -180,6 +182,8 @@ def order_place(
                 "item_count": sum(line.quantity for line in order_lines),
                 "guest": order.user_id is None,
                 "risk_level": payment.risk_level,
+                "sequence": order.event_sequence,
+                "at": event_time(placed_event.created_at),
             },
         )
         CartLine.objects.filter(cart_id=plan.cart.pk).delete()

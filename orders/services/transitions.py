@@ -14,12 +14,12 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.utils import timezone
 
 from notifications.services import event_record
 
 from ..exceptions import InvalidTransition
 from ..models import Order, OrderEvent
+from ..tracking import event_time
 from .documents import DOCUMENT_STATUSES, order_documents_enqueue
 
 S = Order.Status
@@ -74,19 +74,8 @@ def order_transition(
                 from_status=from_status,
                 to=to,
             )
-        now = timezone.now()
-        locked.status = to
-        locked.status_changed_at = now
-        fields = ["status", "status_changed_at"]
-        if to == S.SHIPPED and locked.shipped_at is None:
-            locked.shipped_at = now
-            fields.append("shipped_at")
-        if to == S.DELIVERED and locked.delivered_at is None:
-            locked.delivered_at = now
-            fields.append("delivered_at")
-        locked.save(update_fields=fields)
         user, label = actor_describe(actor)
-        OrderEvent.objects.create(
+        status_event = OrderEvent.objects.create(
             order=locked,
             kind=OrderEvent.Kind.STATUS,
             from_status=from_status,
@@ -95,6 +84,19 @@ def order_transition(
             actor=user,
             actor_label=label,
         )
+        # One moment for the timeline entry, the status columns and the event.
+        now = status_event.created_at
+        locked.status = to
+        locked.status_changed_at = now
+        locked.event_sequence += 1
+        fields = ["status", "status_changed_at", "event_sequence"]
+        if to == S.SHIPPED and locked.shipped_at is None:
+            locked.shipped_at = now
+            fields.append("shipped_at")
+        if to == S.DELIVERED and locked.delivered_at is None:
+            locked.delivered_at = now
+            fields.append("delivered_at")
+        locked.save(update_fields=fields)
         data: dict[str, Any] = {
             "from_status": from_status,
             "status": to,
@@ -102,6 +104,10 @@ def order_transition(
             "actor": label,
             "total": str(locked.total),
             "currency": locked.currency,
+            # The order's event sequence and the timeline entry's time: what a
+            # projection needs to apply events in order (orders.tracking).
+            "sequence": locked.event_sequence,
+            "at": event_time(status_event.created_at),
         }
         if to == S.SHIPPED:
             data.update(tracking_number=locked.tracking_number, carrier=locked.carrier)

@@ -374,6 +374,15 @@ SMS_SENDER_ID = env("SMS_SENDER_ID", "SecureCart")
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 5)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 600)
 OUTBOX_MAX_LAG_SECONDS = env_int("OUTBOX_MAX_LAG_SECONDS", 300)
+# Order tracking (orders.tracking): where the shopper's order page and the order API
+# read ("database" | "dynamodb": the projection kept by `project_order_tracking`).
+ORDER_TRACKING_STORE = env("ORDER_TRACKING_STORE", "database")
+if ORDER_TRACKING_STORE not in ("database", "dynamodb"):
+    raise ImproperlyConfigured("ORDER_TRACKING_STORE must be database or dynamodb")
+ORDER_TRACKING_TABLE = env(
+    "ORDER_TRACKING_TABLE", f"{SQS_QUEUE_PREFIX}{MESSAGING['order_tracking_table']}"
+)
+ORDER_TRACKING_TTL_DAYS = env_int("ORDER_TRACKING_TTL_DAYS", 400)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")

@@ -27,6 +27,7 @@ MODULE_NAMES = [
     "orchestration",
     "api-gateway",
     "observability",
+    "order-tracking",
     "securecart",
 ]
 ENV_NAMES = ["staging", "production"]

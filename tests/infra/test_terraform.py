@@ -305,6 +305,7 @@ def test_no_queue_topic_or_bus_name_is_typed_in_terraform():
         set(MESSAGING["celery_queues"])
         | set(MESSAGING["channel_queues"])
         | {MESSAGING["order_events_topic"], MESSAGING["event_bus"], MESSAGING["event_source"]}
+        | {MESSAGING["order_tracking_table"]}
     )
     # AWS service names of VPC endpoints are not queue names ("events" is both).
     endpoints = set(module("network")["variable"]["interface_endpoints"]["default"])

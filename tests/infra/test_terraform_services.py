@@ -128,7 +128,9 @@ def test_names_come_from_module_outputs_not_literals():
     services = module("securecart")["module"]["services"]
     assert services["queue_prefix"] == "${module.messaging.queue_prefix}"
     assert services["celery_queues"] == "${keys(local.messaging.celery_queues)}"
-    assert services["channel_queues"] == "${keys(local.messaging.channel_queues)}"
+    assert services["channel_queues"] == (
+        '${[for q in keys(local.messaging.channel_queues) : q if startswith(q, "notifications-")]}'
+    )
     assert services["database_url_secret_arn"] == "${module.data.database_url_secret_arn}"
 
 
@@ -141,8 +143,15 @@ def test_services_cover_web_worker_beat_and_one_consumer_per_channel():
     assert '"celery", "-A", "securecart", "worker", "-Q", join(",", var.celery_queues)' in locals_["services"]
     assert '"celery", "-A", "securecart", "beat"' in locals_["services"]
     assert '"consume_notifications", "--channel", trimprefix(q, "notifications-")' in locals_["channel_services"]
+    # Every other subscriber queue of the topic has its own service: the projector.
     for key in MESSAGING["channel_queues"]:
-        assert key.startswith("notifications-")
+        assert key.startswith("notifications-") or key == "order-tracking"
+    assert '"manage.py", "project_order_tracking"' in locals_["services"]
+    assert "queues = var.projector_queues" in locals_["services"]
+    services = module("securecart")["module"]["services"]
+    assert services["projector_queues"] == (
+        '${[for q in keys(local.messaging.channel_queues) : q if !startswith(q, "notifications-")]}'
+    )
 
 
 def test_beat_runs_exactly_one_task_even_during_deployments():

@@ -94,7 +94,8 @@ def process_env(base: dict[str, str], **extra: str) -> dict[str, str]:
 
 class ConsumerProcess:
     """A real `manage.py consume_notifications --channel X` process (or another
-    consumer command given as `command`, e.g. ["consume_fulfilment"])."""
+    consumer command given as `command`, e.g. ["consume_fulfilment"] or
+    ["project_order_tracking"])."""
 
     def __init__(
         self,

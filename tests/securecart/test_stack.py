@@ -61,9 +61,17 @@ def test_every_part_of_the_stack_has_a_process():
         if "consume_notifications" in words
     }
     assert consumers == set(settings.NOTIFICATION_CHANNELS)
-    assert {f"notifications-{c}" for c in consumers} == set(
-        settings.MESSAGING["channel_queues"]
-    )
+    queues = set(settings.MESSAGING["channel_queues"])
+    assert {f"notifications-{c}" for c in consumers} == {
+        q for q in queues if q.startswith("notifications-")
+    }
+    # the topic's other queue has its consumer too: the order tracking projector
+    assert queues - {f"notifications-{c}" for c in consumers} == {"order-tracking"}
+    assert commands["order-tracking"] == [
+        "python",
+        "manage.py",
+        "project_order_tracking",
+    ]
 
 
 def test_every_process_command_exists():

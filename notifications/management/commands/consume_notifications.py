@@ -19,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--channel", required=True, choices=settings.NOTIFICATION_CHANNELS
         )
+        self.add_loop_arguments(parser)
+
+    def add_loop_arguments(self, parser: CommandParser) -> None:
+        """Options of the consumer loop (commands of other queues reuse them)."""
         parser.add_argument(
             "--once", action="store_true", help="one receive call, then exit"
         )
@@ -35,14 +39,21 @@ class Command(BaseCommand):
             help="SQS long-poll wait in seconds (0-20)",
         )
 
+    def queue_label(self, options: dict[str, Any]) -> str:
+        return options["channel"]
+
+    def consumer(self, options: dict[str, Any]) -> ChannelConsumer:
+        return ChannelConsumer(
+            channel=options["channel"], wait_seconds=options["wait_seconds"]
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            consumer = ChannelConsumer(
-                channel=options["channel"], wait_seconds=options["wait_seconds"]
-            )
+            consumer = self.consumer(options)
         except ClientError as exc:
             raise CommandError(
-                f"cannot open the {options['channel']} queue ({exc}); create it with "
+                f"cannot open the {self.queue_label(options)} queue ({exc}); "
+                "create it with "
                 "`manage.py ensure_messaging` (moto) or Terraform (AWS)"
             ) from exc
 

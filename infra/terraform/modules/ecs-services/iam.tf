@@ -102,7 +102,7 @@ data "aws_iam_policy_document" "task" {
   }
 
   dynamic "statement" {
-    for_each = each.value.kind == "consumer" ? [1] : []
+    for_each = contains(["consumer", "projector"], each.value.kind) ? [1] : []
     content {
       sid = "ConsumeOwnChannelQueue"
       actions = [
@@ -175,6 +175,49 @@ data "aws_iam_policy_document" "task" {
       sid       = "InvokeFraudScorer"
       actions   = ["lambda:InvokeFunction"]
       resources = [var.orchestration.fraud_function_arn]
+    }
+  }
+
+  # Order tracking: web reads an order's item; the projector updates items (conditional
+  # writes); the ops task's rebuild_order_tracking reads sequences and writes batches.
+  dynamic "statement" {
+    for_each = each.value.kind == "web" ? [1] : []
+    content {
+      sid       = "ReadOrderTracking"
+      actions   = ["dynamodb:GetItem"]
+      resources = [var.order_tracking_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.kind == "projector" ? [1] : []
+    content {
+      sid       = "ProjectOrderTracking"
+      actions   = ["dynamodb:UpdateItem"]
+      resources = [var.order_tracking_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.kind == "ops" ? [1] : []
+    content {
+      sid       = "RebuildOrderTracking"
+      actions   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
+      resources = [var.order_tracking_table_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = contains(["web", "projector", "ops"], each.value.kind) ? [1] : []
+    content {
+      sid       = "OrderTrackingKey"
+      actions   = each.value.kind == "web" ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = [var.order_tracking_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${local.region}.amazonaws.com"]
+      }
     }
   }
 

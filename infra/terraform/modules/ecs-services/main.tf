@@ -86,6 +86,20 @@ locals {
       min_percent   = 0
       queues        = []
     }
+    # The order tracking projector: the order-tracking queue into the DynamoDB table.
+    order-tracking = {
+      kind          = "projector"
+      capacity      = "spot"
+      command       = ["python", "manage.py", "project_order_tracking"]
+      cpu           = var.projector.cpu
+      memory        = var.projector.memory
+      desired_count = var.projector.min
+      min           = var.projector.min
+      max           = var.projector.max
+      max_percent   = 200
+      min_percent   = 100
+      queues        = var.projector_queues
+    }
   }, local.channel_services, local.steps_services)
 
   # One-off tasks (migrations, doctor, redrive, staff user, reference data) run the
@@ -153,6 +167,9 @@ locals {
     FRAUD_SCORER                 = var.orchestration.fraud_scorer
     FRAUD_FUNCTION_NAME          = var.orchestration.fraud_function_name == null ? "" : var.orchestration.fraud_function_name
     API_GATEWAY_PARTNERS         = jsonencode(var.api_gateway.partners)
+    ORDER_TRACKING_STORE         = var.order_tracking_store
+    ORDER_TRACKING_TABLE         = var.order_tracking_table_name
+    ORDER_TRACKING_TTL_DAYS      = tostring(var.order_tracking_ttl_days)
   }
 
   secrets = merge({
@@ -533,7 +550,7 @@ resource "aws_appautoscaling_policy" "queue_backlog" {
   scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
-    target_value       = contains(["worker", "steps"], each.value.kind) ? var.worker.backlog_per_task : var.notifications.backlog_per_task
+    target_value       = contains(["worker", "steps"], each.value.kind) ? var.worker.backlog_per_task : each.value.kind == "projector" ? var.projector.backlog_per_task : var.notifications.backlog_per_task
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 

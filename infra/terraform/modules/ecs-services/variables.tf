@@ -677,3 +677,93 @@ variable "tags" {
     error_message = "Tag keys are at most 128 and values at most 256 characters."
   }
 }
+
+variable "projector" {
+  description = "Size of the order tracking projector service and its autoscaling range."
+  type = object({
+    cpu              = number
+    memory           = number
+    min              = number
+    max              = number
+    backlog_per_task = number
+  })
+  default = {
+    cpu              = 256
+    memory           = 512
+    min              = 1
+    max              = 2
+    backlog_per_task = 500
+  }
+
+  validation {
+    condition     = var.projector.cpu == 256 && contains([512, 1024, 2048], var.projector.memory)
+    error_message = "projector runs on 256 CPU units with 512, 1024 or 2048 MiB."
+  }
+
+  validation {
+    condition     = var.projector.min >= 1 && var.projector.min <= var.projector.max
+    error_message = "projector needs 1 <= min <= max."
+  }
+}
+
+variable "projector_queues" {
+  description = "The order tracking projector's queue keys from messaging.json (the topic's subscriber queues that are not notification channels)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.projector_queues) == 1
+    error_message = "projector_queues holds the one order-tracking queue key."
+  }
+}
+
+variable "order_tracking_store" {
+  description = "ORDER_TRACKING_STORE: where the shopper's order page and the order API read (database | dynamodb)."
+  type        = string
+  default     = "database"
+
+  validation {
+    condition     = contains(["database", "dynamodb"], var.order_tracking_store)
+    error_message = "order_tracking_store must be database or dynamodb."
+  }
+}
+
+variable "order_tracking_table_name" {
+  description = "ORDER_TRACKING_TABLE (order-tracking module output)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.order_tracking_table_name))
+    error_message = "order_tracking_table_name must be a DynamoDB table name."
+  }
+}
+
+variable "order_tracking_table_arn" {
+  description = "ARN of the order tracking table: web reads it, the projector and ops write it."
+  type        = string
+
+  validation {
+    condition     = startswith(var.order_tracking_table_arn, "arn:")
+    error_message = "order_tracking_table_arn must be an ARN."
+  }
+}
+
+variable "order_tracking_kms_key_arn" {
+  description = "KMS key of the order tracking table (used through DynamoDB only)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.order_tracking_kms_key_arn, "arn:")
+    error_message = "order_tracking_kms_key_arn must be an ARN."
+  }
+}
+
+variable "order_tracking_ttl_days" {
+  description = "ORDER_TRACKING_TTL_DAYS: days an order's item lives after its newest event."
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.order_tracking_ttl_days >= 1
+    error_message = "order_tracking_ttl_days must be at least 1."
+  }
+}

@@ -47,6 +47,7 @@ variable "messaging" {
       name               = string
       visibility_timeout = number
     })
+    order_tracking_table = string
   })
 
   validation {

@@ -292,6 +292,18 @@ locals {
       dimensions  = { QueueName = q }, period = 60, periods = 1, datapoints = 1
       comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
     } },
+    { for k, t in var.dynamodb_table_names : "dynamodb-${k}-read-throttled" => {
+      description = "Reads of DynamoDB table ${t} throttled: raise its capacity (or its auto scaling maximum)"
+      namespace   = "AWS/DynamoDB", metric = "ReadThrottleEvents", stat = "Sum", extended_stat = null
+      dimensions  = { TableName = t }, period = 60, periods = 3, datapoints = 2
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+    } },
+    { for k, t in var.dynamodb_table_names : "dynamodb-${k}-write-throttled" => {
+      description = "Writes to DynamoDB table ${t} throttled: the projector falls behind"
+      namespace   = "AWS/DynamoDB", metric = "WriteThrottleEvents", stat = "Sum", extended_stat = null
+      dimensions  = { TableName = t }, period = 60, periods = 3, datapoints = 2
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+    } },
     { for k, q in var.queue_names : "queue-age-${k}" => {
       description = "Oldest message in ${q} older than ${var.queue_age_threshold_seconds}s: consumers stuck or too few"
       namespace   = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", stat = "Maximum", extended_stat = null

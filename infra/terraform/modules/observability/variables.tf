@@ -327,3 +327,14 @@ variable "tags" {
     error_message = "Tag keys are at most 128 and values at most 256 characters."
   }
 }
+
+variable "dynamodb_table_names" {
+  description = "DynamoDB tables to alarm on throttled reads and writes, keyed by a short label."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for t in values(var.dynamodb_table_names) : can(regex("^[a-zA-Z0-9_.-]{3,255}$", t))])
+    error_message = "dynamodb_table_names values must be DynamoDB table names."
+  }
+}

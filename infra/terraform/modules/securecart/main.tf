@@ -95,10 +95,26 @@ module "observability" {
   queue_names = module.messaging.queue_names
   dlq_names   = merge(module.messaging.dlq_names, { eventbridge-targets = module.messaging.event_target_dlq_name })
 
+  dynamodb_table_names = { order-tracking = module.order_tracking.table_name }
+
   db_instance_identifier     = module.data.db_instance_identifier
   db_replica_identifiers     = module.data.db_replica_identifiers
   redis_replication_group_id = module.data.redis_replication_group_id
   redis_num_cache_clusters   = module.data.redis_num_cache_clusters
+
+  tags = local.tags
+}
+
+# The order tracking read model (DynamoDB), kept by the projector service.
+module "order_tracking" {
+  source = "../order-tracking"
+
+  name                = var.name
+  table_name          = "${module.messaging.queue_prefix}${local.messaging.order_tracking_table}"
+  billing_mode        = var.order_tracking.billing_mode
+  read_capacity       = var.order_tracking.read_capacity
+  write_capacity      = var.order_tracking.write_capacity
+  deletion_protection = var.order_tracking.deletion_protection
 
   tags = local.tags
 }
@@ -250,7 +266,9 @@ module "services" {
   # Messaging: names from messaging.json via the messaging module's outputs.
   queue_prefix           = module.messaging.queue_prefix
   celery_queues          = keys(local.messaging.celery_queues)
-  channel_queues         = keys(local.messaging.channel_queues)
+  # Notification channels get one consumer each; the order-tracking queue its projector.
+  channel_queues         = [for q in keys(local.messaging.channel_queues) : q if startswith(q, "notifications-")]
+  projector_queues       = [for q in keys(local.messaging.channel_queues) : q if !startswith(q, "notifications-")]
   queue_names            = module.messaging.queue_names
   queue_arns             = module.messaging.queue_arns
   dlq_arns               = module.messaging.dlq_arns
@@ -258,6 +276,13 @@ module "services" {
   event_bus_name         = module.messaging.event_bus_name
   event_bus_arn          = module.messaging.event_bus_arn
   messaging_kms_key_arn  = module.messaging.kms_key_arn
+
+  # Order tracking: the table, its key and where the order page reads.
+  order_tracking_store       = var.order_tracking.store
+  order_tracking_table_name  = module.order_tracking.table_name
+  order_tracking_table_arn   = module.order_tracking.table_arn
+  order_tracking_kms_key_arn = module.order_tracking.kms_key_arn
+  order_tracking_ttl_days    = var.order_tracking.ttl_days
 
   # Data stores: connection strings are secrets.
   database_url_secret_arn          = module.data.database_url_secret_arn

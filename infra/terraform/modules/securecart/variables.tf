@@ -373,3 +373,26 @@ variable "tags" {
     error_message = "Tag keys are at most 128 and values at most 256 characters."
   }
 }
+
+variable "order_tracking" {
+  description = "Order tracking read model: where the order page reads (database | dynamodb), the table's capacity mode (PAY_PER_REQUEST | PROVISIONED with auto scaling) and how long items live."
+  type = object({
+    store               = optional(string, "database")
+    billing_mode        = optional(string, "PAY_PER_REQUEST")
+    read_capacity       = optional(object({ min = number, max = number }), { min = 5, max = 200 })
+    write_capacity      = optional(object({ min = number, max = number }), { min = 5, max = 100 })
+    ttl_days            = optional(number, 400)
+    deletion_protection = optional(bool, true)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["database", "dynamodb"], var.order_tracking.store)
+    error_message = "order_tracking.store must be database or dynamodb."
+  }
+
+  validation {
+    condition     = var.order_tracking.ttl_days >= 1
+    error_message = "order_tracking.ttl_days must be at least 1."
+  }
+}
