@@ -9,7 +9,7 @@ import re
 import pytest
 
 from orders.models import Order, OrderEvent
-from orders.selectors import order_customer_timeline, order_get_for_customer
+from orders.selectors import order_customer_timeline, order_tracking_for_customer
 from tests.factories.orders import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,19 +79,27 @@ def test_a_shipped_order_shows_milestones_once_without_stock_or_notes(client):
         assert secret not in html, secret
 
 
-def test_the_timeline_selector_reads_the_prefetched_events_without_a_query(
+def test_the_timeline_selector_reads_the_tracking_view_without_a_query(
     django_assert_num_queries,
 ):
     order = OrderFactory(with_line=False, status=Order.Status.CANCELLED)
     _event(order, OrderEvent.Kind.PLACED, to="placed")
-    _event(order, OrderEvent.Kind.STATUS, "cancelled", "placed", "by customer")
-    loaded = order_get_for_customer(
+    _event(order, OrderEvent.Kind.STATUS, "processing", "placed", "fraud passed")
+    _event(order, OrderEvent.Kind.STATUS, "on_hold", "processing", "staff")
+    _event(order, OrderEvent.Kind.STATUS, "processing", "on_hold", "released")
+    _event(order, OrderEvent.Kind.STATUS, "cancelled", "processing", "by customer")
+    tracking = order_tracking_for_customer(
         number=order.number, access_token=order.access_token
     )
-    assert loaded is not None
+    assert tracking is not None
     with django_assert_num_queries(0):
-        timeline = order_customer_timeline(order=loaded)
-    assert [m.words for m in timeline] == ["Order placed", "Cancelled"]
+        timeline = order_customer_timeline(tracking=tracking)
+    # the hold is not shown, and the payment is confirmed once
+    assert [m.words for m in timeline] == [
+        "Order placed",
+        "Payment confirmed",
+        "Cancelled",
+    ]
 
 
 def test_api_timeline_keeps_machine_readable_status_codes(client, held_order):
