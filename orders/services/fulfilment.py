@@ -118,8 +118,16 @@ def order_fraud_check(*, order_id: int, verdict: dict | None = None) -> str:
     """Score a placed order; move it to processing, or on_hold above threshold.
 
     `verdict` ({"score", "reasons"}) is a score made elsewhere (the fraud Lambda
-    of the state machine); without it the order is scored here, in process.
+    of the state machine); without it the order is scored here: in process, or,
+    with FRAUD_SCORER=lambda, by invoking the fraud function before the order's
+    row lock is taken (a network call never holds the lock).
     """
+    if verdict is None and settings.FRAUD_SCORER == "lambda":
+        unlocked = Order.objects.get(pk=order_id)
+        if unlocked.status != S.PLACED:
+            return f"skipped: order is {unlocked.status}"
+        scored = risk_assess(order=unlocked)
+        verdict = {"score": scored.score, "reasons": scored.reasons}
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.PLACED:

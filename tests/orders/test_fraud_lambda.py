@@ -253,6 +253,27 @@ def test_the_worker_invokes_the_lambda_with_the_facts_and_records_its_verdict(
     assert (order.risk_score, order.risk_reasons) == (90, verdict["reasons"])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_lambda_is_invoked_before_the_order_row_is_locked(
+    lambda_stub, settings, monkeypatch
+):
+    from django.db import connection
+
+    from orders.services import fraud
+    from tests.factories.orders import OrderFactory
+
+    order = OrderFactory()  # placed and committed; no workflow started
+    seen = []
+
+    def invoke(facts):  # the network call: no transaction, so no row lock held
+        seen.append(connection.in_atomic_block)
+        return fraud.RiskAssessment(score=10, reasons=[])
+
+    monkeypatch.setattr(fraud, "invoke_fraud_lambda", invoke)
+    assert order_fraud_check(order_id=order.pk) == "processing"
+    assert seen == [False]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "response",
