@@ -83,6 +83,8 @@ def test_footer_links_the_four_pages_made_by_the_migration(client):
         page = client.get(url)
         assert page.status_code == 200
         assert f"<h1>{title}</h1>" in page.content.decode()
+    # a guest who lost the order link finds the way back from every page
+    assert '<a href="/orders/find/">Find my order</a>' in footer
 
 
 def test_staff_edit_a_footer_page_in_admin_and_shoppers_see_it(admin_client, client):
