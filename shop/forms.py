@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from securecart.money import format_money
+
 from .exceptions import ShopError
 from .services import MAX_LINE_QUANTITY
 
@@ -34,7 +36,7 @@ class AddToCartForm(forms.Form):
         first_available = None
         for variant in variants:
             available = variant.available
-            label = f"{variant.name} — {variant.price} {variant.currency}"
+            label = f"{variant.name} — {format_money(variant.price, variant.currency)}"
             label += " (out of stock)" if available <= 0 else f" ({available} in stock)"
             choices.append((variant.sku, label))
             if first_available is None and available > 0:

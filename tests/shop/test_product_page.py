@@ -216,3 +216,12 @@ def test_the_page_script_is_a_file_under_the_strict_csp(client, hoodie):
     # the only inline <script> is JSON-LD data, which the browser never runs
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", body)
     assert inline == [' type="application/ld+json"']
+
+
+def test_variant_choices_print_prices_like_every_other_page(hoodie):
+    from shop.forms import AddToCartForm
+
+    form = AddToCartForm(variants=hoodie.variants.order_by("position"))
+    labels = dict(form.fields["sku"].choices)
+    assert labels["HOOD-XL"].startswith("XL — $44.00 ")
+    assert "USD" not in " ".join(labels.values())
