@@ -52,6 +52,7 @@ EMAIL_SUBJECTS = {
     "order.delivered": "Order {number} was delivered",
     "order.cancelled": "Order {number} was cancelled",
     "order.refunded": "Order {number} was refunded",
+    "order.refunded_partially": "Part of order {number} was refunded",
 }
 SMS_TEXTS = {
     "order.shipped": "{site}: your order {number} has shipped.{tracking}",

@@ -39,6 +39,7 @@ EVENT_TYPES = frozenset(
         "order.delivered",
         "order.cancelled",
         "order.refunded",
+        "order.refunded_partially",
         "payment.captured",
         "payment.failed",
         "voucher.redeemed",

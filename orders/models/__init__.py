@@ -40,6 +40,7 @@ from .orders import (  # noqa: E402
     TaxRate,
 )
 from .payments import CheckoutIdempotencyKey, Payment, PaymentTransaction  # noqa: E402
+from .refunds import Refund, RefundLine  # noqa: E402
 
 __all__ = [
     "CheckoutIdempotencyKey",
@@ -49,6 +50,8 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentTransaction",
+    "Refund",
+    "RefundLine",
     "ShippingMethod",
     "TaxRate",
     "order_number_generate",

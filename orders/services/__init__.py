@@ -20,9 +20,16 @@ from .orders import (
 from .payments import (
     payment_authorise,
     payment_capture,
-    payment_refund,
     payment_void,
     payment_void_payment,
+)
+from .refunds import (
+    payment_refund,
+    refund_complete,
+    refund_issue,
+    refund_line_amount,
+    refund_remaining,
+    refunded_quantities,
 )
 
 __all__ = [
@@ -44,4 +51,9 @@ __all__ = [
     "payment_void",
     "payment_void_orphaned",
     "payment_void_payment",
+    "refund_complete",
+    "refund_issue",
+    "refund_line_amount",
+    "refund_remaining",
+    "refunded_quantities",
 ]

@@ -37,7 +37,8 @@ from ..lock_objects import order_lock
 from ..models import Order, OrderEvent, Payment
 from ..selectors import order_list_stuck
 from .fraud import risk_assess
-from .payments import payment_capture, payment_refund, payment_void
+from .payments import payment_capture, payment_void
+from .refunds import payment_refund
 from .stock import stock_commit, stock_release
 from .transitions import order_transition
 
