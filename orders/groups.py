@@ -18,6 +18,12 @@ ORDER_MANAGER_PERMISSIONS = frozenset(
         "cancel_order",
         "ship_order",
         "refund_order",
+        # the order page's actions (each confirmed, reason in the timeline)
+        "release_order",
+        "deliver_order",
+        "resend_order_notification",
+        "view_refund",
+        "view_refundline",
     }
 )
 

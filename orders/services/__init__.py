@@ -23,14 +23,7 @@ from .payments import (
     payment_void,
     payment_void_payment,
 )
-from .refunds import (
-    payment_refund,
-    refund_complete,
-    refund_issue,
-    refund_line_amount,
-    refund_remaining,
-    refunded_quantities,
-)
+from .refunds import payment_refund, refund_complete, refund_issue
 
 __all__ = [
     "Address",
@@ -53,7 +46,4 @@ __all__ = [
     "payment_void_payment",
     "refund_complete",
     "refund_issue",
-    "refund_line_amount",
-    "refund_remaining",
-    "refunded_quantities",
 ]

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from notifications.services import event_record
@@ -32,45 +31,22 @@ from ..lock_objects import payment_lock
 from ..models import (
     Order,
     OrderEvent,
-    OrderLine,
     Payment,
     PaymentTransaction,
     Refund,
     RefundLine,
 )
-from ..pricing import money
+from ..staff_selectors import (
+    refund_line_amount,
+    refund_remaining,
+    refunded_quantities,
+)
 from .payments import _call, _last, _payment_of, _record
 from .transitions import Actor, actor_describe
 
 P = Payment.Status
 K = PaymentTransaction.Kind
 R = Refund.Status
-
-
-def refund_remaining(*, payment: Payment) -> Decimal:
-    """Captured money not yet refunded nor reserved by a pending refund."""
-    pending = payment.refunds.filter(status=R.PENDING).aggregate(s=Sum("amount"))["s"]
-    return payment.captured_amount - payment.refunded_amount - (pending or 0)
-
-
-def refund_line_amount(*, line: OrderLine, quantity: int, order: Order) -> Decimal:
-    """What `quantity` units of `line` cost the customer (after its discount
-    share, with tax when prices were shown without it)."""
-    paid = (line.line_total - line.discount_total) * quantity / line.quantity
-    if not order.prices_include_tax:
-        paid *= 1 + order.tax_rate
-    return money(paid)
-
-
-def refunded_quantities(*, order: Order) -> dict[int, int]:
-    """Units of each line already refunded or being refunded (line id → qty)."""
-    rows = (
-        RefundLine.objects.filter(refund__order=order)
-        .exclude(refund__status=R.FAILED)
-        .values("order_line_id")
-        .annotate(qty=Sum("quantity"))
-    )
-    return {row["order_line_id"]: row["qty"] for row in rows}
 
 
 def _check_lines(order: Order, lines: Mapping[int, int]) -> Decimal:

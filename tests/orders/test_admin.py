@@ -37,6 +37,11 @@ def test_order_managers_group_has_exactly_the_order_rights():
         ("orders", "cancel_order"),
         ("orders", "ship_order"),
         ("orders", "refund_order"),
+        ("orders", "release_order"),
+        ("orders", "deliver_order"),
+        ("orders", "resend_order_notification"),
+        ("orders", "view_refund"),
+        ("orders", "view_refundline"),
         ("securecart", "view_operations"),
     }
 
@@ -66,9 +71,16 @@ def test_list_filters_and_search(client, manager):
 
 
 def _act(client, action, orders, **extra):
+    """Pick the action on the list, then confirm it with a reason."""
     return client.post(
         CHANGELIST,
-        {"action": action, "_selected_action": [o.pk for o in orders], **extra},
+        {
+            "action": action,
+            "_selected_action": [o.pk for o in orders],
+            "confirm": "1",
+            "reason": "staff test",
+            **extra,
+        },
         follow=True,
     )
 
