@@ -21,6 +21,7 @@ from .models import (
     OrderLine,
     Payment,
     PaymentTransaction,
+    Refund,
     ShippingMethod,
     TaxRate,
 )
@@ -88,6 +89,12 @@ class PaymentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("created_at", "amount", "status", "restock", "reason", "actor_label")
+    readonly_fields = fields
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = (
@@ -136,7 +143,7 @@ class OrderAdmin(OrderActionsMixin, OrderBulkActionsMixin, admin.ModelAdmin):
     date_hierarchy = "placed_at"
     list_select_related = ("payment",)
     change_form_template = "admin/orders/order/change_form.html"  # action buttons
-    inlines = (OrderLineInline, PaymentInline, OrderEventInline)
+    inlines = (OrderLineInline, PaymentInline, RefundInline, OrderEventInline)
     actions = ("hold", "release", "cancel", "mark_shipped", "mark_delivered", "refund")
     fieldsets = (
         (

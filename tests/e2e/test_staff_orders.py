@@ -1,0 +1,107 @@
+"""Staff handle an order from its admin page, in Chromium: a partial refund
+through its confirmation page, and what it leaves behind (one gateway call, the
+timeline entry under the manager's name, the customer's email)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from orders.groups import ORDER_MANAGERS, order_managers_group_ensure
+from orders.integrations.payments.test_gateway import TestGateway
+from orders.models import Order, Payment
+from orders.services import order_mark_shipped, payment_capture
+from shop.models import Variant
+from tests.factories.accounts import UserFactory
+from tests.factories.orders import OrderFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def manager():
+    order_managers_group_ensure()
+    user = UserFactory(username="order-manager", is_staff=True)
+    user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
+    return user
+
+
+@pytest.fixture
+def gateway_refunds(monkeypatch):
+    """Every refund call the (real, in-process) test gateway receives."""
+    calls: list[dict] = []
+    real = TestGateway.refund
+
+    def spy(self, **kwargs):
+        calls.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(TestGateway, "refund", spy)
+    return calls
+
+
+@pytest.fixture
+def shipped_order() -> Order:
+    """A shipped order of 2 × 10.00 + 5.00 shipping, paid and captured."""
+    order = OrderFactory(email="ada@example.com", total=Decimal("25.00"))
+    payment_capture(order=order)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
+    order.refresh_from_db()
+    return order_mark_shipped(order=order, tracking_number="TRK1")
+
+
+def test_staff_refund_one_unit_from_the_order_page(
+    staff_page, manager, shipped_order, gateway_refunds, mailoutbox
+):
+    order = shipped_order
+    line = order.lines.get()
+    on_hand = Variant.objects.get(pk=line.variant_id).stock_on_hand
+    staff = staff_page(manager)
+    staff.goto(f"/admin/orders/order/{order.pk}/change/")
+
+    # the order page has the button; its page says what can be refunded
+    staff.get_by_role("link", name="Refund", exact=True).click()
+    expect(staff.get_by_role("heading", name="What can be done")).to_be_visible()
+    expect(staff.get_by_text("25.00 USD of 25.00 can be refunded")).to_be_visible()
+    staff.get_by_role("radio", name="Units of lines (priced as paid)").check()
+    staff.get_by_label(re.compile(f"^{line.sku}")).fill("1")
+    staff.get_by_role(
+        "checkbox", name="Put the refunded units back on the shelf"
+    ).check()
+    staff.get_by_label("Reason").fill("one mug arrived chipped")
+    staff.get_by_role("button", name="Review").click()
+
+    # the confirmation says exactly what will happen; nothing happened yet
+    effects = staff.locator(".order-action-effects")
+    expect(effects).to_contain_text("Payment: 10.00 USD is refunded to the card")
+    expect(effects).to_contain_text(f"Stock: back on the shelf: 1 × {line.sku}")
+    expect(effects).to_contain_text("ada@example.com")
+    assert gateway_refunds == []
+    staff.get_by_role("button", name="Confirm: refund").click()
+
+    # back on the order page: the message, the refund, the timeline
+    expect(staff.locator(".messagelist")).to_contain_text(
+        f"Refunded 10.00 USD of order {order.number}."
+    )
+    refunds = staff.get_by_role("group", name="Refunds")
+    expect(refunds.get_by_role("row").filter(has_text="10.00")).to_contain_text(
+        "one mug arrived chipped"
+    )
+    events = staff.get_by_role("group", name="Order events")
+    entry = events.get_by_role("row").filter(has_text="Refunded 10.00 USD.")
+    expect(entry).to_contain_text("staff:order-manager")
+    expect(entry).to_contain_text("one mug arrived chipped")
+
+    assert len(gateway_refunds) == 1 and gateway_refunds[0]["amount"] == Decimal(
+        "10.00"
+    )
+    payment = Payment.objects.get(order=order)
+    assert (payment.status, payment.refunded_amount) == ("captured", Decimal("10.00"))
+    assert Variant.objects.get(pk=line.variant_id).stock_on_hand == on_hand + 1
+    emails = [m for m in mailoutbox if "Part of order" in m.subject]
+    assert [m.to for m in emails] == [["ada@example.com"]]
+    assert "10.00 USD" in emails[0].body and "one mug arrived chipped" in emails[0].body
