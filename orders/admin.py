@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from notifications.admin import notification_history
 
+from . import admin_returns  # noqa: F401  (registers the returns admin)
 from .admin_actions import OrderActionsMixin
 from .admin_bulk import OrderBulkActionsMixin
 from .models import (

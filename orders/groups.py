@@ -24,6 +24,11 @@ ORDER_MANAGER_PERMISSIONS = frozenset(
         "resend_order_notification",
         "view_refund",
         "view_refundline",
+        # returns: see them, approve/reject, receive (which refunds)
+        "view_returnrequest",
+        "view_returnline",
+        "decide_returnrequest",
+        "receive_returnrequest",
     }
 )
 

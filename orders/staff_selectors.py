@@ -4,11 +4,13 @@ will do (money, stock, emails), shown on its confirmation page."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Sum
 
-from .models import Order, OrderLine, Payment, Refund, RefundLine
+from .models import Order, OrderLine, Payment, Refund, RefundLine, ReturnLine
 from .pricing import money
 
 S = Order.Status
@@ -160,3 +162,62 @@ def _refund_amount(
         )
         return min(total, left)
     return amount
+
+
+OPEN_RETURNS = ("requested", "approved", "receiving")
+
+
+def return_window_ends(*, order: Order) -> datetime | None:
+    """When the shopper can no longer ask for a return (None: not shipped)."""
+    start = order.delivered_at or order.shipped_at
+    if start is None or order.status not in (S.SHIPPED, S.DELIVERED):
+        return None
+    return start + timedelta(days=settings.RETURN_WINDOW_DAYS)
+
+
+def returnable_quantities(*, order: Order) -> dict[int, int]:
+    """Units of each line the shopper can still send back (line id → qty):
+    bought, minus refunded, minus already in an open return."""
+    done = refunded_quantities(order=order)
+    rows = (
+        ReturnLine.objects.filter(
+            return_request__order=order, return_request__status__in=OPEN_RETURNS
+        )
+        .values("order_line_id")
+        .annotate(qty=Sum("quantity"))
+    )
+    in_return = {row["order_line_id"]: row["qty"] for row in rows}
+    left = {
+        line.pk: line.quantity - done.get(line.pk, 0) - in_return.get(line.pk, 0)
+        for line in order.lines.all()
+    }
+    return {pk: qty for pk, qty in left.items() if qty > 0}
+
+
+def return_effects(*, rma, action: str) -> list[str]:
+    """What approving, rejecting or receiving a return will do."""
+    order = rma.order
+    units = ", ".join(
+        f"{item.quantity} × {item.order_line.sku}"
+        for item in rma.lines.select_related("order_line")
+    )
+    email = _email(order, f"“return {action}”")
+    if action != "received":
+        return [
+            f"Return {rma.pk} ({units}): {rma.get_status_display().lower()} → {action}.",
+            email,
+        ]
+    amount = sum(
+        (
+            refund_line_amount(
+                line=item.order_line, quantity=item.quantity, order=order
+            )
+            for item in rma.lines.select_related("order_line")
+        ),
+        Decimal("0.00"),
+    )
+    return [
+        f"Payment: {amount} {order.currency} is refunded to the card (units priced as paid).",
+        f"Stock: back on the shelf (unless unticked): {units}.",
+        email,
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import return_views, views
 
 app_name = "orders"
 urlpatterns: list = [
@@ -21,4 +21,5 @@ urlpatterns: list = [
     ),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
+    path("orders/<str:number>/return/", return_views.order_return, name="order_return"),
 ]

@@ -41,6 +41,7 @@ from .orders import (  # noqa: E402
 )
 from .payments import CheckoutIdempotencyKey, Payment, PaymentTransaction  # noqa: E402
 from .refunds import Refund, RefundLine  # noqa: E402
+from .returns import ReturnLine, ReturnRequest  # noqa: E402
 
 __all__ = [
     "CheckoutIdempotencyKey",
@@ -52,6 +53,8 @@ __all__ = [
     "PaymentTransaction",
     "Refund",
     "RefundLine",
+    "ReturnLine",
+    "ReturnRequest",
     "ShippingMethod",
     "TaxRate",
     "order_number_generate",

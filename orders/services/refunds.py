@@ -65,7 +65,7 @@ def _check_lines(order: Order, lines: Mapping[int, int]) -> Decimal:
     return total
 
 
-def _reserve(
+def refund_reserve(
     *,
     order: Order,
     amount: Decimal | None,
@@ -227,7 +227,7 @@ def refund_issue(
     """Refund part of an order: an amount, or lines ({line id: quantity},
     priced as paid unless `amount` is given), optionally putting the units back
     on the shelf. The customer is emailed (`order.refunded_partially`)."""
-    refund = _reserve(
+    refund = refund_reserve(
         order=order,
         amount=None if amount is None else Decimal(amount),
         lines=dict(lines or {}),
@@ -251,7 +251,7 @@ def payment_refund(
     payment = _payment_of(order)
     for stuck in payment.refunds.filter(status=R.PENDING).exclude(error=""):
         refund_complete(refund=stuck)
-    refund = _reserve(
+    refund = refund_reserve(
         order=order,
         amount=None if amount is None else Decimal(amount),
         lines={},

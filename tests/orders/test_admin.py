@@ -42,6 +42,10 @@ def test_order_managers_group_has_exactly_the_order_rights():
         ("orders", "resend_order_notification"),
         ("orders", "view_refund"),
         ("orders", "view_refundline"),
+        ("orders", "view_returnrequest"),
+        ("orders", "view_returnline"),
+        ("orders", "decide_returnrequest"),
+        ("orders", "receive_returnrequest"),
         ("securecart", "view_operations"),
     }
 
