@@ -105,3 +105,66 @@ def test_staff_refund_one_unit_from_the_order_page(
     emails = [m for m in mailoutbox if "Part of order" in m.subject]
     assert [m.to for m in emails] == [["ada@example.com"]]
     assert "10.00 USD" in emails[0].body and "one mug arrived chipped" in emails[0].body
+
+
+def _admin_action(staff, label: str, rma_id: int, reason: str, confirm: str) -> None:
+    staff.goto("/admin/orders/returnrequest/")
+    staff.get_by_role(
+        "checkbox",
+        name=re.compile(f"Select this object for an action - Return {rma_id} "),
+    ).check()
+    staff.get_by_role("combobox", name=re.compile(r"^Action")).select_option(
+        label=label
+    )
+    staff.get_by_role("button", name="Go").click()
+    expect(staff.get_by_role("heading", name="What will happen")).to_be_visible()
+    staff.get_by_label("Reason").fill(reason)
+    staff.get_by_role("button", name=confirm).click()
+
+
+def test_a_return_from_the_shoppers_request_to_the_refund(
+    page, staff_page, manager, shipped_order, gateway_refunds, mailoutbox
+):
+    order = shipped_order
+    line = order.lines.get()
+    on_hand = Variant.objects.get(pk=line.variant_id).stock_on_hand
+
+    # the shopper opens their order (guest link) and asks to return one unit
+    page.goto(f"/orders/{order.number}/?token={order.access_token}")
+    returns = page.get_by_role("region", name="Returns")
+    returns.get_by_role("link", name="Return items").click()
+    page.get_by_label(re.compile("units to return")).fill("1")
+    page.get_by_label("Why are you returning these?").fill("too small")
+    page.get_by_role("button", name="Request return").click()
+    page.wait_for_url(f"**/orders/{order.number}/")
+    expect(page.get_by_role("region", name="Returns")).to_contain_text("Requested")
+    rma = order.return_requests.get()
+
+    # staff approve it, then mark the parcel received (refund and restock)
+    staff = staff_page(manager)
+    _admin_action(
+        staff, "Approve…", rma.pk, "fine, send it", "Confirm: return approved"
+    )
+    expect(staff.locator(".messagelist")).to_contain_text(f"Return {rma.pk} approved.")
+    _admin_action(
+        staff,
+        "Mark received (refund and restock)…",
+        rma.pk,
+        "arrived intact",
+        "Confirm: return received",
+    )
+    expect(staff.locator(".messagelist")).to_contain_text(f"Return {rma.pk} received.")
+
+    # the shopper sees it refunded; one gateway call; an email at every step
+    page.reload()
+    expect(page.get_by_role("region", name="Returns")).to_contain_text(
+        "Received and refunded"
+    )
+    assert [c["amount"] for c in gateway_refunds] == [Decimal("10.00")]
+    payment = Payment.objects.get(order=order)
+    assert payment.refunded_amount == Decimal("10.00")
+    subjects = [m.subject for m in mailoutbox if order.number in m.subject]
+    assert any("return request" in s for s in subjects)
+    assert any("is approved" in s for s in subjects)
+    assert any("arrived and is refunded" in s for s in subjects)
+    assert Variant.objects.get(pk=line.variant_id).stock_on_hand == on_hand + 1
