@@ -17,7 +17,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks (tests/e2e/axe.py).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -56,4 +61,4 @@ bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles var artifacts
+	rm -rf $(VENV) staticfiles var artifacts node_modules

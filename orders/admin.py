@@ -131,9 +131,8 @@ class OrderAdmin(OrderActionsMixin, OrderBulkActionsMixin, admin.ModelAdmin):
         "email",
         "status",
         "payment_status",
-        "total",
-        "currency",
-        "risk_score",
+        "total_with_currency",
+        "risk_score_short",
     )
     list_filter = (
         "status",
@@ -239,6 +238,14 @@ class OrderAdmin(OrderActionsMixin, OrderBulkActionsMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # read-only page; status changes are the actions below
+
+    @admin.display(description="total", ordering="total")
+    def total_with_currency(self, order: Order) -> str:
+        return f"{order.total} {order.currency}"
+
+    @admin.display(description="risk", ordering="risk_score")
+    def risk_score_short(self, order: Order) -> str:
+        return "—" if order.risk_score is None else str(order.risk_score)
 
     @admin.display(description="payment")
     def payment_status(self, order: Order) -> str:
