@@ -12,14 +12,18 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from orders.groups import ORDER_MANAGERS, order_managers_group_ensure
-from orders.integrations.payments.test_gateway import TestGateway
 from orders.models import Order, Payment
-from orders.services import order_mark_shipped, payment_capture
 from shop.models import Variant
+from tests.e2e.axe import axe_violations
 from tests.factories.accounts import UserFactory
-from tests.factories.orders import OrderFactory
+from tests.factories.orders import order_shipped_captured
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shipped_order() -> Order:
+    return order_shipped_captured(email="ada@example.com")
 
 
 @pytest.fixture
@@ -28,30 +32,6 @@ def manager():
     user = UserFactory(username="order-manager", is_staff=True)
     user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
     return user
-
-
-@pytest.fixture
-def gateway_refunds(monkeypatch):
-    """Every refund call the (real, in-process) test gateway receives."""
-    calls: list[dict] = []
-    real = TestGateway.refund
-
-    def spy(self, **kwargs):
-        calls.append(kwargs)
-        return real(self, **kwargs)
-
-    monkeypatch.setattr(TestGateway, "refund", spy)
-    return calls
-
-
-@pytest.fixture
-def shipped_order() -> Order:
-    """A shipped order of 2 × 10.00 + 5.00 shipping, paid and captured."""
-    order = OrderFactory(email="ada@example.com", total=Decimal("25.00"))
-    payment_capture(order=order)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
-    order.refresh_from_db()
-    return order_mark_shipped(order=order, tracking_number="TRK1")
 
 
 def test_staff_refund_one_unit_from_the_order_page(
@@ -81,6 +61,10 @@ def test_staff_refund_one_unit_from_the_order_page(
     expect(effects).to_contain_text(f"Stock: back on the shelf: 1 × {line.sku}")
     expect(effects).to_contain_text("ada@example.com")
     assert gateway_refunds == []
+    serious = [
+        v for v in axe_violations(staff) if v["impact"] in ("critical", "serious")
+    ]
+    assert serious == []
     staff.get_by_role("button", name="Confirm: refund").click()
 
     # back on the order page: the message, the refund, the timeline

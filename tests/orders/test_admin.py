@@ -14,14 +14,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/order/"
 
 
-@pytest.fixture
-def manager(client):
-    user = user_create(is_staff=True)
-    user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
-    client.force_login(user)
-    return user
-
-
 def test_order_managers_group_has_exactly_the_order_rights():
     group = Group.objects.get(name=ORDER_MANAGERS)
     codenames = set(

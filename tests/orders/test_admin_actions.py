@@ -6,16 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core import mail
 
 from notifications.models import NotificationLog
-from orders.groups import ORDER_MANAGERS
-from orders.integrations.payments.test_gateway import TestGateway
 from orders.models import Order, OrderEvent, Payment, Refund
-from orders.services import order_hold, order_mark_shipped, payment_capture
+from orders.services import order_hold
 from shop.models import Variant
-from tests.factories.orders import OrderFactory, user_create
+from tests.factories.orders import OrderFactory, order_shipped_captured, user_create
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/order/"
@@ -29,42 +27,13 @@ def _act_url(order: Order, action: str) -> str:
     return f"{CHANGELIST}{order.pk}/act/{action}/"
 
 
-@pytest.fixture
-def manager(client):
-    user = user_create(is_staff=True)
-    user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def gateway_refunds(monkeypatch):
-    calls: list[dict] = []
-    real = TestGateway.refund
-
-    def spy(self, **kwargs):
-        calls.append(kwargs)
-        return real(self, **kwargs)
-
-    monkeypatch.setattr(TestGateway, "refund", spy)
-    return calls
-
-
-def _shipped_captured() -> Order:
-    order = OrderFactory(total=Decimal("25.00"))
-    payment_capture(order=order)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
-    order.refresh_from_db()
-    return order_mark_shipped(order=order, tracking_number="T1")
-
-
 def test_order_page_shows_the_buttons_the_status_and_rights_allow(client, manager):
     held = OrderFactory(status=Order.Status.ON_HOLD)
     page = client.get(_page(held)).content.decode()
     assert _act_url(held, "release") in page and _act_url(held, "cancel") in page
     assert _act_url(held, "deliver") not in page  # not shipped
     assert _act_url(held, "refund") not in page  # nothing captured
-    shipped = _shipped_captured()
+    shipped = order_shipped_captured()
     page = client.get(_page(shipped)).content.decode()
     assert _act_url(shipped, "refund") in page and _act_url(shipped, "deliver") in page
     assert _act_url(shipped, "cancel") not in page
@@ -118,7 +87,7 @@ def test_cancel_from_the_page_records_who_and_why(client, manager):
 def test_partial_refund_by_line_reviews_then_refunds_once(
     client, manager, gateway_refunds, django_capture_on_commit_callbacks
 ):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     line = order.lines.get()
     on_hand = Variant.objects.get(pk=line.variant_id).stock_on_hand
     form = {
@@ -149,7 +118,7 @@ def test_partial_refund_by_line_reviews_then_refunds_once(
 def test_refund_above_what_is_left_is_a_form_error_and_nothing_changes(
     client, manager, gateway_refunds
 ):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     response = client.post(
         _act_url(order, "refund"),
         {"mode": "amount", "amount": "25.01", "reason": "x", "confirm": "1"},
@@ -161,7 +130,7 @@ def test_refund_above_what_is_left_is_a_form_error_and_nothing_changes(
 
 
 def test_refund_by_lines_without_units_is_a_form_error(client, manager):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     response = client.post(
         _act_url(order, "refund"), {"mode": "lines", "reason": "x", "confirm": "1"}
     )
@@ -169,7 +138,7 @@ def test_refund_by_lines_without_units_is_a_form_error(client, manager):
 
 
 def test_full_refund_from_the_page_marks_the_order_refunded(client, manager):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     client.post(
         _act_url(order, "refund"), {"mode": "full", "reason": "lost in post"}
     )  # review first
@@ -184,7 +153,7 @@ def test_full_refund_from_the_page_marks_the_order_refunded(client, manager):
 
 
 def test_mark_delivered_from_the_page(client, manager):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     client.post(
         _act_url(order, "deliver"), {"reason": "carrier confirmed", "confirm": "1"}
     )

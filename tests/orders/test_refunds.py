@@ -11,17 +11,16 @@ from django.db import IntegrityError, transaction
 
 from orders.exceptions import PaymentError
 from orders.integrations.payments import GatewayUnavailable
-from orders.integrations.payments.test_gateway import TestGateway, simulate_failures
-from orders.models import Order, Payment, Refund
+from orders.integrations.payments.test_gateway import simulate_failures
+from orders.models import Payment, Refund
 from orders.services import (
-    order_mark_shipped,
     payment_capture,
     payment_refund,
     refund_complete,
     refund_issue,
 )
 from shop.models import Variant
-from tests.factories.orders import OrderFactory, user_create
+from tests.factories.orders import OrderFactory, order_shipped_captured, user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -33,31 +32,8 @@ def _no_leftover_failures():
     simulate_failures()
 
 
-@pytest.fixture
-def gateway_calls(monkeypatch):
-    """Record every refund call the gateway receives (the real test gateway
-    still answers)."""
-    calls: list[dict] = []
-    real = TestGateway.refund
-
-    def spy(self, **kwargs):
-        calls.append(kwargs)
-        return real(self, **kwargs)
-
-    monkeypatch.setattr(TestGateway, "refund", spy)
-    return calls
-
-
-def _shipped_captured() -> Order:
-    order = OrderFactory(total=Decimal("25.00"))
-    payment_capture(order=order)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
-    order.refresh_from_db()
-    return order_mark_shipped(order=order, tracking_number="T1")
-
-
-def test_refund_by_amount_books_payment_timeline_and_gateway_once(gateway_calls):
-    order = _shipped_captured()
+def test_refund_by_amount_books_payment_timeline_and_gateway_once(gateway_refunds):
+    order = order_shipped_captured()
     staff = user_create(is_staff=True)
     refund = refund_issue(
         order=order, amount=Decimal("7.50"), actor=staff, reason="scratched box"
@@ -65,8 +41,8 @@ def test_refund_by_amount_books_payment_timeline_and_gateway_once(gateway_calls)
     payment = Payment.objects.get(order=order)
     assert refund.status == "succeeded" and refund.transaction.succeeded
     assert (payment.status, payment.refunded_amount) == ("captured", Decimal("7.50"))
-    assert len(gateway_calls) == 1
-    assert gateway_calls[0]["idempotency_key"] == refund.idempotency_key
+    assert len(gateway_refunds) == 1
+    assert gateway_refunds[0]["idempotency_key"] == refund.idempotency_key
     event = order.events.filter(kind="payment").last()
     assert event.actor == staff and "scratched box" in event.message
     assert "7.50" in event.message
@@ -75,7 +51,7 @@ def test_refund_by_amount_books_payment_timeline_and_gateway_once(gateway_calls)
 def test_refund_by_line_prices_units_as_paid_and_restocks(
     django_capture_on_commit_callbacks,
 ):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     line = order.lines.get()
     on_hand = Variant.objects.get(pk=line.variant_id).stock_on_hand
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,7 +67,7 @@ def test_refund_by_line_prices_units_as_paid_and_restocks(
 
 
 def test_refunded_units_cannot_be_refunded_twice():
-    order = _shipped_captured()
+    order = order_shipped_captured()
     line = order.lines.get()
     refund_issue(order=order, lines={line.pk: 2})
     with pytest.raises(PaymentError, match="between 1 and 0"):
@@ -99,7 +75,7 @@ def test_refunded_units_cannot_be_refunded_twice():
 
 
 def test_never_more_than_captured_in_total():
-    order = _shipped_captured()
+    order = order_shipped_captured()
     refund_issue(order=order, amount=Decimal("20.00"))
     with pytest.raises(PaymentError, match="between 0.01 and 5.00"):
         refund_issue(order=order, amount=Decimal("5.01"))
@@ -111,7 +87,7 @@ def test_never_more_than_captured_in_total():
 
 
 def test_database_refuses_refunded_above_captured():
-    order = _shipped_captured()
+    order = order_shipped_captured()
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(order=order).update(refunded_amount=Decimal("25.01"))
 
@@ -134,9 +110,9 @@ def test_uncaptured_payment_is_not_refunded():
 
 
 def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
-    gateway_calls,
+    gateway_refunds,
 ):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     simulate_failures(refund=1)
     with pytest.raises(GatewayUnavailable):
         refund_issue(order=order, amount=Decimal("5.00"))
@@ -148,7 +124,7 @@ def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
     refund_complete(refund=pending)
     pending.refresh_from_db()
     assert pending.status == "succeeded"
-    keys = [call["idempotency_key"] for call in gateway_calls]
+    keys = [call["idempotency_key"] for call in gateway_refunds]
     assert keys == [pending.idempotency_key, pending.idempotency_key]
     assert Payment.objects.get(order=order).refunded_amount == Decimal("5.00")
 
@@ -156,7 +132,7 @@ def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
 def test_full_refund_retries_a_stuck_refund_first_and_sends_no_partial_email(
     django_capture_on_commit_callbacks,
 ):
-    order = _shipped_captured()
+    order = order_shipped_captured()
     simulate_failures(refund=1)
     with pytest.raises(GatewayUnavailable):
         payment_refund(order=order, amount=Decimal("5.00"))

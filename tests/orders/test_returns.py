@@ -7,15 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.utils import timezone
 
-from orders.groups import ORDER_MANAGERS
 from orders.integrations.payments import GatewayUnavailable
 from orders.integrations.payments.test_gateway import simulate_failures
 from orders.models import Order, Payment, Refund, ReturnRequest
-from orders.services import order_mark_shipped, payment_capture
 from orders.services.returns import (
     ReturnNotAllowed,
     return_approve,
@@ -35,15 +33,6 @@ def _no_leftover_failures():
     simulate_failures()
     yield
     simulate_failures()
-
-
-@pytest.fixture
-def shipped(db) -> Order:
-    order = OrderFactory(total=Decimal("25.00"))
-    payment_capture(order=order)
-    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
-    order.refresh_from_db()
-    return order_mark_shipped(order=order, tracking_number="T1")
 
 
 def _subjects() -> list[str]:
@@ -172,14 +161,6 @@ def test_someone_elses_order_has_no_return_page(shipped, client):
 
 
 # --- staff in admin ------------------------------------------------------------
-@pytest.fixture
-def manager(client):
-    user = user_create(is_staff=True)
-    user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
-    client.force_login(user)
-    return user
-
-
 def test_staff_approve_then_receive_in_admin_with_confirmation(
     shipped, client, manager
 ):
