@@ -43,3 +43,13 @@ def manager(client):
 def shipped(db):
     """A shipped order of 25.00, captured, stock committed."""
     return order_shipped_captured()
+
+
+@pytest.fixture
+def gateway_failures():
+    """simulate_failures() for this test only: none left over afterwards."""
+    from orders.integrations.payments.test_gateway import simulate_failures
+
+    simulate_failures()
+    yield simulate_failures
+    simulate_failures()

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 
 from orders.exceptions import PaymentError
 from orders.integrations.payments import GatewayUnavailable
-from orders.integrations.payments.test_gateway import simulate_failures
 from orders.models import Payment, Refund
 from orders.services import (
     payment_capture,
@@ -23,13 +22,6 @@ from shop.models import Variant
 from tests.factories.orders import OrderFactory, order_shipped_captured, user_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_failures():
-    simulate_failures()
-    yield
-    simulate_failures()
 
 
 def test_refund_by_amount_books_payment_timeline_and_gateway_once(gateway_refunds):
@@ -110,10 +102,10 @@ def test_uncaptured_payment_is_not_refunded():
 
 
 def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
-    gateway_refunds,
+    gateway_refunds, gateway_failures
 ):
     order = order_shipped_captured()
-    simulate_failures(refund=1)
+    gateway_failures(refund=1)
     with pytest.raises(GatewayUnavailable):
         refund_issue(order=order, amount=Decimal("5.00"))
     pending = Refund.objects.get(order=order)
@@ -130,10 +122,10 @@ def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
 
 
 def test_full_refund_retries_a_stuck_refund_first_and_sends_no_partial_email(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, gateway_failures
 ):
     order = order_shipped_captured()
-    simulate_failures(refund=1)
+    gateway_failures(refund=1)
     with pytest.raises(GatewayUnavailable):
         payment_refund(order=order, amount=Decimal("5.00"))
     with django_capture_on_commit_callbacks(execute=True):

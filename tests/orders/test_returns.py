@@ -12,7 +12,6 @@ from django.core import mail
 from django.utils import timezone
 
 from orders.integrations.payments import GatewayUnavailable
-from orders.integrations.payments.test_gateway import simulate_failures
 from orders.models import Order, Payment, Refund, ReturnRequest
 from orders.services.returns import (
     ReturnNotAllowed,
@@ -26,13 +25,6 @@ from tests.factories.orders import OrderFactory, user_create
 
 pytestmark = pytest.mark.django_db
 RETURNS = "/admin/orders/returnrequest/"
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_failures():
-    simulate_failures()
-    yield
-    simulate_failures()
 
 
 def _subjects() -> list[str]:
@@ -104,12 +96,14 @@ def test_receiving_twice_refunds_once(shipped):
     assert Refund.objects.count() == 1
 
 
-def test_a_gateway_timeout_on_receive_is_retried_with_the_same_refund(shipped):
+def test_a_gateway_timeout_on_receive_is_retried_with_the_same_refund(
+    shipped, gateway_failures
+):
     line = shipped.lines.get()
     rma = return_approve(
         rma=return_request(order=shipped, lines={line.pk: 1}, reason="x")
     )
-    simulate_failures(refund=1)
+    gateway_failures(refund=1)
     with pytest.raises(GatewayUnavailable):
         return_receive(rma=rma)
     rma.refresh_from_db()
