@@ -214,6 +214,15 @@ def refund_complete(*, refund: Refund) -> Refund:
     return locked
 
 
+def refunds_retry_stuck(*, order: Order) -> int:
+    """Send again, with their own keys, the order's refunds that a gateway
+    failure left pending; return how many were retried."""
+    stuck = list(Refund.objects.filter(order=order, status=R.PENDING).exclude(error=""))
+    for refund in stuck:
+        refund_complete(refund=refund)
+    return len(stuck)
+
+
 def refund_issue(
     *,
     order: Order,
@@ -226,7 +235,9 @@ def refund_issue(
 ) -> Refund:
     """Refund part of an order: an amount, or lines ({line id: quantity},
     priced as paid unless `amount` is given), optionally putting the units back
-    on the shelf. The customer is emailed (`order.refunded_partially`)."""
+    on the shelf. The customer is emailed (`order.refunded_partially`).
+    Refunds a gateway timeout left pending are retried first (same keys)."""
+    refunds_retry_stuck(order=order)
     refund = refund_reserve(
         order=order,
         amount=None if amount is None else Decimal(amount),
@@ -249,8 +260,7 @@ def payment_refund(
     refunded payment returns its last refund without a gateway call, and a
     refund left pending by a gateway failure is retried (same key) first."""
     payment = _payment_of(order)
-    for stuck in payment.refunds.filter(status=R.PENDING).exclude(error=""):
-        refund_complete(refund=stuck)
+    refunds_retry_stuck(order=order)
     refund = refund_reserve(
         order=order,
         amount=None if amount is None else Decimal(amount),

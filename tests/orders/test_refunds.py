@@ -18,6 +18,7 @@ from orders.services import (
     refund_complete,
     refund_issue,
 )
+from orders.staff_selectors import refund_remaining
 from shop.models import Variant
 from tests.factories.orders import OrderFactory, order_shipped_captured, user_create
 
@@ -111,14 +112,30 @@ def test_gateway_failure_keeps_the_refund_pending_and_a_retry_uses_the_same_key(
     pending = Refund.objects.get(order=order)
     assert pending.status == "pending" and pending.error
     # the reserved amount is not free while the outcome is unknown
-    with pytest.raises(PaymentError, match="between 0.01 and 20.00"):
-        refund_issue(order=order, amount=Decimal("20.01"))
+    payment = Payment.objects.get(order=order)
+    assert refund_remaining(payment=payment) == Decimal("20.00")
     refund_complete(refund=pending)
     pending.refresh_from_db()
     assert pending.status == "succeeded"
     keys = [call["idempotency_key"] for call in gateway_refunds]
     assert keys == [pending.idempotency_key, pending.idempotency_key]
     assert Payment.objects.get(order=order).refunded_amount == Decimal("5.00")
+
+
+def test_a_new_refund_first_retries_one_left_pending(gateway_refunds, gateway_failures):
+    order = order_shipped_captured()
+    gateway_failures(refund=1)
+    with pytest.raises(GatewayUnavailable):
+        refund_issue(order=order, amount=Decimal("5.00"))
+    stuck = Refund.objects.get(order=order)
+    refund_issue(order=order, amount=Decimal("20.00"))
+    assert list(Refund.objects.filter(order=order).values_list("amount", "status")) == [
+        (Decimal("5.00"), "succeeded"),
+        (Decimal("20.00"), "succeeded"),
+    ]
+    keys = [call["idempotency_key"] for call in gateway_refunds]
+    assert keys[:2] == [stuck.idempotency_key, stuck.idempotency_key]
+    assert Payment.objects.get(order=order).status == "refunded"
 
 
 def test_full_refund_retries_a_stuck_refund_first_and_sends_no_partial_email(
