@@ -23,6 +23,7 @@ from .models import (
     Payment,
     PaymentTransaction,
     Refund,
+    ReturnRequest,
     ShippingMethod,
     TaxRate,
 )
@@ -96,6 +97,13 @@ class RefundInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ReturnRequestInline(ReadOnlyInline):
+    model = ReturnRequest
+    fields = ("created_at", "status", "reason", "staff_note", "refund")
+    readonly_fields = fields
+    show_change_link = True  # approve, reject and receive from the Returns list
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = (
@@ -143,7 +151,13 @@ class OrderAdmin(OrderActionsMixin, OrderBulkActionsMixin, admin.ModelAdmin):
     date_hierarchy = "placed_at"
     list_select_related = ("payment",)
     change_form_template = "admin/orders/order/change_form.html"  # action buttons
-    inlines = (OrderLineInline, PaymentInline, RefundInline, OrderEventInline)
+    inlines = (
+        OrderLineInline,
+        PaymentInline,
+        RefundInline,
+        ReturnRequestInline,
+        OrderEventInline,
+    )
     actions = ("hold", "release", "cancel", "mark_shipped", "mark_delivered", "refund")
     fieldsets = (
         (

@@ -10,10 +10,11 @@ import pytest
 from django.contrib.auth.models import Group
 
 from orders.groups import ORDER_MANAGERS, order_managers_group_ensure
+from orders.services.returns import return_request
 from shop.permissions import CATALOG_MANAGERS, catalog_managers_group_ensure
 from tests.e2e.axe import axe_violations
 from tests.factories.accounts import UserFactory
-from tests.factories.orders import OrderFactory
+from tests.factories.orders import OrderFactory, order_shipped_captured
 from tests.factories.shop import ProductFactory, ProductImageFactory, VariantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +45,9 @@ def shop_data():
         )
     ProductImageFactory(product=product, alt_text="The kettle on a hob")
     order = OrderFactory(risk_score=40, risk_reasons=["new card (+20)", "far IP (+20)"])
-    return {"product": product, "order": order}
+    shipped = order_shipped_captured()
+    return_request(order=shipped, lines={shipped.lines.get().pk: 1}, reason="too small")
+    return {"product": product, "order": order, "shipped": shipped}
 
 
 def _serious(page) -> list[dict]:
@@ -70,7 +73,15 @@ def _clipped_tables(page) -> list[str]:
 
 @pytest.mark.parametrize(
     "where",
-    ["order_list", "order_change", "product_list", "product_change", "dashboard"],
+    [
+        "order_list",
+        "order_change",
+        "shipped_order_change",
+        "return_list",
+        "product_list",
+        "product_change",
+        "dashboard",
+    ],
 )
 def test_admin_page_fits_1366_and_has_no_serious_axe_violation(
     staff_page, staff_user, shop_data, where
@@ -78,6 +89,10 @@ def test_admin_page_fits_1366_and_has_no_serious_axe_violation(
     urls = {
         "order_list": "/admin/orders/order/",
         "order_change": f"/admin/orders/order/{shop_data['order'].pk}/change/",
+        "shipped_order_change": (
+            f"/admin/orders/order/{shop_data['shipped'].pk}/change/"
+        ),
+        "return_list": "/admin/orders/returnrequest/",
         "product_list": "/admin/shop/product/",
         "product_change": f"/admin/shop/product/{shop_data['product'].pk}/change/",
         "dashboard": "/admin/dashboard/",
