@@ -23,7 +23,7 @@ from notifications.selectors import notification_log_for_order
 
 from .exceptions import OrdersError
 from .integrations.payments import GatewayError
-from .models import Order, Payment
+from .models import Order
 from .services import (
     order_cancel,
     order_mark_delivered,
@@ -33,17 +33,10 @@ from .services import (
 )
 from .services.staff import order_notification_resend
 from .staff_forms import ReasonForm, RefundForm, ResendForm
-from .staff_selectors import order_action_effects, refund_effects, refund_remaining
+from .staff_selectors import order_action_effects, order_refundable, refund_effects
 
 S = Order.Status
 ACTION_ERRORS = (OrdersError, GatewayError, PermanentDeliveryError)
-
-
-def _refundable(order: Order) -> bool:
-    payment = Payment.objects.filter(order_id=order.pk).first()
-    if payment is None or payment.status != Payment.Status.CAPTURED:
-        return False
-    return refund_remaining(payment=payment) > 0
 
 
 def _refund(order: Order, user: Any, data: dict[str, Any]) -> str:
@@ -108,7 +101,7 @@ ORDER_ACTIONS = {
             "refund",
             "Refund",
             "refund_order",
-            _refundable,
+            order_refundable,
             _refund,
             form_class=RefundForm,
             review=True,

@@ -45,6 +45,14 @@ def refunded_quantities(*, order: Order) -> dict[int, int]:
     return {row["order_line_id"]: row["qty"] for row in rows}
 
 
+def order_refundable(order: Order) -> bool:
+    """Whether captured money of `order` is left to refund."""
+    payment = _payment(order)
+    if payment is None or payment.status != P.CAPTURED:
+        return False
+    return refund_remaining(payment=payment) > 0
+
+
 def _payment(order: Order) -> Payment | None:
     return Payment.objects.filter(order_id=order.pk).first()
 
