@@ -6,21 +6,17 @@ services (and so through the state machine), never a form save.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from notifications.admin import notification_history
 
-from .exceptions import OrdersError
-from .integrations.payments import GatewayError
+from . import admin_returns  # noqa: F401  (registers the returns admin)
+from .admin_actions import OrderActionsMixin
+from .admin_bulk import OrderBulkActionsMixin
 from .models import (
     Order,
     OrderDocument,
@@ -28,16 +24,10 @@ from .models import (
     OrderLine,
     Payment,
     PaymentTransaction,
+    Refund,
+    ReturnRequest,
     ShippingMethod,
     TaxRate,
-)
-from .services import (
-    order_cancel,
-    order_hold,
-    order_mark_delivered,
-    order_mark_shipped,
-    order_refund,
-    order_release,
 )
 from .services.documents import order_has_documents
 from .services.stepfunctions import fulfilment_execution_summary
@@ -105,6 +95,19 @@ class PaymentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ("created_at", "amount", "status", "restock", "reason", "actor_label")
+    readonly_fields = fields
+
+
+class ReturnRequestInline(ReadOnlyInline):
+    model = ReturnRequest
+    fields = ("created_at", "status", "reason", "staff_note", "refund")
+    readonly_fields = fields
+    show_change_link = True  # approve, reject and receive from the Returns list
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = (
@@ -117,11 +120,6 @@ class OrderEventInline(ReadOnlyInline):
     )
     readonly_fields = fields
     ordering = ("created_at", "id")
-
-
-class ShipForm(forms.Form):
-    tracking_number = forms.CharField(max_length=100)
-    carrier = forms.CharField(max_length=60, required=False)
 
 
 class PaymentStatusFilter(admin.SimpleListFilter):
@@ -138,16 +136,15 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(OrderActionsMixin, OrderBulkActionsMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "placed_at",
         "email",
         "status",
         "payment_status",
-        "total",
-        "currency",
-        "risk_score",
+        "total_with_currency",
+        "risk_score_short",
     )
     list_filter = (
         "status",
@@ -157,7 +154,14 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("=number", "email")
     date_hierarchy = "placed_at"
     list_select_related = ("payment",)
-    inlines = (OrderLineInline, PaymentInline, OrderEventInline)
+    change_form_template = "admin/orders/order/change_form.html"  # action buttons
+    inlines = (
+        OrderLineInline,
+        PaymentInline,
+        RefundInline,
+        ReturnRequestInline,
+        OrderEventInline,
+    )
     actions = ("hold", "release", "cancel", "mark_shipped", "mark_delivered", "refund")
     fieldsets = (
         (
@@ -215,7 +219,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     "risk_score",
-                    "risk_reasons",
+                    "risk_reasons_list",
                     "stock_released_at",
                     "stock_committed_at",
                 )
@@ -231,6 +235,7 @@ class OrderAdmin(admin.ModelAdmin):
             "notifications",
             "documents",
             "fulfilment",
+            "risk_reasons_list",
         ]
 
     @admin.display(description="PDF")
@@ -262,6 +267,16 @@ class OrderAdmin(admin.ModelAdmin):
             run["url"],
         )
 
+    @admin.display(description="Risk reasons")
+    def risk_reasons_list(self, order: Order) -> str:
+        reasons = [str(r) for r in order.risk_reasons or []]
+        if not reasons:
+            return "None"
+        return format_html(
+            '<ul class="risk-reasons">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((r,) for r in reasons)),
+        )
+
     @admin.display(description="Sent to the customer")
     def notifications(self, order: Order) -> str:
         return notification_history(order.number)
@@ -275,127 +290,18 @@ class OrderAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # read-only page; status changes are the actions below
 
+    @admin.display(description="total", ordering="total")
+    def total_with_currency(self, order: Order) -> str:
+        return f"{order.total} {order.currency}"
+
+    @admin.display(description="risk", ordering="risk_score")
+    def risk_score_short(self, order: Order) -> str:
+        return "—" if order.risk_score is None else str(order.risk_score)
+
     @admin.display(description="payment")
     def payment_status(self, order: Order) -> str:
         payment = getattr(order, "payment", None)
         return payment.get_status_display() if payment else "—"
-
-    # permission checks used by @admin.action(permissions=[...])
-    def has_hold_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.hold_order")
-
-    def has_cancel_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.cancel_order")
-
-    def has_ship_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.ship_order")
-
-    def has_refund_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("orders.refund_order")
-
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet,
-        verb: str,
-        action: Callable[[Order], object],
-    ) -> None:
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                action(order)
-                done += 1
-            except (OrdersError, GatewayError) as exc:
-                text = getattr(exc, "message", "") or str(exc)
-                self.message_user(request, f"{order.number}: {text}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{verb} {done} order(s).", messages.SUCCESS)
-
-    @admin.action(description="Hold for review", permissions=["hold"])
-    def hold(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(
-            request,
-            queryset,
-            "Held",
-            lambda o: order_hold(order=o, actor=request.user, reason="held by staff"),
-        )
-
-    @admin.action(description="Release from hold", permissions=["hold"])
-    def release(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(
-            request,
-            queryset,
-            "Released",
-            lambda o: order_release(
-                order=o, actor=request.user, reason="released by staff"
-            ),
-        )
-
-    @admin.action(
-        description="Cancel (release stock, void/refund payment)",
-        permissions=["cancel"],
-    )
-    def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(
-            request,
-            queryset,
-            "Cancelled",
-            lambda o: order_cancel(
-                order=o, actor=request.user, reason="cancelled by staff"
-            ),
-        )
-
-    @admin.action(description="Mark shipped…", permissions=["ship"])
-    def mark_shipped(
-        self, request: HttpRequest, queryset: QuerySet
-    ) -> HttpResponse | None:
-        form = ShipForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            data = form.cleaned_data
-            self._apply(
-                request,
-                queryset,
-                "Shipped",
-                lambda o: order_mark_shipped(
-                    order=o,
-                    tracking_number=data["tracking_number"],
-                    carrier=data["carrier"],
-                    actor=request.user,
-                ),
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/orders/order/mark_shipped.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Mark orders shipped",
-                "orders": queryset,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            },
-        )
-
-    @admin.action(description="Mark delivered", permissions=["ship"])
-    def mark_delivered(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(
-            request,
-            queryset,
-            "Delivered",
-            lambda o: order_mark_delivered(order=o, actor=request.user),
-        )
-
-    @admin.action(description="Refund (full)", permissions=["refund"])
-    def refund(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._apply(
-            request,
-            queryset,
-            "Refunded",
-            lambda o: order_refund(
-                order=o, actor=request.user, reason="refunded by staff"
-            ),
-        )
 
 
 @admin.register(PaymentTransaction)

@@ -18,6 +18,17 @@ ORDER_MANAGER_PERMISSIONS = frozenset(
         "cancel_order",
         "ship_order",
         "refund_order",
+        # the order page's actions (each confirmed, reason in the timeline)
+        "release_order",
+        "deliver_order",
+        "resend_order_notification",
+        "view_refund",
+        "view_refundline",
+        # returns: see them, approve/reject, receive (which refunds)
+        "view_returnrequest",
+        "view_returnline",
+        "decide_returnrequest",
+        "receive_returnrequest",
     }
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import customer_views, document_views, views
+from . import customer_views, document_views, return_views, views
 
 app_name = "orders"
 urlpatterns: list = [
@@ -41,4 +41,5 @@ urlpatterns: list = [
         document_views.order_invoice,
         name="order_invoice",
     ),
+    path("orders/<str:number>/return/", return_views.order_return, name="order_return"),
 ]

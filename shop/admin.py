@@ -6,11 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.text import capfirst
 
 from . import services
+from .admin_widgets import LabelledInlineFormSet, OptionsField, image_thumbnail
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 
 LOW_STOCK_THRESHOLD = 5
@@ -84,6 +87,8 @@ class VariantInlineForm(forms.ModelForm):
             "is_active",
             "position",
         )
+        # Options as name/value rows, not a JSON box.
+        field_classes = {"options": OptionsField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +102,7 @@ class VariantInlineForm(forms.ModelForm):
 class VariantInline(admin.TabularInline):
     model = Variant
     form = VariantInlineForm
+    formset = LabelledInlineFormSet
     extra = 0
     fields = (
         "sku",
@@ -115,8 +121,14 @@ class VariantInline(admin.TabularInline):
 
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
+    formset = LabelledInlineFormSet
     extra = 0
-    fields = ("image", "alt_text", "position")
+    fields = ("thumbnail", "image", "alt_text", "position")
+    readonly_fields = ("thumbnail",)
+
+    @admin.display(description="preview")
+    def thumbnail(self, image: ProductImage) -> str:
+        return image_thumbnail(image.image, alt=image.alt_text)
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -169,10 +181,10 @@ def deactivate_products(modeladmin, request, queryset) -> None:
 @admin.register(Product)
 class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     list_display = (
+        "thumbnail",
         "name",
         "category",
-        "price",
-        "currency",
+        "price_with_currency",
         "stock_available",
         "is_active",
         "is_featured",
@@ -188,14 +200,54 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     actions = (activate_products, deactivate_products)
     list_per_page = 50
 
+    list_display_links = ("name",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        fields = [f for f in super().get_fields(request, obj) if f != "listing_price"]
+        if obj is not None:  # the price follows the variants: shown, not edited
+            fields = ["listing_price" if f == "price" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple:
+        return ("listing_price",) if obj is not None else ()
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if "price" in form.base_fields:
             form.base_fields["price"].help_text = (
-                'The listing ("from") price. Once the product has active variants it '
-                "follows the cheapest of them."
+                'The listing ("from") price until the product has variants; then it '
+                "follows the cheapest active one."
             )
         return form
+
+    @admin.display(description="Price")
+    def listing_price(self, product: Product) -> str:
+        return format_html(
+            '{} {}<div class="help">Follows the cheapest active variant: change '
+            "prices on the variants below.</div>",
+            product.price,
+            product.currency,
+        )
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any):
+        """The list's editable boxes named for their product ("Active: Kettle")."""
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRowForm(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, **kw)
+                for name, field in self.fields.items():
+                    label = capfirst(str(field.label or name))
+                    field.widget.attrs["aria-label"] = f"{label}: {self.instance}"
+
+        return LabelledRowForm
+
+    @admin.display(description="image")
+    def thumbnail(self, product: Product) -> str:
+        images = list(product.images.all())  # prefetched in get_queryset
+        if not images:
+            return "—"
+        return image_thumbnail(images[0].image)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
@@ -205,12 +257,17 @@ class ProductAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .prefetch_related("images")
             .annotate(
                 _available=Sum(
                     F("variants__stock_on_hand") - F("variants__stock_reserved")
                 )
             )
         )
+
+    @admin.display(description="price", ordering="price")
+    def price_with_currency(self, product: Product) -> str:
+        return f"{product.price} {product.currency}"
 
     @admin.display(description="available", ordering="_available")
     def stock_available(self, product: Product) -> int:
@@ -234,6 +291,7 @@ class VariantAdmin(ChangedFieldsAdminMixin, admin.ModelAdmin):
     search_fields = ("sku", "name", "product__name")
     readonly_fields = ("stock_reserved",)
     autocomplete_fields = ("product",)
+    formfield_overrides = {models.JSONField: {"form_class": OptionsField}}
 
 
 class CartLineInline(admin.TabularInline):

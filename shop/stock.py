@@ -113,3 +113,13 @@ def stock_commit(*, quantities: Mapping[int, int]) -> None:
     """Take reserved quantities off the shelf: on hand and reserved both drop."""
     _require_transaction("stock_commit")
     _stock_take_back(quantities=quantities, shipped=True)
+
+
+def stock_restock(*, quantities: Mapping[int, int]) -> None:
+    """Put returned units back on the shelf (a refunded line came back)."""
+    _require_transaction("stock_restock")
+    variants = list(variants_lock(variant_ids=quantities))
+    Variant.objects.filter(pk__in=list(quantities)).update(
+        stock_on_hand=F("stock_on_hand") + _by_variant(quantities)
+    )
+    _invalidate_after_commit(variants)

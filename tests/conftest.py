@@ -295,3 +295,20 @@ def keep_screenshot_and_close(page, request) -> None:
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     finally:
         page.context.close()
+
+
+@pytest.fixture
+def gateway_refunds(monkeypatch) -> list[dict]:
+    """Every refund call the built-in test gateway receives (it still answers);
+    safe across threads and the live server's thread (list.append is atomic)."""
+    from orders.integrations.payments.test_gateway import TestGateway
+
+    calls: list[dict] = []
+    real = TestGateway.refund
+
+    def spy(self, **kwargs):
+        calls.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(TestGateway, "refund", spy)
+    return calls

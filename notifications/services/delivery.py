@@ -53,6 +53,11 @@ EMAIL_SUBJECTS = {
     "order.delivered": "Order {number} was delivered",
     "order.cancelled": "Order {number} was cancelled",
     "order.refunded": "Order {number} was refunded",
+    "order.refunded_partially": "Part of order {number} was refunded",
+    "order.return_requested": "We received your return request for order {number}",
+    "order.return_approved": "Your return for order {number} is approved",
+    "order.return_rejected": "Your return for order {number} was not accepted",
+    "order.return_received": "Your return for order {number} arrived and is refunded",
 }
 SMS_TEXTS = {
     "order.shipped": "{site}: your order {number} has shipped.{tracking}",

@@ -41,6 +41,8 @@ from .orders import (  # noqa: E402
     TaxRate,
 )
 from .payments import CheckoutIdempotencyKey, Payment, PaymentTransaction  # noqa: E402
+from .refunds import Refund, RefundLine  # noqa: E402
+from .returns import ReturnLine, ReturnRequest  # noqa: E402
 
 __all__ = [
     "CheckoutIdempotencyKey",
@@ -51,6 +53,10 @@ __all__ = [
     "OrderLine",
     "Payment",
     "PaymentTransaction",
+    "Refund",
+    "RefundLine",
+    "ReturnLine",
+    "ReturnRequest",
     "ShippingMethod",
     "TaxRate",
     "order_number_generate",

@@ -207,6 +207,9 @@ class Order(models.Model):
             ("cancel_order", "Can cancel orders"),
             ("ship_order", "Can mark orders shipped or delivered"),
             ("refund_order", "Can refund orders"),
+            ("release_order", "Can release held orders"),
+            ("deliver_order", "Can mark orders delivered"),
+            ("resend_order_notification", "Can resend an order's notifications"),
         ]
 
     def __str__(self) -> str:

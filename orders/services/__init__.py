@@ -20,10 +20,10 @@ from .orders import (
 from .payments import (
     payment_authorise,
     payment_capture,
-    payment_refund,
     payment_void,
     payment_void_payment,
 )
+from .refunds import payment_refund, refund_complete, refund_issue
 from .self_service import (
     ReorderOutcome,
     order_cancel_by_customer,
@@ -56,4 +56,6 @@ __all__ = [
     "payment_void",
     "payment_void_orphaned",
     "payment_void_payment",
+    "refund_complete",
+    "refund_issue",
 ]

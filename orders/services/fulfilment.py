@@ -41,7 +41,8 @@ from ..models import Order, OrderEvent, Payment
 from ..selectors import order_list_stuck
 from .documents import order_documents_enqueue
 from .fraud import FraudScorerError, RiskAssessment, risk_assess
-from .payments import payment_capture, payment_refund, payment_void
+from .payments import payment_capture, payment_void
+from .refunds import payment_refund
 from .stepfunctions import sfn_fulfilment_start, sfn_order_redrive
 from .stock import stock_commit, stock_release
 from .transitions import order_transition

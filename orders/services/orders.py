@@ -15,7 +15,8 @@ from ..exceptions import InvalidTransition, PaymentError
 from ..integrations.payments import GatewayError
 from ..models import Order, Payment
 from .fulfilment import fulfilment_start
-from .payments import payment_refund, payment_void
+from .payments import payment_void
+from .refunds import payment_refund
 from .stock import stock_commit, stock_release
 from .transitions import Actor, actor_describe, order_transition, transition_allowed
 

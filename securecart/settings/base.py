@@ -58,6 +58,8 @@ STORE_COUNTRY = env("STORE_COUNTRY", "US").upper()
 # Checkout: payment gateway by name ("test" is the built-in one) and whether
 # catalog prices already include tax (shown and charged as such) or tax is added.
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "test")
+# Days after shipping during which a shopper can ask to return shipped lines.
+RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 30)
 PRICES_INCLUDE_TAX = env_bool("PRICES_INCLUDE_TAX", False)
 
 INSTALLED_APPS = [

@@ -475,9 +475,14 @@ def test_staff_releases_a_fraud_hold_and_the_order_proceeds(page, catalog, staff
         "checkbox", name=f"Select this object for an action - {number}"
     ).check()
     staff.get_by_role("combobox", name=re.compile(r"^Action")).select_option(
-        label="Release from hold"
+        label="Release from hold…"
     )
     staff.get_by_role("button", name="Go").click()
+    # a confirmation page says what will happen and asks why
+    expect(staff.get_by_role("heading", name="What will happen")).to_be_visible()
+    expect(staff.get_by_text("fulfilment resumes")).to_be_visible()
+    staff.get_by_label("Reason").fill("called the customer, card is theirs")
+    staff.get_by_role("button", name="Confirm: release from hold").click()
     expect(staff.locator(".messagelist")).to_contain_text("Released 1 order(s).")
 
     # the admin's order page: eager Celery ran the resumed workflow before the

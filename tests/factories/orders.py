@@ -162,3 +162,15 @@ class OrderFactory(factory.django.DjangoModelFactory):
             reference=f"tg_ok_{uuid.uuid4().hex[:20]}",
             authorise_key=f"factory-{uuid.uuid4().hex}",
         )
+
+
+def order_shipped_captured(**kwargs: Any) -> Order:
+    """A shipped order of 2 × 10.00 + 5.00 shipping, its payment captured and
+    its stock committed, through the services (as fulfilment leaves it)."""
+    from orders.services import order_mark_shipped, payment_capture
+
+    order = OrderFactory(total=Decimal("25.00"), **kwargs)
+    payment_capture(order=order)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PROCESSING)
+    order.refresh_from_db()
+    return order_mark_shipped(order=order, tracking_number="TRK1")

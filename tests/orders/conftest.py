@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories.orders import ShippingMethodFactory
+from tests.factories.orders import (
+    ShippingMethodFactory,
+    order_shipped_captured,
+    user_create,
+)
 
 
 @pytest.fixture
@@ -20,3 +24,32 @@ def no_fulfilment(monkeypatch):
         lambda *, order_id: started.append(order_id),
     )
     return started
+
+
+@pytest.fixture
+def manager(client):
+    """A staff user of the "Order managers" group, signed in on `client`."""
+    from django.contrib.auth.models import Group
+
+    from orders.groups import ORDER_MANAGERS
+
+    user = user_create(is_staff=True)
+    user.groups.add(Group.objects.get(name=ORDER_MANAGERS))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def shipped(db):
+    """A shipped order of 25.00, captured, stock committed."""
+    return order_shipped_captured()
+
+
+@pytest.fixture
+def gateway_failures():
+    """simulate_failures() for this test only: none left over afterwards."""
+    from orders.integrations.payments.test_gateway import simulate_failures
+
+    simulate_failures()
+    yield simulate_failures
+    simulate_failures()
