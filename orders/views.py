@@ -322,6 +322,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "orders/order_detail.html",
         {
             "order": tracking,
+            # the database row, for what only it has (payment, returns); None when
+            # DynamoDB answered, and those parts are left out
+            "db_order": order,
             "payment": getattr(order, "payment", None) if order else None,
             "status_label": tracking.status_label,
             "timeline": order_customer_timeline(tracking=tracking),

@@ -287,7 +287,7 @@ def test_expired_refresh_token_records_are_flushed(settings):
     # when beat's daily entry runs, as a worker resolves it
     app.loader.import_default_modules()
     task = app.tasks[settings.CELERY_BEAT_SCHEDULE["api-tokens-flush"]["task"]]
-    assert task.apply().get() == 1
+    assert task.apply().result == 1
     remaining = set(OutstandingToken.objects.values_list("token", flat=True))
     assert remaining == {live["refresh"]}  # revoked but unexpired: kept (reuse check)
     assert stale["refresh"] not in remaining

@@ -176,7 +176,7 @@ def test_a_redelivered_job_message_changes_nothing(
     from dashboard.tasks import staff_job_task
 
     assert (
-        staff_job_task.apply(kwargs={"job_id": job.pk}).get()
+        staff_job_task.apply(kwargs={"job_id": job.pk}).result
         == "skipped: already finished"
     )
     assert StaffJob.objects.get(pk=job.pk).file_name == job.file_name

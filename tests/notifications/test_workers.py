@@ -81,7 +81,7 @@ def test_process_killed_after_commit_before_publish_the_sweep_publishes_it(
     settings.SQS_QUEUE_PREFIX = f"k{uuid.uuid4().hex[:6]}-"
     resources = messaging_ensure(with_event_bus=False)
     settings.SNS_ORDER_EVENTS_TOPIC_ARN = resources.topic_arn
-    assert outbox_relay_task.apply().get() == 1
+    assert outbox_relay_task.apply().result == 1
     # then it is published, once, to the channel queues
     event.refresh_from_db()
     assert event.published_at is not None
@@ -91,7 +91,7 @@ def test_process_killed_after_commit_before_publish_the_sweep_publishes_it(
         QueueUrl=resources.queue_urls["notifications-email"], MaxNumberOfMessages=10
     )["Messages"]
     assert [json.loads(m["Body"])["id"] for m in body] == [event_id]
-    assert outbox_relay_task.apply().get() == 0
+    assert outbox_relay_task.apply().result == 0
 
 
 @pytest.mark.worker

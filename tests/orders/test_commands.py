@@ -107,7 +107,7 @@ def test_beat_voids_orphaned_authorisations_periodically(settings):
     from securecart.celery import app
 
     app.loader.import_default_modules()  # what a worker does at start
-    voided = app.tasks[entry["task"]].apply().get()
+    voided = app.tasks[entry["task"]].apply().result
     # then the orphan is voided
     payment.refresh_from_db()
     assert voided == 1 and payment.status == "voided"

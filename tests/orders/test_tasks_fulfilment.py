@@ -515,6 +515,6 @@ def test_the_reconcile_task_redrives_stuck_orders(django_capture_on_commit_callb
         status_changed_at=timezone.now() - timedelta(hours=2)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        counts = orders_reconcile_task.apply().get()
+        counts = orders_reconcile_task.apply().result
     assert counts == {"redriven": 1, "payments": 0, "failed": 0}
     assert order_status(order) == S.SHIPPED
