@@ -105,3 +105,27 @@ def test_admin_page_fits_1366_and_has_no_serious_axe_violation(
     assert _empty_headers(staff) == []
     assert _overflow(staff) <= WIDTH
     assert _clipped_tables(staff) == []
+
+
+@pytest.mark.parametrize(
+    "where", ["sales", "email_previews", "customer", "export", "import"]
+)
+def test_staff_tool_page_fits_1366_and_has_no_serious_axe_violation(
+    staff_page, shop_data, where
+):
+    lead = UserFactory(username="shift-lead", is_staff=True, is_superuser=True)
+    customer = UserFactory(username="a-customer")
+    urls = {
+        "sales": "/admin/dashboard/sales/",
+        "email_previews": "/admin/dashboard/emails/",
+        "customer": f"/admin/dashboard/customers/{customer.pk}/",
+        "export": "/admin/dashboard/export/orders/?status__exact=placed",
+        "import": "/admin/dashboard/import/products/",
+    }
+    staff = staff_page(lead)
+    staff.set_viewport_size({"width": WIDTH, "height": 768})
+    response = staff.goto(urls[where])
+    assert response is not None and response.status == 200
+    assert _serious(staff) == []
+    assert _empty_headers(staff) == []
+    assert _overflow(staff) <= WIDTH
