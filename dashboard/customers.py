@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from accounts.selectors import address_list_for_user
-from orders.selectors import customer_value, order_list_for_staff_customer
+from orders.report_selectors import customer_value, order_list_for_staff_customer
 
 from .models import CustomerNote
 from .services import customer_note_add

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from orders.selectors import sales_by_category, sales_by_day
+from orders.report_selectors import sales_by_category, sales_by_day
 from securecart.models import OPERATIONS_PERMISSION
 
 from .chart import chart_build
