@@ -78,10 +78,11 @@ def setup() -> None:
         bucket_policy_public_images(s3, bucket)
     call_command("migrate", "--noinput", verbosity=1)
     media_forget_missing()
+    # queues first: the demo data's images queue their renditions as they are saved
+    call_command("ensure_queues")
     call_command("seed_demo")
     call_command("seed_checkout")
     call_command("collectstatic", "--noinput", verbosity=0)
-    call_command("ensure_queues")
     resources = messaging_ensure(with_event_bus=bool(settings.EVENT_BUS_NAME))
     # The processes got the topic and bus in their environment before it existed:
     # make sure they name what was created.

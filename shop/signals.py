@@ -43,7 +43,11 @@ def _image_renditions(sender, instance: ProductImage, **kwargs) -> None:
         from .tasks import product_image_renditions_task
 
         image_id = instance.pk
-        transaction.on_commit(lambda: product_image_renditions_task.delay(image_id))
+        # robust: the image is saved whatever the broker says; the page then
+        # serves the original until renditions are made (logged if not queued)
+        transaction.on_commit(
+            lambda: product_image_renditions_task.delay(image_id), robust=True
+        )
 
 
 @receiver(user_logged_in, dispatch_uid="shop-cart-merge-on-login")

@@ -52,6 +52,22 @@ def test_an_upload_gets_webp_renditions_after_commit(
         assert _width(name) == (int(width), "WEBP")
 
 
+def test_an_upload_is_kept_when_the_broker_refuses_the_task(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from shop.tasks import product_image_renditions_task
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(product_image_renditions_task, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        image = _upload(ProductFactory())
+    image.refresh_from_db()
+    assert image.image.name and image.renditions == {}
+    assert "broker down" in caplog.text
+
+
 def test_a_small_image_is_never_enlarged(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         image = _upload(ProductFactory(), size=500)
