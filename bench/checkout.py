@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    BENCH_ADDRESS,
     HTTPS,
     gunicorn,
     machine_facts,
@@ -89,14 +90,7 @@ def checkout_once(base: str, cart_token: str) -> tuple[int, float]:
         {
             "cart_id": cart_token,
             "email": "bench@example.com",
-            "shipping_address": {
-                "name": "Bench Shopper",
-                "line1": "1 Load St",
-                "city": "Testville",
-                "region": "NY",
-                "postal_code": "12345",
-                "country": "US",
-            },
+            "shipping_address": BENCH_ADDRESS,
             "shipping_method": "standard",
             "payment_token": "tok_visa",
         }

