@@ -14,6 +14,8 @@ from notifications.consumer import ChannelConsumer
 
 class Command(BaseCommand):
     help = "Consume one notification channel's SQS queue (email, sms) and send."
+    # how the queue comes to exist, for the error when it does not
+    create_hint = "`manage.py ensure_messaging` (moto) or Terraform (AWS)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -53,12 +55,11 @@ class Command(BaseCommand):
         except ClientError as exc:
             raise CommandError(
                 f"cannot open the {self.queue_label(options)} queue ({exc}); "
-                "create it with "
-                "`manage.py ensure_messaging` (moto) or Terraform (AWS)"
+                f"create it with {self.create_hint}"
             ) from exc
 
         def stop(signum: int, frame: object) -> None:
-            # Finish the message in hand; ECS sends SIGTERM before SIGKILL.
+            # Finish the message (or step) in hand; ECS sends SIGTERM before SIGKILL.
             consumer.stopping.set()
 
         previous = {

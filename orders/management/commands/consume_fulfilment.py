@@ -1,63 +1,33 @@
-"""Run the Step Functions fulfilment worker: `manage.py consume_fulfilment`."""
+"""Run the Step Functions fulfilment worker: `manage.py consume_fulfilment`.
+
+The consumer loop command of the notification channels (signals, options,
+summary), on the fulfilment-steps queue with the step consumer.
+"""
 
 from __future__ import annotations
 
-import signal
 from typing import Any
 
-from botocore.exceptions import ClientError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from notifications.management.commands.consume_notifications import (
+    Command as ConsumeCommand,
+)
 from orders.management.fulfilment_consumer import FulfilmentStepConsumer
 
 
-class Command(BaseCommand):
+class Command(ConsumeCommand):
     help = (
         "Consume the fulfilment-steps SQS queue (FULFILMENT_ENGINE=stepfunctions): "
         "run each step and answer its Step Functions task token."
     )
+    create_hint = "`manage.py ensure_fulfilment_workflow` (moto) or Terraform (AWS)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--once", action="store_true", help="one receive call, then exit"
-        )
-        parser.add_argument(
-            "--max-messages", type=int, default=None, help="exit after this many"
-        )
-        parser.add_argument(
-            "--wait-seconds",
-            type=int,
-            default=20,
-            help="SQS long-poll wait in seconds (0-20)",
-        )
+        self.add_loop_arguments(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            consumer = FulfilmentStepConsumer(wait_seconds=options["wait_seconds"])
-        except ClientError as exc:
-            raise CommandError(
-                f"cannot open the fulfilment-steps queue ({exc}); create it with "
-                "`manage.py ensure_fulfilment_workflow` (moto) or Terraform (AWS)"
-            ) from exc
+    def queue_label(self, options: dict[str, Any]) -> str:
+        return "fulfilment-steps"
 
-        def stop(signum: int, frame: object) -> None:
-            # Finish the step in hand; ECS sends SIGTERM before SIGKILL.
-            consumer.stopping.set()
-
-        previous = {
-            signum: signal.signal(signum, stop)
-            for signum in (signal.SIGTERM, signal.SIGINT)
-        }
-        self.stdout.write(f"consuming {consumer.queue_url}")
-        self.stdout.flush()
-        try:
-            stats = consumer.run(
-                once=options["once"], max_messages=options["max_messages"]
-            )
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-        self.stdout.write(
-            f"received={stats.received} deleted={stats.deleted} "
-            f"malformed={stats.malformed} retried={stats.retried} outcomes={stats.outcomes}"
-        )
+    def consumer(self, options: dict[str, Any]) -> Any:
+        return FulfilmentStepConsumer(wait_seconds=options["wait_seconds"])
