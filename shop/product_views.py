@@ -3,8 +3,9 @@
 The chosen variant sets the main price and availability. Without JavaScript the
 shopper picks a radio and presses "Show price" (a POST answered by a redirect to
 `?variant=SKU`, a shareable URL); static/js/product.js does the same in place. The
-page fragment is cached per (product, chosen variant) under the catalog generation;
-a `?variant=` that names no variant of the product redirects to the plain page and
+page fragment is cached per (product, chosen variant) under the catalog generation,
+and so is the whole page a plain visitor (no session, no messages) sees: only the
+CSRF token is filled in per request. A `?variant=` that names no variant of the product redirects to the plain page and
 is never cached.
 """
 
@@ -18,6 +19,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
@@ -26,6 +28,7 @@ from . import caching, pricing, selectors, seo, services
 from .exceptions import ShopError
 from .filters import option_label
 from .forms import AddToCartForm, add_shop_error
+from .views import is_plain_visitor
 
 CSRF_MARKER = "<!--csrf-token-->"
 MAX_VARIANT_PARAM = 64
@@ -118,6 +121,38 @@ def _fragment(slug: str, wanted: str) -> dict:
     return fragment
 
 
+def _page_context(slug: str, fragment: dict, html: str) -> dict:
+    return {
+        "title": fragment["title"],
+        "description": fragment["description"],
+        "canonical": reverse("shop:product", args=[slug]),
+        "og_images": fragment["image_names"][:1],
+        "json_ld": fragment["json_ld"],
+        "fragment": mark_safe(html),  # noqa: S308 (our own render)
+    }
+
+
+def _whole_page(request: HttpRequest, slug: str, wanted: str) -> str:
+    """The page a plain visitor sees, CSRF marker left in: every such visitor
+    gets the same bytes but for the token, so the whole page is cached."""
+    parts = (slug, wanted) if wanted else (slug,)
+    key = caching.catalog_key("product-page", *parts)
+    version, body = caching.catalog_get(key)
+    if body is None:
+        fragment = _fragment(slug, wanted)
+        context = _page_context(slug, fragment, fragment["html"])
+        body = render_to_string("shop/product.html", context, request=request)
+        caching.catalog_set(key, version, body)
+    return body
+
+
+def _csrf_input(request: HttpRequest) -> str:
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+        get_token(request),
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
@@ -126,26 +161,17 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return _product_add_to_cart(request, slug)
     wanted = request.GET.get("variant", "")[:MAX_VARIANT_PARAM]
     try:
+        if is_plain_visitor(request, param_ok=lambda name: name == "variant"):
+            body = _whole_page(request, slug, wanted)
+            response = HttpResponse(body.replace(CSRF_MARKER, _csrf_input(request)))
+            # Another visitor's copy differs (name, cart, messages): never shared.
+            patch_vary_headers(response, ("Cookie",))
+            return response
         fragment = _fragment(slug, wanted)
     except VariantUnknown:
         return redirect("shop:product", slug=slug)
-    csrf_input = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
-    )
-    html = fragment["html"].replace(CSRF_MARKER, csrf_input)
-    return render(
-        request,
-        "shop/product.html",
-        {
-            "title": fragment["title"],
-            "description": fragment["description"],
-            "canonical": reverse("shop:product", args=[slug]),
-            "og_images": fragment["image_names"][:1],
-            "json_ld": fragment["json_ld"],
-            "fragment": mark_safe(html),  # noqa: S308
-        },
-    )
+    html = fragment["html"].replace(CSRF_MARKER, _csrf_input(request))
+    return render(request, "shop/product.html", _page_context(slug, fragment, html))
 
 
 def _show_variant(request: HttpRequest, slug: str) -> HttpResponse:
@@ -182,10 +208,7 @@ def _product_add_to_cart(request: HttpRequest, slug: str) -> HttpResponse:
     posted = request.POST.get("sku", "")
     known = {v.sku for v in product.variants.all()}
     context = _product_context(product, form, wanted=posted if posted in known else "")
-    context["csrf_marker"] = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
-    )
+    context["csrf_marker"] = _csrf_input(request)
     html = render_to_string("shop/_product.html", context)
     return render(
         request,

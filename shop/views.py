@@ -117,17 +117,18 @@ def _listing_param(name: str) -> bool:
     return name in LISTING_PARAMS or filters.is_filter_param(name)
 
 
-def _is_plain_visitor(request: HttpRequest) -> bool:
+def is_plain_visitor(request: HttpRequest, param_ok=_listing_param) -> bool:
     """No session and no pending messages: every such visitor sees the same page.
 
-    Only URLs with the listing's own parameters qualify, so random query strings
-    cannot fill the cache with copies of a page.
+    Only URLs with the page's own parameters (`param_ok`, by default the
+    listing's) qualify, so random query strings cannot fill the cache with copies
+    of a page.
     """
     return (
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and all(_listing_param(name) for name in request.GET)
+        and all(param_ok(name) for name in request.GET)
         and len(request.get_full_path()) <= 300
     )
 
@@ -162,7 +163,7 @@ def _whole_page_cached(view):
 
 
 def _serve_whole_page(view, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    if not _is_plain_visitor(request):
+    if not is_plain_visitor(request):
         return view(request, *args, **kwargs)
     key = page_cache_key(request)
     version, body = caching.catalog_get(key)

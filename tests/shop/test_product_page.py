@@ -129,6 +129,57 @@ def test_the_variant_pages_are_cached(client, hoodie, django_assert_max_num_quer
     assert _main_price(body) == "$44.00"
 
 
+def _csrf_value(body: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    assert match, body
+    return match.group(1)
+
+
+def test_a_plain_visitor_gets_the_whole_cached_page_with_a_token_of_their_own(
+    hoodie, django_assert_num_queries
+):
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get("/p/ridge-hoodie/")  # renders and caches the page
+    with django_assert_num_queries(0):
+        cached = second.get("/p/ridge-hoodie/")
+    assert cached.templates == []  # served from the cache: nothing rendered
+    assert "Cookie" in cached["Vary"]
+    body = cached.content.decode()
+    assert _main_price(body) == "$40.00" and "<!--csrf-token-->" not in body
+    # the token in the cached page is this visitor's own: their add to cart passes
+    token = _csrf_value(body)
+    response = second.post(
+        "/p/ridge-hoodie/",
+        {"sku": "HOOD-M", "quantity": "1", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert CartLine.objects.get().variant.sku == "HOOD-M"
+
+
+def test_a_visitor_with_a_session_gets_their_own_page_not_the_cached_one(
+    client, hoodie
+):
+    client.get("/p/ridge-hoodie/")  # caches the plain visitor's page
+    client.post("/p/ridge-hoodie/", {"sku": "HOOD-M", "quantity": "2"})
+    response = client.get("/p/ridge-hoodie/")
+    assert response.templates  # rendered for this visitor
+    assert re.search(r'class="cart-count"[^>]*>\s*2\s*<', response.content.decode())
+
+
+def test_a_price_change_reaches_the_cached_whole_page(hoodie):
+    from django.test import Client
+
+    from shop import services
+    from shop.models import Variant
+
+    assert _main_price(Client().get("/p/ridge-hoodie/").content.decode()) == "$40.00"
+    Variant.objects.filter(sku="HOOD-M").update(price=Decimal("39.00"))
+    services.catalog_cache_invalidate(product_ids=[hoodie.pk])
+    assert _main_price(Client().get("/p/ridge-hoodie/").content.decode()) == "$39.00"
+
+
 def test_related_products_share_the_category_and_are_in_stock(client, hoodie):
     in_stock = VariantFactory(
         product__category=hoodie.category, product__name="Summit Jacket"
