@@ -331,28 +331,31 @@ def cart_discount_summary(cart: Cart) -> dict[str, Any]:
     }
 
 
-def _sale_candidates(*, product: Any, category: Any, variant: Any = None) -> Exists:
+def _sale_candidates(
+    *, now: datetime, product: Any, category: Any, variant: Any = None
+) -> Exists:
     targets = Q(products=product) | Q(categories=category)
     targets |= (
         Q(variants=variant) if variant is not None else Q(variants__product=product)
     )
-    return Exists(_active_sales(timezone.now()).filter(targets))
+    return Exists(_active_sales(now).filter(targets))
 
 
-def product_annotation() -> dict[str, Any]:
-    """The catalog's listing hook: `sale_candidate`, whether a running sale targets
-    the product, its category or one of its variants (an EXISTS in the listing's
-    own query: no extra query)."""
+def product_annotation(now: datetime) -> dict[str, Any]:
+    """The catalog's listing hook: `sale_candidate`, whether a sale running at
+    `now` targets the product, its category or one of its variants (an EXISTS in
+    the listing's own query: no extra query)."""
     return {
         "sale_candidate": _sale_candidates(
-            product=OuterRef("pk"), category=OuterRef("category_id")
+            now=now, product=OuterRef("pk"), category=OuterRef("category_id")
         )
     }
 
 
-def cart_line_annotation() -> dict[str, Any]:
+def cart_line_annotation(now: datetime) -> dict[str, Any]:
     return {
         "sale_candidate": _sale_candidates(
+            now=now,
             product=OuterRef("variant__product_id"),
             category=OuterRef("variant__product__category_id"),
             variant=OuterRef("variant_id"),
@@ -360,7 +363,7 @@ def cart_line_annotation() -> dict[str, Any]:
     }
 
 
-def cart_annotation() -> dict[str, Any]:
+def cart_annotation(now: datetime) -> dict[str, Any]:
     """The cart's voucher id, read with the cart itself."""
     link = CartVoucher.objects.filter(cart_id=OuterRef("pk")).values("voucher_id")
     return {"promo_voucher_id": Subquery(link[:1])}

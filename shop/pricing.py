@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -50,20 +53,24 @@ def sale_prices(queries: Sequence[PriceQuery]) -> dict[PriceQuery, SalePrice]:
 # Expressions other apps add to the shop's own queries, so what they need comes
 # with rows the shop reads anyway (no extra query): kinds "product" (listings),
 # "cart" and "cart_line" (carts). Promotions adds `sale_candidate` (an EXISTS on
-# running sales that may touch the row) and the cart's voucher id.
-_annotations: dict[str, list[Callable[[], dict[str, Any]]]] = {}
+# sales running at `now` that may touch the row) and the cart's voucher id. A
+# provider depends on `now` only, so a compiled cart read can be reused
+# (securecart.query_plans).
+AnnotationProvider = Callable[[datetime], dict[str, Any]]
+_annotations: dict[str, list[AnnotationProvider]] = {}
 
 
-def annotations_register(kind: str, provider: Callable[[], dict[str, Any]]) -> None:
+def annotations_register(kind: str, provider: AnnotationProvider) -> None:
     providers = _annotations.setdefault(kind, [])
     if provider not in providers:
         providers.append(provider)
 
 
-def query_annotations(kind: str) -> dict[str, Any]:
+def query_annotations(kind: str, *, now: datetime | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    now = now or timezone.now()
     for provider in _annotations.get(kind, ()):
-        found.update(provider())
+        found.update(provider(now))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,11 @@ from django.db.models import (
     Prefetch,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
+from django.utils import timezone
 
 from securecart.money import format_money
+from securecart.query_plans import QueryPlan
 
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 from .pricing import query_annotations
@@ -164,31 +166,49 @@ def product_get(*, slug: str) -> Product | None:
     )
 
 
-def _cart_lines() -> Prefetch:
+def _cart_lines_query(cart_id: int, now: datetime) -> QuerySet[CartLine]:
     # Other apps' annotations (shop.pricing) ride along: no extra query.
-    return Prefetch(
-        "lines",
-        queryset=CartLine.objects.select_related("variant__product").annotate(
-            **query_annotations("cart_line")
-        ),
+    return (
+        CartLine.objects.select_related("variant__product")
+        .annotate(**query_annotations("cart_line", now=now))
+        .filter(cart_id=cart_id)
     )
 
 
-def _cart_only() -> QuerySet[Cart]:
-    return Cart.objects.annotate(**query_annotations("cart"))
+def _cart_query(now: datetime) -> QuerySet[Cart]:
+    return Cart.objects.annotate(**query_annotations("cart", now=now))
 
 
-def _cart_queryset() -> QuerySet[Cart]:
-    return _cart_only().prefetch_related(_cart_lines())
+# The cart reads every cart page, cart API call and checkout makes: compiled once
+# per process (securecart.query_plans), as each costs more to build than to run.
+_CART_LINES = QueryPlan(CartLine, _cart_lines_query, cart_id=int, now=datetime)
+_CART_BY_TOKEN = QueryPlan(
+    Cart,
+    lambda token, now: _cart_query(now).filter(token=token).order_by("pk")[:1],
+    token=str,
+    now=datetime,
+)
+_CART_OF_USER = QueryPlan(
+    Cart,
+    lambda user_id, now: (
+        _cart_query(now).filter(user_id=user_id).order_by("-updated_at", "-id")[:1]
+    ),
+    user_id=int,
+    now=datetime,
+)
+
+
+def _with_lines(cart: Cart | None) -> Cart | None:
+    return cart_lines_load(cart=cart) if cart is not None else None
 
 
 def cart_get_by_token(*, token: str, with_lines: bool = True) -> Cart | None:
-    """The cart, its lines prefetched unless `with_lines` is False (a write
+    """The cart, its lines loaded unless `with_lines` is False (a write
     re-reads what it needs; `cart_lines_load` fetches them afterwards)."""
     if not token or not isinstance(token, str):
         return None
-    queryset = _cart_queryset() if with_lines else _cart_only()
-    return queryset.filter(token=token).first()
+    cart = _CART_BY_TOKEN.first(token=token, now=timezone.now())
+    return _with_lines(cart) if with_lines else cart
 
 
 def cart_get_for_caller(
@@ -207,13 +227,21 @@ def cart_get_for_caller(
 
 def cart_get_for_user(*, user: Any) -> Cart | None:
     """The customer's active cart: the one they changed last."""
-    return _cart_queryset().filter(user=user).order_by("-updated_at", "-id").first()
+    return _with_lines(_CART_OF_USER.first(user_id=user.pk, now=timezone.now()))
 
 
 def cart_lines_load(*, cart: Cart) -> Cart:
-    """(Re)load the cart's lines as `cart_get_by_token` does, in one query."""
-    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
-    prefetch_related_objects([cart], _cart_lines())
+    """(Re)load the cart's lines, in one query, as a prefetch would leave them:
+    `cart.lines.all()` answers from them, each line's `cart` is this cart."""
+    lines = _CART_LINES.all(cart_id=cart.pk, now=timezone.now())
+    for line in lines:
+        line.cart = cart
+    cache = cart.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop("lines", None)
+    queryset = cart.lines.get_queryset()
+    queryset._result_cache = lines
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache["lines"] = queryset
     return cart
 
 

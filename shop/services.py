@@ -125,18 +125,18 @@ def _lock_and_touch(cart: Cart) -> None:
     Cart.objects.filter(pk=cart.pk).update(updated_at=now)
     cart.updated_at = now
     _forget_lines(cart)
+    cart_count_forget(cart=cart)
 
 
 def _forget_lines(cart: Cart) -> None:
     getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
-    cart_count_forget(cart=cart)
 
 
 def cart_count_forget(*, cart: Cart) -> None:
-    """Drop the header's cached item count of this cart (now and after commit, so
-    a page rendered meanwhile cannot keep the old count)."""
+    """Drop the header's cached item count of this cart once the write commits
+    (at once outside a transaction). Not before: until the commit every page
+    reads the old lines, so a count cached meanwhile is right until the delete."""
     keys = caching.cart_count_keys(token=cart.token, user_id=cart.user_id)
-    caching.cache_delete_many(keys)
     transaction.on_commit(lambda: caching.cache_delete_many(keys))
 
 
@@ -144,6 +144,7 @@ def _touch(cart: Cart) -> None:
     cart.save(update_fields=["updated_at"])
     # Prefetched lines are stale now; callers re-read through selectors.
     _forget_lines(cart)
+    cart_count_forget(cart=cart)
 
 
 def cart_get_or_create_for_request(request: HttpRequest) -> Cart:

@@ -41,11 +41,13 @@ def test_menu_and_footer_cost_no_query_once_cached(client, django_assert_num_que
 
 
 def test_cart_count_follows_cart_writes_from_the_cache(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     variant = VariantFactory(product__slug="lamp", stock_on_hand=9)
     assert _cart_count(client.get("/cart/").content.decode()) is None
-    client.post("/p/lamp/", {"sku": variant.sku, "quantity": "2"})
+    # The cached count is dropped when a write commits (callbacks run here).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/p/lamp/", {"sku": variant.sku, "quantity": "2"})
     body = client.get("/c/" + variant.product.category.slug + "/").content.decode()
     assert _cart_count(body) == "2"
     # the count comes from the cache, as the session and the listing do
@@ -53,20 +55,26 @@ def test_cart_count_follows_cart_writes_from_the_cache(
     with django_assert_num_queries(0):
         body = client.get(url).content.decode()
     assert _cart_count(body) == "2"
-    client.post("/cart/update/", {"sku": variant.sku, "quantity": "3"})
+    with django_capture_on_commit_callbacks(execute=True) as dropped:
+        client.post("/cart/update/", {"sku": variant.sku, "quantity": "3"})
+    assert dropped  # the count is forgotten on commit, not before
     assert _cart_count(client.get(url).content.decode()) == "3"
-    client.post("/cart/remove/", {"sku": variant.sku})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/cart/remove/", {"sku": variant.sku})
     assert _cart_count(client.get(url).content.decode()) is None
 
 
-def test_cart_count_of_a_customer_and_after_checkout_empties_the_cart(client):
+def test_cart_count_of_a_customer_and_after_checkout_empties_the_cart(
+    client, django_capture_on_commit_callbacks
+):
     user = UserFactory()
     variant = VariantFactory(stock_on_hand=9, price=Decimal("5.00"))
     client.force_login(user)
     cart = Cart.objects.create(user=user)
     services.cart_line_add(cart=cart, sku=variant.sku, quantity=4)
     assert _cart_count(client.get("/cart/").content.decode()) == "4"
-    services.cart_clear(cart=cart)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cart_clear(cart=cart)
     assert _cart_count(client.get("/cart/").content.decode()) is None
 
 

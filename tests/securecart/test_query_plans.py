@@ -1,0 +1,115 @@
+"""Compiled query plans give what the queryset gives, bind every value, refuse a
+frozen clock and use the calling thread's connection."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from securecart.query_plans import PlanError, QueryPlan
+from shop.models import Cart, CartLine
+from tests.factories.shop import VariantFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _lines_query(cart_id, now):
+    newer = CartLine.objects.filter(cart_id=OuterRef("cart_id"), created_at__gt=now)
+    return (
+        CartLine.objects.select_related("variant__product")
+        .annotate(has_newer=Exists(newer))
+        .filter(cart_id=cart_id)
+        .order_by("id")
+    )
+
+
+LINES = QueryPlan(CartLine, _lines_query, cart_id=int, now=timezone.datetime)
+
+
+def _cart_with(*prices):
+    cart = Cart.objects.create()
+    for price in prices:
+        variant = VariantFactory(price=Decimal(price))
+        CartLine.objects.create(
+            cart=cart, variant=variant, quantity=2, unit_price=variant.price
+        )
+    return cart
+
+
+def _shape(lines):
+    return [
+        (ln.pk, ln.quantity, ln.unit_price, ln.variant.sku, ln.variant.product.name,
+         ln.has_newer)
+        for ln in lines
+    ]  # fmt: skip
+
+
+def test_a_plan_gives_what_its_queryset_gives_for_every_value():
+    first, second = _cart_with("3.00", "4.50"), _cart_with("9.99")
+    for cart in (first, second, first):  # compiled once, bound per call
+        for now in (timezone.now() - timedelta(days=1), timezone.now()):
+            assert _shape(LINES.all(cart_id=cart.pk, now=now)) == _shape(
+                _lines_query(cart.pk, now)
+            )
+    # the annotation's time is bound too: a day ago every line is newer
+    assert {ln.has_newer for ln in LINES.all(cart_id=first.pk, now=timezone.now())} == {
+        False
+    }
+    past = timezone.now() - timedelta(days=1)
+    assert {ln.has_newer for ln in LINES.all(cart_id=first.pk, now=past)} == {True}
+    assert LINES.all(cart_id=-1, now=past) == []
+
+
+def test_the_objects_are_complete_models_that_can_be_saved():
+    cart = _cart_with("5.00")
+    line = LINES.all(cart_id=cart.pk, now=timezone.now())[0]
+    assert line.variant.product.pk and line._state.db == "default"
+    line.quantity = 4
+    line.save(update_fields=["quantity"])
+    assert CartLine.objects.get(pk=line.pk).quantity == 4
+
+
+def test_a_clock_read_inside_the_builder_is_refused():
+    frozen = QueryPlan(
+        CartLine,
+        lambda sku: CartLine.objects.filter(
+            variant__sku=sku, created_at__lte=timezone.now()
+        ),
+        sku=str,
+    )
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite passes times as text: the check needs PostgreSQL")
+    with pytest.raises(PlanError, match="not a parameter"):
+        frozen.first(sku="X")
+
+
+def test_wrong_parameters_are_refused():
+    with pytest.raises(TypeError):
+        LINES.all(cart_id=1)
+    with pytest.raises(TypeError):
+        QueryPlan(CartLine, _lines_query, cart_id=float)
+
+
+def test_each_thread_runs_on_its_own_connection():
+    cart = _cart_with("2.00")
+    LINES.all(cart_id=cart.pk, now=timezone.now())  # prepared on this thread
+    found, used = [], []
+
+    def other_thread():
+        from django.db import connections
+
+        try:
+            found.extend(LINES.all(cart_id=cart.pk, now=timezone.now()))
+            used.append(connections["default"])
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join(30)
+    assert [ln.pk for ln in found] == [cart.lines.get().pk]
+    assert used and used[0] is not connection
