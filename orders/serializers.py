@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from securecart.addresses import Address, AddressInvalid
 from securecart.countries import country_codes
+from securecart.serializers import ModelSerializer
 
 from .models import Order, OrderDiscount, OrderLine, ShippingMethod
 from .tracking import (
@@ -112,7 +113,7 @@ class CheckoutSerializer(serializers.Serializer):
         return attrs
 
 
-class ShippingMethodSerializer(serializers.ModelSerializer):
+class ShippingMethodSerializer(ModelSerializer):
     class Meta:
         model = ShippingMethod
         fields = ("code", "name", "description", "price", "currency", "free_over")

@@ -109,11 +109,30 @@ def _redis_cache():
     return backend if isinstance(backend, RedisCache) else None
 
 
+# Count a hit (the counter starts at 0 with its TTL) and read the keys: one
+# command, so one request packed and one reply parsed.
+_COUNT_AND_GET = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+local count = redis.call('INCR', KEYS[1])
+return {count, redis.call('MGET', unpack(KEYS, 2))}
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _count_and_get_script(client: Any) -> Any:
+    # One Script per client: it runs EVALSHA and loads itself on NOSCRIPT.
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_COUNT_AND_GET)
+    return script
+
+
 def count_and_get_many(
     *, counter: str, ttl: int, keys: list[str]
 ) -> tuple[int | None, dict]:
     """Count one hit on `counter` (created with `ttl`) and read `keys`, in one
-    round trip on Redis (pipeline) — the API's throttle and its cache read together.
+    round trip on Redis (a Lua script) — the API's throttle and its cache read
+    together.
 
     Returns (count or None when the cache is unreachable, {key: value}).
     """
@@ -127,13 +146,8 @@ def count_and_get_many(
         return count, cache.get_many(keys)
     try:
         client = backend.client.get_client(write=True)
-        counter_key = backend.make_key(counter)
-        real_keys = [backend.make_key(key) for key in keys]
-        pipe = client.pipeline(transaction=False)
-        pipe.set(counter_key, 0, ex=ttl, nx=True)
-        pipe.incr(counter_key)
-        pipe.mget(real_keys)
-        _, count, values = pipe.execute()
+        real_keys = [backend.make_key(key) for key in (counter, *keys)]
+        count, values = _count_and_get_script(client)(keys=real_keys, args=[ttl])
         found = {
             key: backend.client.decode(value)
             for key, value in zip(keys, values, strict=True)

@@ -6,12 +6,14 @@ from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from securecart.serializers import ModelSerializer
+
 from .models import Cart, CartLine, Category, Product, Variant
 from .pricing import cart_summary
 from .services import MAX_LINE_QUANTITY
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -83,7 +85,7 @@ class OnSaleOnlyMixin:
         return data
 
 
-class VariantSerializer(OnSaleOnlyMixin, SalePriceMixin, serializers.ModelSerializer):
+class VariantSerializer(OnSaleOnlyMixin, SalePriceMixin, ModelSerializer):
     available = serializers.SerializerMethodField()
     sale_price = OptionalText(help_text="Price during a running sale (absent: none).")
     sale_name = OptionalText(help_text="The running sale's name (with sale_price).")
@@ -105,7 +107,7 @@ class VariantSerializer(OnSaleOnlyMixin, SalePriceMixin, serializers.ModelSerial
         return max(variant.available, 0)
 
 
-class ProductSerializer(SalePriceMixin, serializers.ModelSerializer):
+class ProductSerializer(SalePriceMixin, ModelSerializer):
     category = serializers.CharField(source="category.slug", read_only=True)
     image_url = serializers.SerializerMethodField()
     variants = VariantSerializer(many=True, read_only=True)
@@ -138,7 +140,7 @@ class ProductQuerySerializer(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=200, allow_blank=True)
 
 
-class CartLineSerializer(OnSaleOnlyMixin, serializers.ModelSerializer):
+class CartLineSerializer(OnSaleOnlyMixin, ModelSerializer):
     sku = serializers.CharField(source="variant.sku")
     name = serializers.SerializerMethodField()
     product = serializers.CharField(source="variant.product.slug")
@@ -185,7 +187,7 @@ class CartLineSerializer(OnSaleOnlyMixin, serializers.ModelSerializer):
         return line.variant.price != line.unit_price
 
 
-class CartSerializer(OnSaleOnlyMixin, serializers.ModelSerializer):
+class CartSerializer(OnSaleOnlyMixin, ModelSerializer):
     """The discount fields are present when a sale or a voucher touches the cart."""
 
     id = serializers.CharField(source="token", read_only=True)
