@@ -4,14 +4,25 @@ An entry is stored as (generation, value) under a key without the generation, an
 read together with the current generation in one MGET: one cache round trip per hit.
 `shop.services.catalog_cache_invalidate` bumps the generation (one INCR), so no
 listing, product page or API answer outlives a price/stock/product change.
+
+In front of that, each process keeps the pages and fragments (text) it read or
+built last for CATALOG_LOCAL_SECONDS (1 s by default; 0 turns it off), within
+CATALOG_LOCAL_BYTES: a hot page is then served with no Redis call at all. The
+price is that a change made in another process reaches this one's copies up to
+that long later (a change made here drops them at once). Checkout and carts never
+read these copies: they price from the database.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import TTLCache
+from django.conf import settings
 from django.core.cache import cache
 
 from securecart import cache_circuit
@@ -63,11 +74,84 @@ def catalog_version() -> int:
     return int(cache.get(CATALOG_VERSION_KEY) or 0)
 
 
+class _LocalCopies:
+    """This process's copies of catalog text: (generation, value) by key, each
+    kept CATALOG_LOCAL_SECONDS, at most CATALOG_LOCAL_BYTES of text in all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._store: TTLCache | None = None
+        self._settings: tuple[float, int] = (0.0, 0)
+        # The newest generation this process read from Redis; None after a change
+        # made here, until the next read: only copies of that generation are kept.
+        self._generation: int | None = None
+
+    def _entries(self) -> TTLCache | None:
+        wanted = (
+            float(getattr(settings, "CATALOG_LOCAL_SECONDS", 0)),
+            int(getattr(settings, "CATALOG_LOCAL_BYTES", 0)),
+        )
+        if wanted != self._settings:  # first use, or settings changed (tests)
+            seconds, size = self._settings = wanted
+            self._store = (
+                TTLCache(size, seconds, timer=_now, getsizeof=_size)
+                if seconds > 0 and size > 0
+                else None
+            )
+        return self._store
+
+    def get(self, key: str) -> tuple[int, Any] | None:
+        with self._lock:
+            store = self._entries()
+            return store.get(key) if store is not None else None
+
+    def seen(self, version: int) -> None:
+        with self._lock:
+            self._generation = version
+
+    def put(self, key: str, version: int, value: object) -> None:
+        if not isinstance(value, str | bytes):
+            return  # only text: its size is known
+        with self._lock:
+            store = self._entries()
+            if (
+                store is not None
+                and version == self._generation
+                and _size((version, value)) <= store.maxsize
+            ):
+                store[key] = (version, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation = None
+            if self._store is not None:
+                self._store.clear()
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def _size(entry: tuple[int, Any]) -> int:
+    return len(entry[1]) + 100
+
+
+LOCAL = _LocalCopies()
+
+
 def catalog_get(key: str) -> tuple[int, Any]:
     """Return (current generation, value or None when missing or stale)."""
+    local = LOCAL.get(key)
+    if local is not None:
+        return local
     version, value = catalog_entry(cache.get_many([CATALOG_VERSION_KEY, key]), key)
     if version is None:
-        return catalog_version(), None
+        version = catalog_version()
+        LOCAL.seen(version)
+        return version, None
+    LOCAL.seen(version)
+    if value is not None:
+        LOCAL.put(key, version, value)
     return version, value
 
 
@@ -77,6 +161,7 @@ def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -
     (Redis unreachable) is not stored."""
     if version:
         cache.set(key, (version, value), timeout)
+        LOCAL.put(key, version, value)
 
 
 def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
@@ -90,6 +175,7 @@ def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
 
 
 def catalog_invalidate() -> None:
+    LOCAL.clear()
     try:
         cache.incr(CATALOG_VERSION_KEY)
     except ValueError:  # no counter yet (or evicted): start above any old one

@@ -302,6 +302,11 @@ if COUNTER_REDIS_URL:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # How long Redis is skipped after a failed call (securecart/cache_circuit.py).
 CACHE_CIRCUIT_OPEN_SECONDS = float(env("CACHE_CIRCUIT_OPEN_SECONDS", "5"))
+# Each process's own copy of hot catalog pages (shop/caching.py): how long a copy
+# is served without asking Redis (a change made elsewhere shows up that much later;
+# 0 turns the copies off) and how much text they may hold.
+CATALOG_LOCAL_SECONDS = float(env("CATALOG_LOCAL_SECONDS", "1"))
+CATALOG_LOCAL_BYTES = int(env("CATALOG_LOCAL_BYTES", str(4 * 1024 * 1024)))
 # cached_db: a cache outage does not log everyone out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

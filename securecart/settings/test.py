@@ -140,6 +140,9 @@ PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private-media"
 
 # A Redis that tests stop and start again is used again soon after.
 CACHE_CIRCUIT_OPEN_SECONDS = 0.5
+# Tests flush Redis between tests (generations start again at 1): no process copies,
+# but for the tests of the copies themselves (tests/shop/test_catalog_local.py).
+CATALOG_LOCAL_SECONDS = 0.0
 
 # Tests that exercise throttling lower these; the rest must never hit them.
 REST_FRAMEWORK = {**REST_FRAMEWORK}
