@@ -16,6 +16,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from promotions.selectors import CartPromotions, cart_promotions
+from securecart.query_plans import QueryPlan
 from shop.models import Cart
 from shop.selectors import cart_totals
 
@@ -66,19 +67,32 @@ def shipping_method_list(*, country: str | None = None) -> list[ShippingMethod]:
     return [method for method in methods if method.ships_to(country)]
 
 
+# Read at every checkout: compiled once per process (securecart.query_plans).
+_SHIPPING_METHOD = QueryPlan(
+    ShippingMethod,
+    lambda code: ShippingMethod.objects.filter(code=code, is_active=True).order_by(
+        "pk"
+    )[:1],
+    code=str,
+)
+_TAX_RATE = QueryPlan(
+    TaxRate,
+    lambda country: (
+        TaxRate.objects.filter(country=country).only("rate").order_by("country")[:1]
+    ),
+    country=str,
+)
+
+
 def shipping_method_get(*, code: str) -> ShippingMethod | None:
     if not isinstance(code, str) or not code:
         return None
-    return ShippingMethod.objects.filter(code=code, is_active=True).first()
+    return _SHIPPING_METHOD.first(code=code)
 
 
 def tax_rate_for(*, country: str) -> Decimal:
-    rate = (
-        TaxRate.objects.filter(country=(country or "").upper())
-        .values_list("rate", flat=True)
-        .first()
-    )
-    return rate if rate is not None else Decimal("0")
+    found = _TAX_RATE.first(country=(country or "").upper())
+    return found.rate if found is not None else Decimal("0")
 
 
 def checkout_totals(

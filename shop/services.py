@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from securecart.query_plans import QueryPlan
+
 from . import caching
 from .exceptions import (
     CartLineNotFound,
@@ -96,14 +98,18 @@ def _label(variant: Variant) -> str:
     return f"{variant.product.name} ({variant.name})"
 
 
+# Read by every add to cart: compiled once per process (securecart.query_plans).
+_VARIANT_BY_SKU = QueryPlan(
+    Variant,
+    lambda sku: Variant.objects.select_related("product__category").filter(sku=sku),
+    sku=str,
+)
+
+
 def _variant_for_sale(sku: object) -> Variant:
     if not isinstance(sku, str) or not sku.strip():
         raise UnknownSku(str(sku))
-    variant = (
-        Variant.objects.select_related("product__category")
-        .filter(sku=sku.strip())
-        .first()
-    )
+    variant = _VARIANT_BY_SKU.first(sku=sku.strip())
     if variant is None:
         raise UnknownSku(sku)
     product = variant.product

@@ -20,6 +20,7 @@ from django.utils import timezone
 from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
 from securecart.addresses import Address
+from securecart.query_plans import QueryPlan
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
 from shop.services import cart_count_forget
@@ -72,6 +73,31 @@ def _customer(user: Any) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
+# The reads every checkout makes under its locks, compiled once per process
+# (securecart.query_plans).
+_CART_LOCK = QueryPlan(
+    Cart,
+    lambda pk: Cart.objects.select_for_update(of=("self",)).filter(pk=pk).only("pk"),
+    pk=int,
+)
+_PAYMENT_LOCK = QueryPlan(
+    Payment,
+    lambda pk: (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(pk=pk, order__isnull=True, status=Payment.Status.AUTHORISED)
+        .only("pk")
+    ),
+    pk=int,
+)
+_LINES = QueryPlan(
+    CartLine,
+    lambda cart_id: CartLine.objects.filter(cart_id=cart_id).select_related(
+        "variant__product"
+    ),
+    cart_id=int,
+)
+
+
 def order_place(
     *,
     plan: CheckoutPlan,
@@ -90,20 +116,12 @@ def order_place(
     nothing is kept)."""
     with transaction.atomic():
         # Lock order: cart → payment → stock rows by variant pk.
-        Cart.objects.select_for_update(of=("self",)).filter(pk=plan.cart.pk).exists()
+        _CART_LOCK.all(pk=plan.cart.pk)
         # A slow twin (taken-over claim) or the orphan sweep may have used or
         # voided this authorisation meanwhile: it pays for one order at most.
-        if (
-            not Payment.objects.select_for_update(of=("self",))
-            .filter(pk=payment.pk, order__isnull=True, status=Payment.Status.AUTHORISED)
-            .exists()
-        ):
+        if not _PAYMENT_LOCK.all(pk=payment.pk):
             raise PaymentTaken
-        lines = list(
-            CartLine.objects.filter(cart_id=plan.cart.pk).select_related(
-                "variant__product"
-            )
-        )
+        lines = _LINES.all(cart_id=plan.cart.pk)
         if cart_snapshot(lines) != plan.snapshot:
             raise StaleCart("Your cart changed during checkout.", lines=[])
         quantities = {line.variant_id: line.quantity for line in lines}
