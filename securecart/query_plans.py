@@ -8,20 +8,21 @@ spends most of its time in the ORM before a byte reaches PostgreSQL. A
 `QueryPlan` keeps the queryset definition in the ORM (the one source of truth)
 and does that work once per process and database alias:
 
-    CART = QueryPlan(lambda token: Cart.objects.filter(token=token), token=str)
+    CART = QueryPlan(Cart, lambda token: Cart.objects.filter(token=token), token=str)
     cart = CART.first(token="...")
 
 The builder is called once with a placeholder value per named parameter (a
-string, integer or aware datetime no real value takes), the queryset is compiled,
-and the positions where each placeholder landed among the SQL parameters are
-recorded (in the form the backend adapts it to, e.g. a datetime as text on
-SQLite). A call then runs that SQL with the real values in those positions and
-turns the rows into model instances exactly as the queryset would (select_related
-objects and annotations included). So a builder must depend on its parameters
-only: anything else it reads (the clock, settings) is frozen at the first call;
-pass the time as a parameter (on PostgreSQL a datetime in the SQL that is not
-one is refused when the plan is prepared). A parameter may go unused: a builder that does not
-need the time still takes it, so an annotation another app adds can use it.
+string, integer or aware datetime no real value takes; for a list of integers,
+one per item, and a plan per list length), the queryset is compiled, and the
+positions where each placeholder landed among the SQL parameters are recorded
+(in the form the backend adapts it to, e.g. a datetime as text on SQLite). A call
+then runs that SQL with the real values in those positions and turns the rows
+into model instances exactly as the queryset would (select_related objects and
+annotations included). So a builder must depend on its parameters only: anything
+else it reads (the clock, settings) is frozen at the first call; pass the time as
+a parameter (on PostgreSQL a datetime in the SQL that is not one is refused when
+the plan is prepared). A parameter may go unused: a builder that does not need
+the time still takes it, so an annotation another app adds can use it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
@@ -39,20 +41,30 @@ from django.db.models.query import ModelIterable
 M = TypeVar("M", bound=Model)
 
 _EPOCH = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+# A list parameter (distinct integers, e.g. for `pk__in`) compiles to one SQL
+# parameter per item: a plan is prepared per list length, up to this many items;
+# longer lists run the builder's queryset as usual.
+MAX_LIST_ITEMS = 16
 
 
-def _placeholder(kind: type, index: int) -> Any:
+def _placeholder(kind: type, index: int, length: int = 0) -> Any:
     if kind is str:
         return f"\x1fplan-parameter-{index}\x1f"
     if kind is int:
         return -(2**31) + 7919 * (index + 1)
     if kind is datetime:
         return _EPOCH + timedelta(days=index, microseconds=index)
-    raise TypeError(f"QueryPlan parameters are str, int or datetime, not {kind!r}")
+    if kind is list:
+        return [-(2**30) - 104729 * (index + 1) - item for item in range(length)]
+    raise TypeError(f"QueryPlan parameters are str, int, datetime or list, not {kind}")
 
 
 class PlanError(RuntimeError):
     """The builder's queryset cannot be reused with other parameter values."""
+
+
+# (position among the SQL parameters, parameter name, list item or -1, adapter)
+Slot = tuple[int, str, int, Callable[[Any], Any]]
 
 
 class _Prepared:
@@ -62,17 +74,21 @@ class _Prepared:
     def __init__(self, queryset: QuerySet, placeholders: dict[str, Any], alias: str):
         connection = connections[alias]
         compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        sql, params = compiler.as_sql()  # EmptyResultSet: no rows for any values
         self.sql = sql
         self.params = list(params)
-        self.slots: list[tuple[int, str, Callable[[Any], Any]]] = []
+        self.slots: list[Slot] = []
         for name, placeholder in placeholders.items():
-            adapt = _adapter(connection, placeholder)
-            positions = [
-                i for i, p in enumerate(self.params) if p == adapt(placeholder)
-            ]
-            self.slots += [(i, name, adapt) for i in positions]
-        bound = {position for position, _, _ in self.slots}
+            items = (
+                list(enumerate(placeholder))
+                if isinstance(placeholder, list)
+                else [(-1, placeholder)]
+            )
+            for item, value in items:
+                adapt = _adapter(connection, value)
+                found = [i for i, p in enumerate(self.params) if p == adapt(value)]
+                self.slots += [(i, name, item, adapt) for i in found]
+        bound = {slot[0] for slot in self.slots}
         for position, param in enumerate(self.params):
             if isinstance(param, datetime) and position not in bound:
                 raise PlanError(
@@ -80,12 +96,12 @@ class _Prepared:
                     "parameter (it would be frozen at the first call)"
                 )
         self.compiler = compiler
-        self.model = queryset.model
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
-        for position, name, adapt in self.slots:
-            params[position] = adapt(values[name])
+        for position, name, item, adapt in self.slots:
+            value = values[name] if item < 0 else values[name][item]
+            params[position] = adapt(value)
         return params
 
 
@@ -124,36 +140,49 @@ class QueryPlan(Generic[M]):
     ) -> None:
         self.model = model
         self.build = build
-        self.placeholders = {
-            name: _placeholder(kind, i)
-            for i, (name, kind) in enumerate(parameters.items())
-        }
-        self._prepared: dict[str, _Prepared] = {}
+        self.kinds = parameters
+        for i, kind in enumerate(parameters.values()):
+            _placeholder(kind, i)  # refuses a kind it cannot stand in for
+        self._prepared: dict[tuple, _Prepared | None] = {}
         self._lock = threading.Lock()
 
-    def _for(self, alias: str) -> _Prepared:
-        prepared = self._prepared.get(alias)
-        if prepared is None:
-            with self._lock:
-                prepared = self._prepared.get(alias)
-                if prepared is None:
-                    queryset = self.build(**self.placeholders)
-                    if queryset.model is not self.model:
-                        raise PlanError(
-                            f"the builder reads {queryset.model}, not {self.model}"
-                        )
-                    prepared = _Prepared(queryset, self.placeholders, alias)
-                    self._prepared[alias] = prepared
-        return prepared
+    def _for(self, alias: str, shape: tuple[int, ...]) -> _Prepared | None:
+        """The plan for this alias and these list lengths (None: no rows, as
+        for an empty `__in`)."""
+        key = (alias, shape)
+        if key in self._prepared:
+            return self._prepared[key]
+        with self._lock:
+            if key not in self._prepared:
+                lengths = iter(shape)
+                placeholders = {
+                    name: _placeholder(kind, i, next(lengths) if kind is list else 0)
+                    for i, (name, kind) in enumerate(self.kinds.items())
+                }
+                queryset = self.build(**placeholders)
+                if queryset.model is not self.model:
+                    raise PlanError(
+                        f"the builder reads {queryset.model}, not {self.model}"
+                    )
+                try:
+                    self._prepared[key] = _Prepared(queryset, placeholders, alias)
+                except EmptyResultSet:
+                    self._prepared[key] = None
+            return self._prepared[key]
 
     def all(self, **values: Any) -> list[M]:
         """The rows as the built queryset would give them (routed like it)."""
-        if values.keys() != self.placeholders.keys():
-            raise TypeError(
-                f"expected {sorted(self.placeholders)}, got {sorted(values)}"
-            )
+        if values.keys() != self.kinds.keys():
+            raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
+        lists = [values[name] for name, kind in self.kinds.items() if kind is list]
+        if any(len(set(items)) != len(items) for items in lists):
+            raise ValueError("the items of a list parameter must be distinct")
+        if any(len(items) > MAX_LIST_ITEMS for items in lists):
+            return list(self.build(**values))
         alias = router.db_for_read(self.model)
-        prepared = self._for(alias)
+        prepared = self._for(alias, tuple(len(items) for items in lists))
+        if prepared is None:
+            return []
         sql, params = prepared.sql, prepared.bind(values)
         compiler = copy.copy(prepared.compiler)
         compiler.connection = connections[alias]  # this thread's connection

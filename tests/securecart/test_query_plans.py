@@ -113,3 +113,26 @@ def test_each_thread_runs_on_its_own_connection():
     thread.join(30)
     assert [ln.pk for ln in found] == [cart.lines.get().pk]
     assert used and used[0] is not connection
+
+
+def test_a_list_parameter_is_planned_per_length_and_bound_per_item():
+    from securecart import query_plans
+
+    carts = [_cart_with("1.00"), _cart_with("2.00", "3.00"), _cart_with("4.00")]
+    by_ids = QueryPlan(
+        CartLine,
+        lambda ids: CartLine.objects.filter(cart_id__in=ids).order_by("id"),
+        ids=list,
+    )
+    for ids in ([], [carts[0].pk], [carts[0].pk, carts[2].pk], [c.pk for c in carts]):
+        planned = [line.pk for line in by_ids.all(ids=ids)]
+        assert planned == list(
+            CartLine.objects.filter(cart_id__in=ids)
+            .order_by("id")
+            .values_list("pk", flat=True)
+        )
+    assert len(by_ids.all(ids=[carts[1].pk])) == 2
+    with pytest.raises(ValueError, match="distinct"):
+        by_ids.all(ids=[carts[0].pk, carts[0].pk])
+    many = [carts[0].pk, *range(-query_plans.MAX_LIST_ITEMS, 0)]  # longer: the ORM
+    assert [line.cart_id for line in by_ids.all(ids=many)] == [carts[0].pk]
