@@ -85,12 +85,20 @@ def scenarios(count: int) -> list[Scenario]:
         return lambda i: factory.get(path, **https).environ
 
     patch_carts = fs.carts_create(skus=[fs.PLENTY_SKUS[0]], count=100)
+    empty_carts = fs.carts_create(skus=None, count=count * 2 + 10)
     checkout_carts = fs.carts_create(skus=fs.PLENTY_SKUS, count=count * 2 + 10)
 
     def patch(i: int) -> dict:
         body = json.dumps({"quantity": i % 5 + 1})
         path = f"/api/v1/carts/{patch_carts[i % 100]}/lines/{fs.PLENTY_SKUS[0]}/"
         return factory.patch(
+            path, body, content_type="application/json", **https
+        ).environ
+
+    def add(i: int) -> dict:
+        body = json.dumps({"sku": fs.PLENTY_SKUS[0], "quantity": 1})
+        path = f"/api/v1/carts/{empty_carts.pop()}/lines/"
+        return factory.post(
             path, body, content_type="application/json", **https
         ).environ
 
@@ -116,6 +124,7 @@ def scenarios(count: int) -> list[Scenario]:
         Scenario("GET /api/v1/products/", get("/api/v1/products/")),
         Scenario("GET /api/v1/products/{slug}/", get(f"/api/v1/products/{slug}/")),
         Scenario("PATCH cart line", patch),
+        Scenario("POST cart line (add to cart)", add),
         Scenario("checkout", checkout),
     ]
 
