@@ -58,6 +58,7 @@ class Metric:
     emf_unit: str  # CloudWatch unit: Count, Seconds, Milliseconds
     emf_dimensions: tuple[str, ...] = field(default=())
     emf_scale: float = 1.0  # seconds → milliseconds for latencies
+    emf_batch: bool = False  # per-request values: written in batches (emf.batch)
 
     def record(self, value: float = 1.0, **labels: str) -> None:
         try:
@@ -67,7 +68,8 @@ class Metric:
             else:
                 cast(Histogram, child).observe(value)
             if emf.enabled():
-                emf.emit(
+                write = emf.batch if self.emf_batch else emf.emit
+                write(
                     name=self.emf_name,
                     value=round(value * self.emf_scale, 3),
                     unit=self.emf_unit,
@@ -132,6 +134,7 @@ HTTP_LATENCY = Metric(
     "Milliseconds",
     ("route",),
     1000.0,
+    emf_batch=True,
 )
 CHECKOUT_LATENCY = Metric(
     _histogram(
@@ -144,6 +147,7 @@ CHECKOUT_LATENCY = Metric(
     "Milliseconds",
     (),
     1000.0,
+    emf_batch=True,
 )
 
 # --- tasks ---------------------------------------------------------------------

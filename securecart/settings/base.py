@@ -592,6 +592,9 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 # --- observability (securecart/observability, docs/operations.md) ----------------
 # "emf": also write CloudWatch Embedded Metric Format lines to stdout (AWS).
 SECURECART_METRICS_FORMAT = env("SECURECART_METRICS_FORMAT", "prometheus")
+# EMF: per-request latencies are written in batches (one line per 100 values or
+# this many seconds, whichever comes first), not one stdout write per request.
+SECURECART_METRICS_FLUSH_SECONDS = float(env("SECURECART_METRICS_FLUSH_SECONDS", "10"))
 SECURECART_METRICS_NAMESPACE = env("SECURECART_METRICS_NAMESPACE", "SecureCart")
 # Environment name (staging, production): the Environment dimension of EMF metrics.
 SECURECART_ENVIRONMENT = env("SECURECART_ENVIRONMENT", "")

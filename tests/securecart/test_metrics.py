@@ -187,6 +187,8 @@ def test_emf_lines_are_written_in_emf_mode_only(settings, monkeypatch):
     settings.SECURECART_METRICS_NAMESPACE = "SecureCartTest"
     metrics.TASK_FAILURES.record(task="shop.some_task", exception="ValueError")
     metrics.CHECKOUT_LATENCY.record(0.25, route="/checkout/", status="2xx")
+    assert len(stream.getvalue().splitlines()) == 1  # the latency waits for its batch
+    emf.flush()
     failure, latency = (json.loads(line) for line in stream.getvalue().splitlines())
 
     directive = failure["_aws"]["CloudWatchMetrics"][0]
@@ -195,10 +197,42 @@ def test_emf_lines_are_written_in_emf_mode_only(settings, monkeypatch):
     assert directive["Metrics"] == [{"Name": "TaskFailures", "Unit": "Count"}]
     assert failure["task"] == "shop.some_task" and failure["TaskFailures"] == 1
     assert isinstance(failure["_aws"]["Timestamp"], int)
-    assert latency["CheckoutLatency"] == 250.0
+    assert latency["CheckoutLatency"] == [250.0]
     assert (
         latency["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"] == "Milliseconds"
     )
+
+
+def test_request_latencies_are_written_in_batches_not_per_request(
+    settings, monkeypatch
+):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stdout", stream)
+    now = [100.0]
+    monkeypatch.setattr(emf.time, "monotonic", lambda: now[0])
+    settings.SECURECART_METRICS_FORMAT = "emf"
+    settings.SECURECART_METRICS_FLUSH_SECONDS = 10
+    emf.flush()
+    for i in range(99):
+        metrics.HTTP_LATENCY.record(
+            0.001 * i, route="/c/<slug>/", method="GET", status="2xx"
+        )
+    metrics.HTTP_LATENCY.record(0.5, route="/p/<slug>/", method="GET", status="2xx")
+    assert stream.getvalue() == ""  # 100 requests, no write yet
+    metrics.HTTP_LATENCY.record(0.099, route="/c/<slug>/", method="GET", status="2xx")
+    (line,) = stream.getvalue().splitlines()  # the 100th value of one route
+    doc = json.loads(line)
+    assert doc["route"] == "/c/<slug>/" and len(doc["RequestLatency"]) == 100
+    assert doc["RequestLatency"][:2] == [0.0, 1.0] and "request_id" not in doc
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["route"]]
+    now[0] += 10.5  # the other route's value is now old: written with the next one
+    metrics.HTTP_LATENCY.record(0.2, route="/", method="GET", status="2xx")
+    docs = [json.loads(x) for x in stream.getvalue().splitlines()[1:]]
+    assert [(d["route"], d["RequestLatency"]) for d in docs] == [
+        ("/p/<slug>/", [500.0])
+    ]
+    emf.flush()
+    assert json.loads(stream.getvalue().splitlines()[-1])["RequestLatency"] == [200.0]
 
 
 def test_emf_line_carries_the_request_id():
