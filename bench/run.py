@@ -477,6 +477,7 @@ def main() -> int:
     if not args.no_profile:
         log(f"profiling in-process ({args.profile_requests} requests per scenario)")
         results["profile"] = profiling.run(args.profile_requests)
+        results["middleware"] = profiling.middleware_costs(args.profile_requests * 3)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     from bench.plot import plot
 
@@ -667,7 +668,15 @@ def profile_lines(results: dict, before: dict | None) -> list[str]:
     if not results.get("profile"):
         return []
     old = (before or {}).get("profile")
-    return ["", "### Profiles", "", profiling.section(results["profile"], old)]
+    lines = ["", "### Profiles", "", profiling.section(results["profile"], old)]
+    if results.get("middleware"):
+        lines += [
+            "",
+            "### Middleware",
+            "",
+            profiling.middleware_section(results["middleware"]),
+        ]
+    return lines
 
 
 def report(results: dict, before: dict | None = None) -> str:
