@@ -101,7 +101,7 @@ def main() -> None:
 
     print(f"Metric.record counter (prometheus only):   {counter:6.2f} µs/call")
     print(f"Metric.record histogram (prometheus only): {histogram:6.2f} µs/call")
-    print(f"Metric.record histogram + EMF line:        {emf_histogram:6.2f} µs/call")
+    print(f"Metric.record histogram + EMF (batched):   {emf_histogram:6.2f} µs/call")
     print(
         f"/metrics render, {len(body.splitlines())} lines ({len(body) // 1024} KiB): {render_ms:6.2f} ms"
     )
