@@ -2,6 +2,10 @@
 
 Credentials come from the default chain (task role in AWS, env vars for moto).
 `AWS_ENDPOINT_URL` is set only when talking to moto server.
+
+boto3 is imported by the first `client()` call, not with this module: the web
+worker imports every module that may call AWS, and boto3 with its service models
+costs each process several MB that pages and most API calls never use.
 """
 
 from __future__ import annotations
@@ -9,8 +13,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from django.conf import settings
 
 # SQS long polls hold a receive call open for up to 20 s (the API's maximum): the
@@ -25,6 +27,9 @@ DEFAULT_READ_TIMEOUT_SECONDS = 10
 
 @lru_cache(maxsize=16)
 def _client(service: str, region: str, endpoint_url: str | None) -> Any:
+    import boto3
+    from botocore.config import Config
+
     config = Config(
         retries={"max_attempts": 3, "mode": "standard"},
         connect_timeout=2,
