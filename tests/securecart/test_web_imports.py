@@ -1,0 +1,70 @@
+"""The web worker does not import what only some of its requests, or other
+processes, use: each module a gunicorn worker imports stays in its memory.
+
+A fresh interpreter with production settings (S3 media and the SQS broker
+configured, as in AWS) loads the WSGI application and its whole URLconf (every
+view module, as the first request does) without importing boto3 clients,
+django-storages' S3 backend (and the cryptography it signs with), ReportLab or
+Pillow; they load on first use (securecart/aws.py, securecart/storage_s3.py,
+orders/pdf.py).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.services import ROOT
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "securecart.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 20 + "web-imports-secret-key-0123456789-abcdefghij",
+    "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    # Never connected to: loading the application opens no connection.
+    "DATABASE_URL": "postgres://shop:shop@127.0.0.1:5432/shop",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "AWS_STORAGE_BUCKET_NAME": "securecart-media",
+    "CELERY_BROKER_URL": "sqs://",
+}
+# Imported on first use only.
+LAZY = (
+    "boto3",
+    "botocore.session",
+    "botocore.client",
+    "storages.backends.s3",
+    "cryptography.hazmat",
+    "reportlab",
+    "PIL",
+    "kombu.transport.SQS",
+)
+# Proof that the URLconf and the views behind it were loaded.
+LOADED = ("shop.apis", "orders.apis", "accounts.apis_customer", "orders.services")
+
+SCRIPT = f"""
+import json, sys
+from securecart.wsgi import application
+from django.urls import get_resolver
+get_resolver().url_patterns
+names = {LAZY + LOADED!r}
+print(json.dumps({{name: name in sys.modules for name in names}}))
+"""
+
+
+def test_the_web_application_loads_without_the_modules_only_some_requests_use():
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "AWS_", "CELERY_", "REDIS_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    imported = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [name for name in LOADED if not imported[name]] == []
+    assert [name for name in LAZY if imported[name]] == []
