@@ -6,13 +6,16 @@ configured, as in AWS) loads the WSGI application and its whole URLconf (every
 view module, as the first request does) without importing boto3 clients,
 django-storages' S3 backend (and the cryptography it signs with), ReportLab or
 Pillow; they load on first use (securecart/aws.py, securecart/storage_s3.py,
-orders/pdf.py).
+orders/pdf.py). And it leaves the objects of the loaded application frozen out of
+the garbage collector's scans (securecart/startup.py).
 """
 
 import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 from tests.services import ROOT
 
@@ -41,16 +44,21 @@ LAZY = (
 LOADED = ("shop.apis", "orders.apis", "accounts.apis_customer", "orders.services")
 
 SCRIPT = f"""
-import json, sys
+import gc, json, sys
 from securecart.wsgi import application
-from django.urls import get_resolver
-get_resolver().url_patterns
 names = {LAZY + LOADED!r}
-print(json.dumps({{name: name in sys.modules for name in names}}))
+print(json.dumps({{
+    "modules": {{name: name in sys.modules for name in names}},
+    "frozen": gc.get_freeze_count(),
+    "tracked": len(gc.get_objects()),
+    "gc_enabled": gc.isenabled(),
+}}))
 """
 
 
-def test_the_web_application_loads_without_the_modules_only_some_requests_use():
+@pytest.fixture(scope="module")
+def loaded() -> dict:
+    """What a fresh interpreter holds once it has loaded securecart.wsgi."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -65,6 +73,19 @@ def test_the_web_application_loads_without_the_modules_only_some_requests_use():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    imported = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_web_application_loads_without_the_modules_only_some_requests_use(
+    loaded,
+):
+    imported = loaded["modules"]
+    # the URLconf, hence every view module, is loaded before the first request
     assert [name for name in LOADED if not imported[name]] == []
     assert [name for name in LAZY if imported[name]] == []
+
+
+def test_the_loaded_application_is_frozen_out_of_garbage_collection(loaded):
+    assert loaded["gc_enabled"] is True
+    # nearly everything alive after loading is in the permanent generation
+    assert loaded["frozen"] > 10 * loaded["tracked"]
