@@ -89,3 +89,27 @@ def test_the_loaded_application_is_frozen_out_of_garbage_collection(loaded):
     assert loaded["gc_enabled"] is True
     # nearly everything alive after loading is in the permanent generation
     assert loaded["frozen"] > 10 * loaded["tracked"]
+
+
+def test_production_the_stack_and_the_bench_all_preload_the_web_application():
+    # One loaded copy in gunicorn's master, shared by the forked workers; the bench
+    # measures the workers the way production runs them.
+    dockerfile_cmd = next(
+        line
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("CMD [")
+    )
+    web = json.loads(dockerfile_cmd.removeprefix("CMD "))
+    ecs = (ROOT / "infra/terraform/modules/ecs-services/main.tf").read_text()
+    ecs_web = next(line for line in ecs.splitlines() if '"gunicorn",' in line)
+    stack_web = next(
+        line
+        for line in (ROOT / "Procfile.stack").read_text().splitlines()
+        if line.startswith("web:")
+    )
+    bench = (ROOT / "bench" / "common.py").read_text()
+
+    assert web[:3] == ["gunicorn", "securecart.wsgi:application", "--preload"]
+    assert '"securecart.wsgi:application", "--preload"' in ecs_web
+    assert "gunicorn securecart.wsgi:application --preload " in stack_web
+    assert '"-m", "gunicorn", app,\n                "--preload",' in bench
