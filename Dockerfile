@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # SecureCart app image: one image, four entrypoints (ECS task definitions pick one):
-#   web:          gunicorn securecart.wsgi:application --bind 0.0.0.0:8000
+#   web:          gunicorn securecart.wsgi:application --preload --bind 0.0.0.0:8000
 #   worker:       celery -A securecart worker -Q default,fulfilment,events,notifications
 #   beat:         celery -A securecart beat --schedule /tmp/celerybeat-schedule
 #   notification: python manage.py consume_notifications --channel email|sms
@@ -50,4 +50,10 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)"]
 
-CMD ["gunicorn", "securecart.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-tmp-dir", "/tmp", "--access-logfile", "-"]
+# --preload: the master loads the application once (securecart/wsgi.py also loads the
+# URLconf and freezes the loaded objects out of the garbage collector, see
+# securecart/startup.py), then forks the workers, which share those pages
+# copy-on-write instead of each importing its own copy. Loading opens no connection
+# (database, Redis and AWS clients are opened by the workers). New code needs new
+# workers from a new master (a new task): HUP re-reads the settings, not the code.
+CMD ["gunicorn", "securecart.wsgi:application", "--preload", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-tmp-dir", "/tmp", "--access-logfile", "-"]

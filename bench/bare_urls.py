@@ -34,5 +34,9 @@ urlpatterns = [path("bench/bare", bare), *app_urlpatterns]
 def application():
     from django.core.handlers.wsgi import WSGIHandler
 
+    from securecart.startup import settle
+
     settings.ROOT_URLCONF = "bench.bare_urls"
-    return WSGIHandler()
+    handler = WSGIHandler()
+    settle()  # as securecart/wsgi.py does
+    return handler

@@ -193,6 +193,7 @@ def gunicorn(
         proc = subprocess.Popen(
             [
                 PYTHON, "-m", "gunicorn", app,
+                "--preload",  # as in production (Dockerfile, ECS task definition)
                 "--bind", f"127.0.0.1:{port}",
                 "--workers", str(workers),
                 "--worker-class", "sync",

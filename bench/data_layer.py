@@ -217,6 +217,7 @@ def main() -> None:
                     "-m",
                     "gunicorn",
                     "securecart.wsgi:application",
+                    "--preload",  # as in production (Dockerfile)
                     "-b",
                     f"127.0.0.1:{port}",
                     "-w",

@@ -253,6 +253,28 @@ def worker_rss_mb(server) -> list[float]:
     return sorted(sizes)
 
 
+def worker_shares_mb(server) -> list[dict[str, float]]:
+    """PSS and USS (MB) of each gunicorn worker of `server`, now (Linux smaps_rollup).
+
+    VmRSS counts every page a worker maps, also those it shares with the master and
+    the other workers (the preloaded application, copy-on-write); PSS splits shared
+    pages among their sharers and USS counts the worker's private pages only: what
+    one more worker costs the host.
+    """
+    rows = []
+    for pid in _children(server.pid):
+        fields: dict[str, int] = {}
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                words = line.split()  # "Pss:  2558 kB"; the first line is a header
+                if len(words) == 3 and words[2] == "kB":
+                    fields[words[0].rstrip(":")] = int(words[1])
+        if "Pss" in fields:
+            private = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+            rows.append({"pss": fields["Pss"] / 1024, "uss": private / 1024})
+    return sorted(rows, key=lambda row: row["pss"])
+
+
 def with_cpu(server, run) -> fs.LoadResult:
     """Run one load and note gunicorn's CPU time per request (steadier than req/s
     on a shared machine; PostgreSQL's and Redis's own CPU are not in it)."""
@@ -435,7 +457,11 @@ def main() -> int:
         ]  # fmt: skip
         log(f"voucher sale: {vs.voucher_sale_table(voucher_sales)[-1]}")
         rss = {"store": worker_rss_mb(store), "baseline": worker_rss_mb(baseline)}
-    log(f"worker RSS after the run (MB): {rss}")
+        shares = {
+            "store": worker_shares_mb(store),
+            "baseline": worker_shares_mb(baseline),
+        }
+    log(f"worker RSS after the run (MB): {rss}; PSS/USS: {shares}")
 
     load_after = os.getloadavg()
     server = server_log.read_text(errors="replace")
@@ -471,6 +497,7 @@ def main() -> int:
         "flash_sale": sales,
         "voucher_sale": voucher_sales,
         "worker_rss_mb": rss,
+        "worker_shares_mb": shares,
         "gunicorn_log": gunicorn_log,
         "elapsed_seconds": elapsed,
     }
@@ -657,10 +684,22 @@ def rss_line(results: dict, before: dict | None) -> str:
     base = ", ".join(f"{mb:.0f}" for mb in rss.get("baseline", [])) or "?"
     old = (before or {}).get("worker_rss_mb", {}).get("store")
     was = f" (before: {', '.join(f'{mb:.0f}' for mb in old)} MB)" if old else ""
+    shares = results.get("worker_shares_mb", {})
+
+    def pss_uss(rows: list[dict[str, float]]) -> str:
+        return ", ".join(f"{row['pss']:.0f}/{row['uss']:.0f}" for row in rows) or "?"
+
+    split = (
+        f" PSS/USS (shared pages split among their sharers / private pages only): "
+        f"store {pss_uss(shares.get('store', []))} MB; baseline app "
+        f"{pss_uss(shares.get('baseline', []))} MB."
+        if shares
+        else ""
+    )
     return (
         f"Worker RSS after the run (VmRSS of each gunicorn worker, read just before "
         f"the servers stop): store {store} MB{was}; baseline app {base} MB. Goal: "
-        "≤ 100 MB per store worker."
+        f"≤ 100 MB per store worker.{split}"
     )
 
 

@@ -5,18 +5,20 @@ Cairo from the OS), so the worker image and a newcomer's venv get it from one
 wheel; the documents are simple tables, which its platypus layout does well.
 This module knows nothing of Django: `orders.services.documents` builds the
 `DocumentData` and stores the bytes.
+
+ReportLab (with Pillow, which it loads) is imported when a document is drawn, not
+with this module: the web worker imports the services that build documents but
+never draws one, and would hold its modules in memory for nothing.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+if TYPE_CHECKING:
+    from reportlab.platypus import Table
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ def _escape(text: str) -> str:
 
 
 def _lines_table(data: DocumentData) -> Table:
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
     priced = bool(data.totals)
     header = ["Item", "SKU", "Qty"] + (["Unit price", "Total"] if priced else [])
     rows: list[list[str]] = [header]
@@ -74,6 +80,11 @@ def _lines_table(data: DocumentData) -> Table:
 
 def render_pdf(data: DocumentData) -> bytes:
     """Return the PDF bytes of one document."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,

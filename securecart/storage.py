@@ -12,7 +12,10 @@ Two aliases in settings.STORAGES:
   Django-signed, expiring URL.
 
 The classes read the project's settings when they are instantiated (not at import),
-so tests switch them with `settings` overrides of STORAGES.
+so tests switch them with `settings` overrides of STORAGES. The S3 classes live in
+securecart/storage_s3.py, imported only where settings.STORAGES names them:
+django-storages' S3 backend loads boto3 and cryptography, which a process serving
+local files (or none) should not hold in memory.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
-from storages.backends.s3 import S3Storage
 
 PUBLIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -46,73 +48,6 @@ def content_hashed_name(name: str, content: Any) -> str:
         content.seek(0)
     root, ext = posixpath.splitext(name)
     return f"{root}.{digest.hexdigest()[:12]}{ext}"
-
-
-class _ProjectS3Storage(S3Storage):
-    """S3Storage configured from the project's settings names."""
-
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults = super().get_default_settings()
-        endpoint = settings.AWS_ENDPOINT_URL or None
-        defaults.update(
-            bucket_name=settings.AWS_STORAGE_BUCKET_NAME,
-            region_name=settings.AWS_REGION,
-            endpoint_url=endpoint,
-            # moto (and other S3 look-alikes) need path-style addressing
-            addressing_style="path" if endpoint else None,
-            default_acl=None,  # the bucket's policy decides; ACLs stay disabled
-            file_overwrite=False,
-            # SigV4: SigV2 presigned URLs are refused by newer regions
-            signature_version="s3v4",
-        )
-        return defaults
-
-
-class PublicMediaStorage(_ProjectS3Storage):
-    """Product images: CloudFront URLs, cached for a year, unique per content."""
-
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults = super().get_default_settings()
-        defaults.update(
-            custom_domain=settings.CLOUDFRONT_DOMAIN or None,
-            querystring_auth=False,
-            cloudfront_key=None,
-            cloudfront_key_id=None,
-            object_parameters={"CacheControl": PUBLIC_CACHE_CONTROL},
-        )
-        return defaults
-
-    def save(
-        self, name: str | None, content: Any, max_length: int | None = None
-    ) -> str:
-        name = name or content.name
-        return super().save(content_hashed_name(name, content), content, max_length)
-
-
-class PrivateMediaStorage(_ProjectS3Storage):
-    """Invoices and exports: "private/" prefix, short-lived signed URLs only."""
-
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults = super().get_default_settings()
-        signed_by_cloudfront = bool(
-            settings.CLOUDFRONT_DOMAIN
-            and settings.AWS_CLOUDFRONT_KEY
-            and settings.AWS_CLOUDFRONT_KEY_ID
-        )
-        defaults.update(
-            location=PRIVATE_LOCATION,
-            querystring_auth=True,
-            querystring_expire=settings.PRIVATE_URL_EXPIRY_SECONDS,
-            custom_domain=settings.CLOUDFRONT_DOMAIN if signed_by_cloudfront else None,
-            cloudfront_key=settings.AWS_CLOUDFRONT_KEY
-            if signed_by_cloudfront
-            else None,
-            cloudfront_key_id=(
-                settings.AWS_CLOUDFRONT_KEY_ID if signed_by_cloudfront else None
-            ),
-            object_parameters={"CacheControl": PRIVATE_CACHE_CONTROL},
-        )
-        return defaults
 
 
 # --- local development: private files outside MEDIA_ROOT ------------------------

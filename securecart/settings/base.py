@@ -357,7 +357,7 @@ PRIVATE_MEDIA_ROOT = Path(
 )
 
 # "default": public media (product images); "private": invoices, exports.
-# Classes and their rules: securecart/storage.py.
+# Classes and their rules: securecart/storage.py (S3 ones: securecart/storage_s3.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "securecart.storage.LocalPrivateStorage"},
@@ -366,8 +366,8 @@ STORAGES = {
     },
 }
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {"BACKEND": "securecart.storage.PublicMediaStorage"}
-    STORAGES["private"] = {"BACKEND": "securecart.storage.PrivateMediaStorage"}
+    STORAGES["default"] = {"BACKEND": "securecart.storage_s3.PublicMediaStorage"}
+    STORAGES["private"] = {"BACKEND": "securecart.storage_s3.PrivateMediaStorage"}
 
 # --- messaging (one source of truth shared with Terraform) -------------------
 MESSAGING = json.loads((BASE_DIR / "securecart" / "messaging.json").read_text())

@@ -7,9 +7,14 @@ error (or a real error hidden), a shopper left without an answer not noticed.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
 from bench.common import write_section
 from bench.flash_sale import LoadResult, _parse_result, flash_sale_table
-from bench.run import END, START, write_block
+from bench.run import END, START, rss_line, worker_shares_mb, write_block
 
 OTHERS = "# Benchmarks\n\n## Checkout\nnumbers A\n\n## Catalog\nnumbers B\n"
 
@@ -130,3 +135,30 @@ def test_each_scenario_is_compared_with_its_own_baseline_in_the_same_run():
     table = run.comparison_table(results, before=results)
     home = next(line for line in table if line.startswith("| home"))
     assert "| 2,400 | 0.60 | 0.50 | 2,400 | 0.60 | 0.50 | ≥ 0.6 |" in home
+
+
+def test_memory_line_gives_rss_and_pss_uss_per_worker():
+    results = {
+        "worker_rss_mb": {"store": [91.6, 91.8], "baseline": [46.1]},
+        "worker_shares_mb": {
+            "store": [{"pss": 53.1, "uss": 36.3}, {"pss": 53.4, "uss": 36.6}],
+            "baseline": [{"pss": 20.2, "uss": 8.4}],
+        },
+    }
+    line = rss_line(results, {"worker_rss_mb": {"store": [124.0, 124.2]}})
+
+    assert "store 92, 92 MB (before: 124, 124 MB); baseline app 46 MB" in line
+    assert "store 53/36, 53/37 MB; baseline app 20/8 MB." in line
+    # results of older runs, without the split, still print
+    assert "PSS" not in rss_line({"worker_rss_mb": results["worker_rss_mb"]}, None)
+
+
+def test_worker_shares_are_read_for_each_child_process():
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)  # fmt: skip
+    try:
+        rows = worker_shares_mb(SimpleNamespace(pid=os.getpid()))
+    finally:
+        child.communicate(b"")
+    assert rows, "the child's /proc/<pid>/smaps_rollup was not read"
+    assert all(0 < row["uss"] <= row["pss"] for row in rows)

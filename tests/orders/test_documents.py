@@ -172,7 +172,7 @@ def test_invoice_on_s3_is_private_and_served_by_presigned_url(
     settings.PRIVATE_URL_EXPIRY_SECONDS = 120
     settings.STORAGES = {
         **settings.STORAGES,
-        "private": {"BACKEND": "securecart.storage.PrivateMediaStorage"},
+        "private": {"BACKEND": "securecart.storage_s3.PrivateMediaStorage"},
     }
     owner = user_create()
     order = paid_order(django_capture_on_commit_callbacks, user=owner)

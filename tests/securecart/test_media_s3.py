@@ -60,8 +60,8 @@ def s3_media(aws, settings) -> Iterator[SimpleNamespace]:
     def use_s3() -> None:  # (re)build the storages from the current settings
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {"BACKEND": "securecart.storage.PublicMediaStorage"},
-            "private": {"BACKEND": "securecart.storage.PrivateMediaStorage"},
+            "default": {"BACKEND": "securecart.storage_s3.PublicMediaStorage"},
+            "private": {"BACKEND": "securecart.storage_s3.PrivateMediaStorage"},
         }
 
     use_s3()

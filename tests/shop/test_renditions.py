@@ -132,7 +132,7 @@ def s3_bucket(aws, settings):
     settings.CLOUDFRONT_DOMAIN = "d123.cloudfront.net"
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "securecart.storage.PublicMediaStorage"},
+        "default": {"BACKEND": "securecart.storage_s3.PublicMediaStorage"},
     }
     return s3
 

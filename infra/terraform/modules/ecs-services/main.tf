@@ -49,7 +49,7 @@ locals {
     web = {
       kind          = "web"
       capacity      = "on-demand"
-      command       = ["gunicorn", "securecart.wsgi:application", "--bind", "0.0.0.0:${local.port}", "--workers", tostring(var.web.gunicorn_workers), "--worker-tmp-dir", "/tmp", "--access-logfile", "-"]
+      command       = ["gunicorn", "securecart.wsgi:application", "--preload", "--bind", "0.0.0.0:${local.port}", "--workers", tostring(var.web.gunicorn_workers), "--worker-tmp-dir", "/tmp", "--access-logfile", "-"]
       cpu           = var.web.cpu
       memory        = var.web.memory
       desired_count = var.web.min
