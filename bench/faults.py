@@ -1,0 +1,561 @@
+"""Pages while Redis or PostgreSQL fail: latency and answers per fault state.
+
+    .venv/bin/python bench/faults.py [--quick] [--seconds 3] [--no-write]
+
+The store is served as in the rest of `make bench` (production settings,
+`bench.flash_sale:application()`, gunicorn sync workers) but on a database of its
+own (`securecart_faults`: migrated, seed_demo) reached through a TCP proxy run by
+this script, and on a redis-server of its own (a free port, no persistence), so
+either can be made to fail without touching the shared services:
+
+- normal;
+- Redis frozen: the redis-server is sent SIGSTOP (connections still accepted by
+  the kernel, never answered: every call waits for its socket timeout);
+- Redis dead: SIGKILL (connections refused); a new redis-server is then started;
+- database hung, mid-run: the proxy stops forwarding in both directions while the
+  workers' pools hold open connections, and accepts new ones without answering
+  (a frozen server or a black-holed network path);
+- database refused: a second gunicorn whose DATABASE_URL names a port where
+  nothing listens;
+- database black-holed: a third whose DATABASE_URL names a socket that listens
+  and never accepts (the connect timeout path).
+
+In each state `--connections` clients (default: one per worker, so a latency is
+one request's own time, not queueing) request the pages in turn for `--seconds`
+(and at least one round of every page); every request is allowed to finish
+(client timeout 60 s, above gunicorn's 30 s worker timeout). Reported per page:
+statuses, p50/p95/max, the p95 delta to normal, and gunicorn `WORKER TIMEOUT`
+lines logged during the state. Goals: Redis frozen or dead → p95 within +50 ms
+of normal; database down → every answer 503 with Retry-After within 2 s (plus
+rendering, see DATABASE_GOAL_MS) and no worker timeout.
+
+`bench/run.py` calls `run()` and writes the same section; alone, this script
+writes it into BENCHMARKS.md between the `bench:faults` markers and the raw
+numbers into bench/faults.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import itertools
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import flash_sale as fs
+from bench.common import (
+    HTTPS,
+    PYTHON,
+    ROOT,
+    fetch,
+    free_port,
+    gunicorn,
+    manage,
+    prepare_database,
+)
+
+APP = "bench.flash_sale:application()"
+DATABASE = "securecart_faults"
+RESULTS = ROOT / "bench" / "faults.json"
+START = "<!-- bench:faults:start -->"
+END = "<!-- bench:faults:end -->"
+TITLE = "Under faults: Redis frozen or dead, database down"
+PAGES = {
+    "home": "/",
+    "category": "/c/apparel/",
+    "product": "/p/{slug}/",
+    "search": "/search/?q=mug",
+    "API product list": "/api/v1/products/",
+}
+REDIS_GOAL_MS = 50.0
+# "503 within 2 s": the connect/pool timeout is 2 s; the 503 page itself renders
+# in a few ms on top of it.
+DATABASE_GOAL_MS = 2100.0
+CLIENT_TIMEOUT = 60.0
+NORMAL, REDIS_FROZEN, REDIS_DEAD = "normal", "Redis frozen (SIGSTOP)", "Redis dead"
+DB_HUNG = "database hung mid-run (pools hold connections)"
+DB_REFUSED = "database refused (nothing listens)"
+DB_BLACKHOLED = "database black-holed (never accepts)"
+REDIS_STATES = (REDIS_FROZEN, REDIS_DEAD)
+DATABASE_STATES = (DB_HUNG, DB_REFUSED, DB_BLACKHOLED)
+
+
+def log(message: str) -> None:
+    print(f"[faults {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- the faulty services -------------------------------------------------------
+class TcpProxy:
+    """A TCP proxy from a loopback port to `upstream`, in a process of its own (so
+    it never competes with the bench's clients for the GIL); `hang()` stops it.
+
+    Hung, it forwards nothing more in either direction and accepts nothing: bytes
+    already sent stay unread, and new connections complete in the kernel's backlog
+    and are never answered, as a frozen server's are. `close()` ends it, dropping
+    every connection.
+    """
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.proc = subprocess.Popen(
+            [PYTHON, __file__, "--proxy", upstream[0], str(upstream[1])],
+            stdout=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.strip().isdigit():
+            self.proc.kill()
+            raise RuntimeError(f"the proxy did not start: {line!r}")
+        self.port = int(line)
+
+    def hang(self) -> None:
+        self.proc.send_signal(signal.SIGUSR1)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def proxy_serve(host: str, port: int) -> None:
+    """The proxy process: print the listening port, forward until SIGUSR1."""
+    hung = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: hung.set())
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    print(listener.getsockname()[1], flush=True)
+    peers: dict[socket.socket, socket.socket] = {}
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        while not hung.is_set():
+            for key, _ in selector.select(timeout=0.1):
+                sock = key.fileobj
+                if hung.is_set():
+                    break
+                if sock is not listener and sock not in peers:
+                    continue  # closed with its peer earlier in this batch
+                if sock is listener:
+                    client, _ = listener.accept()
+                    server = socket.create_connection((host, port))
+                    for end in (client, server):  # no Nagle delay added to replies
+                        end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    peers.update({client: server, server: client})
+                    selector.register(client, selectors.EVENT_READ)
+                    selector.register(server, selectors.EVENT_READ)
+                    continue
+                data = b""
+                with contextlib.suppress(OSError):
+                    data = sock.recv(65536)  # type: ignore[union-attr]
+                if data:
+                    peers[sock].sendall(data)  # type: ignore[index]
+                    continue
+                for end in (sock, peers.pop(sock)):  # type: ignore[arg-type]
+                    peers.pop(end, None)
+                    selector.unregister(end)
+                    end.close()
+    while True:  # hung: hold every socket, answer nothing, until killed
+        signal.pause()
+
+
+@contextlib.contextmanager
+def redis_server(port: int) -> Iterator[subprocess.Popen]:
+    """A throwaway redis-server on 127.0.0.1:port (no RDB, no AOF)."""
+    import redis
+
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis(port=port, socket_timeout=0.5).ping()
+            break
+        except redis.RedisError as error:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"no redis-server on port {port}") from error
+            time.sleep(0.05)
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGCONT)
+            proc.kill()
+        proc.wait(5)
+
+
+# --- the client ----------------------------------------------------------------
+@dataclass
+class Sample:
+    page: str
+    status: str  # the HTTP status, or the error's class name
+    ms: float
+    retry_after: str | None = None
+
+
+def request(base: str, path: str) -> tuple[str, float, str | None]:
+    parts = urlsplit(base)
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=CLIENT_TIMEOUT
+    )
+    try:
+        conn.request("GET", path, headers=HTTPS)
+        response = conn.getresponse()
+        response.read()
+        status, retry = str(response.status), response.getheader("Retry-After")
+    except (OSError, http.client.HTTPException) as error:
+        status, retry = type(error).__name__, None
+    finally:
+        conn.close()
+    return status, (time.perf_counter() - started) * 1000, retry
+
+
+def sample(
+    base: str, pages: dict[str, str], *, seconds: float, connections: int
+) -> list[Sample]:
+    """`connections` clients take the pages in turn until `seconds` have passed
+    and every page was requested at least once; each request is let finish."""
+    order = itertools.cycle(pages.items())
+    taken = itertools.count(1)
+    lock = threading.Lock()
+    samples: list[Sample] = []
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        while True:
+            with lock:
+                number = next(taken)
+                name, path = next(order)
+            if number > len(pages) and time.monotonic() > deadline:
+                return
+            status, ms, retry = request(base, path)
+            with lock:
+                samples.append(Sample(name, status, ms, retry))
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (0 < fraction <= 1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))
+    return ordered[int(rank) - 1]
+
+
+def summarize(samples: list[Sample]) -> dict[str, dict]:
+    """Per page (and "all"): count, statuses, p50/p95/max ms, Retry-After values."""
+    groups: dict[str, list[Sample]] = {"all": list(samples)}
+    for item in samples:
+        groups.setdefault(item.page, []).append(item)
+    return {
+        page: {
+            "requests": len(rows),
+            "statuses": dict(Counter(row.status for row in rows)),
+            "retry_after": sorted({row.retry_after for row in rows if row.retry_after}),
+            "p50_ms": percentile([row.ms for row in rows], 0.5),
+            "p95_ms": percentile([row.ms for row in rows], 0.95),
+            "max_ms": max(row.ms for row in rows),
+        }
+        for page, rows in groups.items()
+        if rows
+    }
+
+
+def verdict(state: str, row: dict, normal: dict | None, timeouts: int) -> str:
+    """Whether a state's "all pages" row meets its goal ("" for normal)."""
+    if state in REDIS_STATES and normal:
+        delta = row["p95_ms"] - normal["p95_ms"]
+        ok = delta <= REDIS_GOAL_MS and set(row["statuses"]) == {"200"}
+        return f"{'met' if ok else 'MISSED'}: p95 {delta:+.0f} ms"
+    if state in DATABASE_STATES:
+        answered = set(row["statuses"]) <= {"503", "200"}
+        retry = "503" not in row["statuses"] or bool(row["retry_after"])
+        in_time = row["max_ms"] <= DATABASE_GOAL_MS
+        ok = answered and retry and in_time and not timeouts
+        return f"{'met' if ok else 'MISSED'}: max {row['max_ms'] / 1000:.2f} s"
+    return ""
+
+
+# --- the run ---------------------------------------------------------------------
+def database_server() -> str:
+    return os.environ.get(
+        "BENCH_DATABASE_SERVER", "postgres://shop:shop@127.0.0.1:5432"
+    )
+
+
+def faults_env(database_url: str, redis_url: str) -> dict[str, str]:
+    return fs.bench_env(
+        DATABASE_URL=database_url, REDIS_URL=redis_url, CACHE_KEY_PREFIX="bench-faults"
+    )
+
+
+def prepare(redis_url: str) -> None:
+    log(f"preparing database {DATABASE} (migrate, collectstatic, seed_demo)")
+    env = faults_env(f"{database_server()}/{DATABASE}", redis_url)
+    prepare_database(env)
+    manage(env, "seed_demo")
+
+
+def product_slug(base: str) -> str:
+    status, body = fetch(f"{base}/api/v1/products/", headers=HTTPS)
+    rows = json.loads(body) if status == 200 else []
+    rows = rows.get("results", rows) if isinstance(rows, dict) else rows
+    if not rows:
+        raise SystemExit("GET /api/v1/products/ gave no product: did seed_demo run?")
+    return rows[0]["slug"]
+
+
+class LogWatch:
+    """Counts `WORKER TIMEOUT` lines a gunicorn log gained since the last look."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.seen = path, 0
+
+    def new_timeouts(self) -> int:
+        total = self.path.read_text(errors="replace").count("WORKER TIMEOUT")
+        new, self.seen = total - self.seen, total
+        return new
+
+
+@dataclass
+class Plan:
+    seconds: float  # per state, at least one request of each page
+    connections: int  # concurrent clients
+    workers: int  # gunicorn sync workers
+
+
+def measure(
+    states: dict, name: str, base: str, pages: dict, plan: Plan, watch: LogWatch
+) -> None:
+    samples = sample(base, pages, seconds=plan.seconds, connections=plan.connections)
+    states[name] = {
+        "pages": summarize(samples),
+        "worker_timeouts": watch.new_timeouts(),
+    }
+    every = states[name]["pages"]["all"]
+    log(f"{name:48} {every['requests']:5} requests {every['statuses']} "
+        f"p50 {every['p50_ms']:.1f} p95 {every['p95_ms']:.1f} max {every['max_ms']:.0f} ms "
+        f"worker timeouts {states[name]['worker_timeouts']}")  # fmt: skip
+
+
+def run_store_states(plan: Plan, states: dict, redis_port: int) -> dict[str, str]:
+    """normal, Redis frozen, Redis dead, database hung mid-run, on one gunicorn
+    whose database is behind the proxy; returns the pages measured."""
+    upstream = urlsplit(database_server())
+    proxy = TcpProxy((upstream.hostname or "127.0.0.1", upstream.port or 5432))
+    user = f"{upstream.username}:{upstream.password}@" if upstream.username else ""
+    env = faults_env(
+        f"postgres://{user}127.0.0.1:{proxy.port}/{DATABASE}",
+        f"redis://127.0.0.1:{redis_port}/0",
+    )
+    server_log = ROOT / "var" / "bench-faults-gunicorn.log"
+    try:
+        with (
+            redis_server(redis_port) as redis_proc,
+            gunicorn(APP, env, workers=plan.workers, log_path=server_log) as store,
+        ):
+            watch = LogWatch(server_log)
+            slug = product_slug(store)
+            pages = {name: path.format(slug=slug) for name, path in PAGES.items()}
+            sample(store, pages, seconds=1, connections=plan.connections)  # warm
+            watch.new_timeouts()
+            measure(states, NORMAL, store, pages, plan, watch)
+            redis_proc.send_signal(signal.SIGSTOP)
+            measure(states, REDIS_FROZEN, store, pages, plan, watch)
+            redis_proc.send_signal(signal.SIGCONT)
+            redis_proc.kill()
+            redis_proc.wait(5)
+            measure(states, REDIS_DEAD, store, pages, plan, watch)
+            with redis_server(redis_port):
+                proxy.hang()
+                measure(states, DB_HUNG, store, pages, plan, watch)
+                proxy.close()  # let any stuck worker go before gunicorn stops
+    finally:
+        proxy.close()
+    return pages
+
+
+def run_down_states(plan: Plan, states: dict, redis_port: int, pages: dict) -> None:
+    """database refused and black-holed: a gunicorn each."""
+    blackhole = socket.create_server(("127.0.0.1", 0), backlog=128)  # never accepts
+    targets = {DB_REFUSED: free_port(), DB_BLACKHOLED: blackhole.getsockname()[1]}
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    try:
+        with redis_server(redis_port):
+            for name, port in targets.items():
+                env = faults_env(
+                    f"postgres://shop:shop@127.0.0.1:{port}/{DATABASE}", redis_url
+                )
+                path = ROOT / "var" / f"bench-faults-{port}.log"
+                with gunicorn(APP, env, workers=plan.workers, log_path=path) as base:
+                    watch = LogWatch(path)
+                    watch.new_timeouts()
+                    measure(states, name, base, pages, plan, watch)
+    finally:
+        blackhole.close()
+
+
+def run(plan: Plan) -> dict:
+    """Every fault state; returns the results (also written to bench/faults.json)."""
+    started = time.monotonic()
+    redis_port = free_port()
+    prepare(f"redis://127.0.0.1:{redis_port}/0")
+    states: dict[str, dict] = {}
+    pages = run_store_states(plan, states, redis_port)
+    run_down_states(plan, states, redis_port, pages)
+    results = {
+        "settings": asdict(plan),
+        "pages": pages,
+        "states": states,
+        "elapsed_seconds": time.monotonic() - started,
+    }
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    log(f"done in {results['elapsed_seconds']:.0f} s")
+    return results
+
+
+# --- the report ------------------------------------------------------------------
+def _statuses(statuses: dict[str, int]) -> str:
+    return ", ".join(f"{n}× {status}" for status, n in sorted(statuses.items()))
+
+
+def table(results: dict) -> list[str]:
+    states = results["states"]
+    normal = states.get(NORMAL, {}).get("pages", {})
+    lines = [
+        "| state | page | requests | answers | p50 ms | p95 ms | max ms "
+        "| p95 − normal ms | worker timeouts | goal |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for state, data in states.items():
+        for page, row in data["pages"].items():
+            base = normal.get(page)
+            delta = row["p95_ms"] - base["p95_ms"] if base and state != NORMAL else None
+            timeouts = data["worker_timeouts"]
+            lines.append(
+                f"| {state if page == 'all' else ''} | {page} | {row['requests']} "
+                f"| {_statuses(row['statuses'])} | {row['p50_ms']:.1f} "
+                f"| {row['p95_ms']:.1f} | {row['max_ms']:.0f} "
+                f"| {'' if delta is None else f'{delta:+.1f}'} "
+                f"| {timeouts if page == 'all' else ''} "
+                f"| {verdict(state, row, base, timeouts) if page == 'all' else ''} |"
+            )
+    return lines
+
+
+def section(results: dict) -> str:
+    settings = results["settings"]
+    lines = [
+        f"## {TITLE}",
+        "",
+        "`bench/faults.py` (alone, or as part of `make bench`) serves the store as "
+        "above (production settings, gunicorn "
+        f"{settings['workers']} sync workers) on a database of its own "
+        f"(`{DATABASE}`, seed_demo) reached through a TCP proxy the bench runs, and "
+        "on a redis-server of its own, so each can be made to fail: Redis frozen "
+        "(SIGSTOP: connections accepted, never answered), Redis dead (SIGKILL: "
+        "refused), the database hung mid-run (the proxy stops forwarding while the "
+        "workers' pools hold open connections, and accepts new ones without "
+        "answering), and two more servers started with the database refused "
+        "(nothing listens on its port) or black-holed (a socket that listens and "
+        "never accepts: the connect timeout). In each state "
+        f"{settings['connections']} clients (one per worker: a latency is a "
+        "request's own time, not queueing) request the pages in turn for "
+        f"{settings['seconds']:g} s and at least once each; every request is let "
+        "finish (client timeout 60 s, above gunicorn's 30 s worker timeout). "
+        "Pages: " + ", ".join(f"{n} `{p}`" for n, p in results["pages"].items()) + ".",
+        "",
+        "Goals, judged on each state's row of all pages: Redis frozen or dead → "
+        f"p95 within +{REDIS_GOAL_MS:.0f} ms of normal's, every answer 200; database "
+        "down → every answer a 503 with Retry-After (or a 200 the cache could "
+        f"still serve) within {DATABASE_GOAL_MS / 1000:.1f} s, and no gunicorn "
+        "worker timeout. The 2 s is the connect and pool timeout "
+        "(DATABASE_CONNECT_TIMEOUT_SECONDS) and, for a server that stops answering "
+        "while a request holds a pooled connection, the bound on each wait "
+        "(DATABASE_QUERY_TIMEOUT_SECONDS); the 503 page itself adds a few ms, "
+        f"hence {DATABASE_GOAL_MS / 1000:.1f} s. "
+        "With Redis down the cached pages are built from the database on every "
+        "request (what the delta mostly is); the first call of each worker waits "
+        "for the socket timeout (0.5 s) and opens the circuit "
+        "(securecart/cache_circuit.py) for CACHE_CIRCUIT_OPEN_SECONDS (5): that "
+        "one request per worker per open period shows in the max column.",
+        "",
+        *table(results),
+        "",
+        f"Fault run: {results['elapsed_seconds']:.0f} s. Raw numbers: `bench/faults.json`.",
+    ]
+    return "\n".join(lines)
+
+
+def write(body: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
+    """The section between the faults markers, after the `make bench` block."""
+    from bench.run import END as RUN_END
+    from bench.run import write_block
+
+    write_block(body, path, start=START, end=END, after=RUN_END)
+
+
+def plan_for(*, quick: bool, workers: int = 2) -> Plan:
+    """The plan `make bench` uses (--quick: 1 s per state)."""
+    return Plan(seconds=1 if quick else 3, connections=workers, workers=workers)
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--proxy"]:
+        proxy_serve(sys.argv[2], int(sys.argv[3]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 s per state")
+    parser.add_argument("--seconds", type=float, help="seconds per state (default 3)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--connections", type=int, help="concurrent clients (default: one per worker)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="leave BENCHMARKS.md alone"
+    )
+    args = parser.parse_args()
+    plan = plan_for(quick=args.quick, workers=args.workers)
+    plan.seconds = args.seconds or plan.seconds
+    plan.connections = args.connections or plan.connections
+    results = run(plan)
+    body = section(results)
+    print(body)
+    if not args.no_write:
+        write(body)
+    return 0 if goals_met(results) else 1
+
+
+def goals_met(results: dict) -> bool:
+    states = results["states"]
+    normal = states.get(NORMAL, {}).get("pages", {}).get("all")
+    return all(
+        verdict(name, data["pages"]["all"], normal, data["worker_timeouts"]).startswith(
+            "met"
+        )
+        for name, data in states.items()
+        if name != NORMAL
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
