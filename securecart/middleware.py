@@ -20,6 +20,7 @@ from django.http import (
     HttpResponseBase,
 )
 
+from .database_wait import bounded_waits
 from .request_context import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -79,15 +80,21 @@ class DatabaseUnavailableMiddleware:
 
     With the connect and pool timeouts at most 2 s (settings.database_config) a
     database outage costs each request about that long instead of holding a
-    worker for the pool's old 10 s; the page renders without the database (no
-    request context, so no session or user lookups).
+    worker for the pool's old 10 s; a server that stops answering while a request
+    holds a connection costs it DATABASE_QUERY_TIMEOUT_SECONDS
+    (securecart/database_wait.py) instead of the worker. The page renders without
+    the database (no request context, so no session or user lookups).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.query_timeout = float(
+            getattr(settings, "DATABASE_QUERY_TIMEOUT_SECONDS", 0)
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with bounded_waits(self.query_timeout):
+            return self.get_response(request)
 
     def process_exception(
         self, request: HttpRequest, exception: Exception

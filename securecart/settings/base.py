@@ -207,6 +207,11 @@ DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
 # With the database down a request fails after this long (a 503 page), instead of
 # holding a worker: the connect timeout and the wait for a pooled connection.
 DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
+# A web request waits at most this long for each answer of the database; past it
+# the connection is dropped and the request gets the 503 page, instead of a server
+# that stopped answering holding the worker (securecart/database_wait.py; 0: off).
+# Tasks and commands are not bounded.
+DATABASE_QUERY_TIMEOUT_SECONDS = float(env("DATABASE_QUERY_TIMEOUT_SECONDS", "2"))
 # Product search (shop.search): how close a word must be to a product or category
 # name to count as a typo of it (pg_trgm word similarity, 0-1; 0.6 is pg_trgm's
 # own, stricter, default). Set on every connection, so the GIN trigram indexes
@@ -218,6 +223,8 @@ def database_config(url: str) -> dict[str, Any]:
     """Build one DATABASES entry; PostgreSQL gets Django's psycopg pool."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.postgresql":
+        from securecart.database_wait import BoundedWaitConnection
+
         options = config.setdefault("OPTIONS", {})
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
         options.setdefault(
@@ -227,6 +234,8 @@ def database_config(url: str) -> dict[str, Any]:
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
             "timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
+            # Waits bounded during web requests (DATABASE_QUERY_TIMEOUT_SECONDS).
+            "connection_class": BoundedWaitConnection,
         }
     return config
 
