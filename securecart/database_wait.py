@@ -8,7 +8,7 @@ every worker that picks up one of the pool's open connections joins it.
 
 Pooled connections are `BoundedWaitConnection`s (settings.database_config). While
 `DatabaseUnavailableMiddleware` serves a request every wait for the server is
-bounded by DATABASE_QUERY_TIMEOUT_SECONDS: past it the connection is closed (the
+bounded by DATABASE_REQUEST_TIMEOUT_SECONDS: past it the connection is closed (the
 pool drops it; the server ends the query when it notices) and OperationalError
 is raised, which gives the 503 page. A query that is just slow for longer (a
 long lock wait) gets the same answer. Celery tasks and management commands run

@@ -204,14 +204,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_04
 
 # --- database ---------------------------------------------------------------
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
-# With the database down a request fails after this long (a 503 page), instead of
-# holding a worker: the connect timeout and the wait for a pooled connection.
+# Connecting to the database gives up after this long (libpq's minimum is 2).
 DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
-# A web request waits at most this long for each answer of the database; past it
-# the connection is dropped and the request gets the 503 page, instead of a server
-# that stopped answering holding the worker (securecart/database_wait.py; 0: off).
-# Tasks and commands are not bounded.
-DATABASE_QUERY_TIMEOUT_SECONDS = float(env("DATABASE_QUERY_TIMEOUT_SECONDS", "2"))
+# With the database down or hung a page is the 503 after about this long instead of
+# holding a worker: the wait for a pooled connection (the pool connects in the
+# background) and, in a web request, for each answer of the database (past it the
+# connection is dropped: securecart/database_wait.py). Tasks and commands wait for
+# answers unbounded.
+DATABASE_REQUEST_TIMEOUT_SECONDS = float(env("DATABASE_REQUEST_TIMEOUT_SECONDS", "1.5"))
 # Product search (shop.search): how close a word must be to a product or category
 # name to count as a typo of it (pg_trgm word similarity, 0-1; 0.6 is pg_trgm's
 # own, stricter, default). Set on every connection, so the GIN trigram indexes
@@ -233,8 +233,8 @@ def database_config(url: str) -> dict[str, Any]:
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
-            # Waits bounded during web requests (DATABASE_QUERY_TIMEOUT_SECONDS).
+            "timeout": DATABASE_REQUEST_TIMEOUT_SECONDS,
+            # Its waits for answers bounded in web requests (same setting).
             "connection_class": BoundedWaitConnection,
         }
     return config

@@ -67,13 +67,13 @@ def test_redis_goal_is_the_p95_delta_with_every_answer_a_200():
 
 
 def test_database_goal_is_a_503_with_retry_after_in_time_and_no_worker_timeout():
-    fine = _row({"503": 5}, top=2010.0)
+    fine = _row({"503": 5}, top=1600.0)
     assert verdict(DB_HUNG, fine, None, 0).startswith("met")
     assert verdict(DB_HUNG, _row({"503": 4, "200": 1}, top=900.0), None, 0).startswith(
         "met"
     )  # a page the cache could still serve
     assert verdict(DB_HUNG, fine, None, 1).startswith("MISSED")  # a worker was killed
-    slow = _row({"503": 5}, top=6000.0)
+    slow = _row({"503": 5}, top=2050.0)
     assert verdict(DB_BLACKHOLED, slow, None, 0).startswith("MISSED")
     dropped = _row({"503": 3, "RemoteDisconnected": 2}, top=1500.0)
     assert verdict(DB_BLACKHOLED, dropped, None, 0).startswith("MISSED")
