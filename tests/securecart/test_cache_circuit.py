@@ -84,6 +84,32 @@ def test_a_hung_redis_opens_the_circuit_and_pages_skip_it(
     print(f"20 pages with Redis frozen: {elapsed:.2f} s")
 
 
+def test_a_signed_in_shopper_pays_one_timeout_and_keeps_the_session(
+    frozen_redis, client, settings
+):
+    """Sessions (cached_db), the header's cart count and the pages all read Redis;
+    with it frozen the session comes from the database and one call pays."""
+    from tests.factories.accounts import UserFactory
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 60
+    product = ProductFactory(name="Walnut desk lamp")
+    user = UserFactory()
+    client.force_login(user)
+    urls = ["/", f"/p/{product.slug}/", "/cart/"]
+    for url in urls:
+        assert client.get(url).status_code == 200
+
+    _freeze(frozen_redis)
+    for _ in range(3):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response.wsgi_request.user == user  # the session survived
+
+    assert BREAKER.trips == 1
+
+
 def test_the_circuit_closes_when_redis_answers_again(frozen_redis, client, settings):
     from django.core.cache import cache
 
