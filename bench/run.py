@@ -487,9 +487,9 @@ def main() -> int:
         results["profile"] = profiling.run(args.profile_requests)
     if not args.no_faults:
         log("fault states (bench/faults.py): Redis frozen and dead, database down")
-        results["faults"] = faults.run(
-            faults.plan_for(quick=args.quick, workers=workers)
-        )
+        # The static files are collected already (prepare above).
+        plan = faults.plan_for(quick=args.quick, workers=workers, collectstatic=False)
+        results["faults"] = faults.run(plan)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     from bench.plot import plot
 

@@ -63,6 +63,10 @@ def test_redis_goal_is_the_p95_delta_with_every_answer_a_200():
     )
     late = _row({"200": 8, "500": 1}, p95=6.0)
     assert verdict(REDIS_DEAD, late, normal, 0).startswith("MISSED")
+    with_404 = _row({"200": 90, "404": 10}, p95=5.0)
+    assert verdict(REDIS_DEAD, _row({"200": 9, "404": 1}), with_404, 0).startswith(
+        "met"
+    )
     assert verdict(NORMAL, normal, None, 0) == ""
 
 
@@ -79,6 +83,11 @@ def test_database_goal_is_a_503_with_retry_after_in_time_and_no_worker_timeout()
     assert verdict(DB_BLACKHOLED, dropped, None, 0).startswith("MISSED")
     bare = _row({"503": 5}, top=2000.0, retry=())
     assert verdict(DB_BLACKHOLED, bare, None, 0).startswith("MISSED")
+    # the 404 page needs no database: its 404 is right when normal answers it too
+    normal = _row({"200": 50, "404": 10})
+    framed = _row({"503": 4, "404": 1}, top=1600.0)
+    assert verdict(DB_BLACKHOLED, framed, normal, 0).startswith("met")
+    assert verdict(DB_BLACKHOLED, framed, None, 0).startswith("MISSED")
 
 
 def test_goals_met_needs_every_fault_state():
