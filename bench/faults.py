@@ -20,7 +20,9 @@ either can be made to fail without touching the shared services:
 - database refused: a second gunicorn whose DATABASE_URL names a port where
   nothing listens;
 - database black-holed: a third whose DATABASE_URL names a socket that listens
-  and never accepts (the connect timeout path).
+  and never accepts (the connect timeout path);
+- database back: a proxy to PostgreSQL is started on the refused server's port;
+  how long until a page that needs the database answers 200.
 
 In each state `--connections` clients (default: one per worker, so a latency is
 one request's own time, not queueing) request the pages in turn for `--seconds`
@@ -119,9 +121,9 @@ class TcpProxy:
     every connection.
     """
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    def __init__(self, upstream: tuple[str, int], port: int = 0) -> None:
         self.proc = subprocess.Popen(
-            [PYTHON, __file__, "--proxy", upstream[0], str(upstream[1])],
+            [PYTHON, __file__, "--proxy", upstream[0], str(upstream[1]), str(port)],
             stdout=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
         line = self.proc.stdout.readline() if self.proc.stdout else ""
@@ -139,11 +141,11 @@ class TcpProxy:
             self.proc.wait(5)
 
 
-def proxy_serve(host: str, port: int) -> None:
+def proxy_serve(host: str, port: int, listen: int = 0) -> None:
     """The proxy process: print the listening port, forward until SIGUSR1."""
     hung = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: hung.set())
-    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    listener = socket.create_server(("127.0.0.1", listen), backlog=128)
     print(listener.getsockname()[1], flush=True)
     peers: dict[socket.socket, socket.socket] = {}
     with selectors.DefaultSelector() as selector:
@@ -456,20 +458,54 @@ def down_servers(
         base = stack.enter_context(
             gunicorn(APP, env, workers=plan.workers, log_path=path, wait=False)
         )
+        base.database_port = port  # type: ignore[attr-defined]
         servers[name] = (base, LogWatch(path))
     return servers  # booting side by side with the store (wait_for_http later)
 
 
 def run_down_states(
     plan: Plan, states: dict, redis_port: int, pages: dict, servers: dict
-) -> None:
+) -> dict:
+    """Measure the down servers, then bring the refused one's database back;
+    returns how long it took to serve again."""
     with redis_server(redis_port):
+        down_since = time.monotonic()
         for name, (base, watch) in servers.items():
             wait_for_http(f"{base}/healthz")
             # Each worker's lazy start-up (URLs, views) on a page without database.
             sample(base, {"robots": "/robots.txt"}, seconds=0.2, connections=2)
             watch.new_timeouts()
             measure(states, name, base, pages, plan, watch)
+        base = servers[DB_REFUSED][0]
+        return database_back(base, down_for=time.monotonic() - down_since)
+
+
+def database_back(base: Server, *, down_for: float, deadline: float = 60) -> dict:
+    """Start a proxy to PostgreSQL on the refused server's database port and
+    request a page that always needs the database (a search never made before)
+    until it answers 200: how long the app takes to use the database again."""
+    upstream = urlsplit(database_server())
+    proxy = TcpProxy(
+        (upstream.hostname or "127.0.0.1", upstream.port or 5432),
+        port=base.database_port,  # type: ignore[attr-defined]
+    )
+    started = time.monotonic()
+    answers: Counter[str] = Counter()
+    try:
+        while time.monotonic() - started < deadline:
+            status, _, _ = request(base, f"/search/?q=back{sum(answers.values())}")
+            answers[status] += 1
+            if status == "200":
+                break
+    finally:
+        proxy.close()
+    back = {
+        "down_seconds": down_for,
+        "seconds_to_first_200": time.monotonic() - started if answers["200"] else None,
+        "answers_before": {k: n for k, n in answers.items() if k != "200"},
+    }
+    log(f"database back after {down_for:.0f} s down: {back}")
+    return back
 
 
 def run(plan: Plan) -> dict:
@@ -481,11 +517,12 @@ def run(plan: Plan) -> dict:
     with contextlib.ExitStack() as stack:
         servers = down_servers(stack, plan, redis_port)
         pages = run_store_states(plan, states, redis_port)
-        run_down_states(plan, states, redis_port, pages, servers)
+        back = run_down_states(plan, states, redis_port, pages, servers)
     results = {
         "settings": asdict(plan),
         "pages": pages,
         "states": states,
+        "database_back": back,
         "elapsed_seconds": time.monotonic() - started,
     }
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
@@ -573,9 +610,31 @@ def section(results: dict) -> str:
         "",
         *table(results),
         "",
+        *back_lines(results.get("database_back")),
         f"Fault run: {results['elapsed_seconds']:.0f} s. Raw numbers: `bench/faults.json`.",
     ]
     return "\n".join(lines)
+
+
+def back_lines(back: dict | None) -> list[str]:
+    if not back:
+        return []
+    seconds = back["seconds_to_first_200"]
+    before = _statuses(back["answers_before"]) or "no other answer"
+    answer = (
+        f"answered 200 after {seconds:.2f} s ({before} before)"
+        if seconds is not None
+        else f"**never answered 200** ({before})"
+    )
+    return [
+        f"Database back: after the refused server's database had been down "
+        f"{back['down_seconds']:.0f} s (its two states above), a proxy to PostgreSQL "
+        "was started on its port and a search never made before (it needs the "
+        f"database) {answer}. The pool retries a failing connect with a doubling "
+        "delay for DATABASE_RECONNECT_SECONDS (5 s), then waits for the next "
+        "request to try again.",
+        "",
+    ]
 
 
 def write(body: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
@@ -598,7 +657,7 @@ def plan_for(*, quick: bool, workers: int = 2, collectstatic: bool = True) -> Pl
 
 def main() -> int:
     if sys.argv[1:2] == ["--proxy"]:
-        proxy_serve(sys.argv[2], int(sys.argv[3]))
+        proxy_serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 s per state")
     parser.add_argument("--seconds", type=float, help="seconds per state (default 3)")

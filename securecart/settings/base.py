@@ -212,6 +212,8 @@ DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2
 # connection is dropped: securecart/database_wait.py). Tasks and commands wait for
 # answers unbounded.
 DATABASE_REQUEST_TIMEOUT_SECONDS = float(env("DATABASE_REQUEST_TIMEOUT_SECONDS", "1.5"))
+# How long the pool retries a failing connect before waiting for the next request.
+DATABASE_RECONNECT_SECONDS = 5.0
 # Product search (shop.search): how close a word must be to a product or category
 # name to count as a typo of it (pg_trgm word similarity, 0-1; 0.6 is pg_trgm's
 # own, stricter, default). Set on every connection, so the GIN trigram indexes
@@ -234,6 +236,11 @@ def database_config(url: str) -> dict[str, Any]:
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
             "timeout": DATABASE_REQUEST_TIMEOUT_SECONDS,
+            # A failing connect is retried with a doubling delay (1, 2, 4 ... s) for
+            # this long, then given up until the next request needs a connection:
+            # psycopg's 5 minutes would leave a database that is back unused for up
+            # to as long as it was down.
+            "reconnect_timeout": DATABASE_RECONNECT_SECONDS,
             # Its waits for answers bounded in web requests (same setting).
             "connection_class": BoundedWaitConnection,
         }

@@ -81,6 +81,9 @@ def test_pooled_connections_bound_their_waits():
     assert config["OPTIONS"]["pool"]["connection_class"] is BoundedWaitConnection
     # The wait for a connection leaves room for the 503 page within 2 s.
     assert config["OPTIONS"]["pool"]["timeout"] < 2
+    # A database that is back is connected again within seconds, not after the
+    # doubling retry delay psycopg keeps for 5 minutes.
+    assert config["OPTIONS"]["pool"]["reconnect_timeout"] <= 5
 
 
 @pytest.mark.postgres
