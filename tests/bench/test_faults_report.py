@@ -44,6 +44,11 @@ def test_summarize_counts_each_page_and_all_of_them_first():
     assert summary["home"]["p50_ms"] == 10 and summary["home"]["max_ms"] == 30
     assert summary["search"]["retry_after"] == ["30"]
     assert summary["home"]["retry_after"] == []
+    assert summary["search"]["503_without_retry_after"] == 0
+    bare = summarize(
+        [Sample("home", "503", 1500.0), Sample("home", "503", 1500.0, "30")]
+    )
+    assert bare["all"]["503_without_retry_after"] == 1
 
 
 def _row(statuses, *, p95=10.0, top=10.0, retry=("30",)):
@@ -52,6 +57,7 @@ def _row(statuses, *, p95=10.0, top=10.0, retry=("30",)):
         "p95_ms": p95,
         "max_ms": top,
         "retry_after": list(retry),
+        "503_without_retry_after": 0 if retry else statuses.get("503", 0),
     }
 
 
