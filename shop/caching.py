@@ -9,6 +9,8 @@ listing, product page or API answer outlives a price/stock/product change.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,14 @@ from securecart import cache_circuit
 
 CATALOG_VERSION_KEY = "shop:catalog-version"
 TIMEOUT = 60 * 15
+# While Redis is unreachable (its circuit open: generation 0) each process keeps what
+# it built for this long, a few entries at most: a page costs one build per process
+# every few seconds instead of one per request. A catalog change shows there after
+# at most this long (without Redis there is no generation to bump).
+LOCAL_SECONDS = 5.0
+LOCAL_MAX_ENTRIES = 64
+_local: dict[str, tuple[float, Any]] = {}
+_local_lock = threading.Lock()
 
 
 CART_COUNT_TIMEOUT = 60 * 60
@@ -64,19 +74,43 @@ def catalog_version() -> int:
 
 
 def catalog_get(key: str) -> tuple[int, Any]:
-    """Return (current generation, value or None when missing or stale)."""
+    """Return (current generation, value or None when missing or stale); with
+    Redis unreachable (generation 0) the value is this process's own recent copy."""
     version, value = catalog_entry(cache.get_many([CATALOG_VERSION_KEY, key]), key)
     if version is None:
-        return catalog_version(), None
+        version, value = catalog_version(), None
+    if not version:
+        return 0, local_get(key)
+    if _local:  # Redis is back: the copies are done with
+        local_clear()
     return version, value
 
 
 def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -> None:
     """Store value under the generation read *before* it was built: a change made
     meanwhile bumps the generation and the entry is never served. Generation 0
-    (Redis unreachable) is not stored."""
+    (Redis unreachable) is kept in this process for LOCAL_SECONDS only."""
     if version:
         cache.set(key, (version, value), timeout)
+    else:
+        local_set(key, value)
+
+
+def local_get(key: str) -> Any:
+    entry = _local.get(key)
+    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+
+def local_set(key: str, value: object) -> None:
+    with _local_lock:
+        while len(_local) >= LOCAL_MAX_ENTRIES:
+            del _local[next(iter(_local))]  # the oldest
+        _local[key] = (time.monotonic() + LOCAL_SECONDS, value)
+
+
+def local_clear() -> None:
+    with _local_lock:
+        _local.clear()
 
 
 def catalog_cached(key: str, build: Callable[[], Any]) -> Any:

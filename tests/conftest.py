@@ -77,12 +77,15 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> Iterator[None]:
     from django.core.cache import cache
 
     from securecart.cache_circuit import BREAKER
+    from shop.caching import local_clear
 
     settings.MEDIA_ROOT = tmp_path / "media"
     BREAKER.reset()  # a Redis another test stopped is not this test's
     cache.clear()
+    local_clear()  # the copies kept while Redis was unreachable
     yield
     cache.clear()
+    local_clear()
     BREAKER.reset()
 
 

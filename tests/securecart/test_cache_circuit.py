@@ -163,3 +163,28 @@ def test_a_catalog_miss_with_the_circuit_open_calls_nothing(frozen_redis):
 
     assert (version, value) == (0, None)
     assert commands() - before == 0
+
+
+def test_with_redis_unreachable_a_page_is_built_once_per_process_for_a_while(
+    frozen_redis, client, settings, django_assert_num_queries, monkeypatch
+):
+    """Each process keeps its own copy for LOCAL_SECONDS while the circuit is open:
+    pages do not all turn into full builds; a change shows after that long."""
+    from shop import caching
+    from shop.models import Product
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 60
+    product = ProductFactory(name="Walnut desk lamp")
+    url = f"/c/{product.category.slug}/"
+    _freeze(frozen_redis)
+    assert "Walnut" in client.get(url).content.decode()  # the timeout, then a build
+    assert cache_circuit.is_open()
+
+    with django_assert_num_queries(0):
+        assert "Walnut" in client.get(url).content.decode()
+
+    Product.objects.filter(pk=product.pk).update(name="Oak desk lamp")
+    later = caching.time.monotonic() + caching.LOCAL_SECONDS + 1
+    monkeypatch.setattr(caching.time, "monotonic", lambda: later)
+    assert "Oak" in client.get(url).content.decode()
