@@ -302,21 +302,26 @@ def summarize(samples: list[Sample]) -> dict[str, dict]:
     }
 
 
-def verdict(state: str, row: dict, normal: dict | None, timeouts: int) -> str:
-    """Whether a state's "all pages" row meets its goal ("" for normal). `normal`
-    is normal's "all pages" row: its statuses (200, the 404 page's 404) are the
-    right answers."""
-    right = set((normal or {}).get("statuses", {})) or {"200"}
+def verdict(state: str, pages: dict, normal: dict | None, timeouts: int) -> str:
+    """Whether a state meets its goal ("" for normal). `pages` and `normal` map
+    each page (and "all") to its row: normal's statuses (200, the 404 page's 404)
+    are the right answers; the Redis goal holds for every page's p95."""
+    every, base = pages["all"], (normal or {}).get("all")
+    right = set((base or {}).get("statuses", {})) or {"200"}
     if state in REDIS_STATES and normal:
-        delta = row["p95_ms"] - normal["p95_ms"]
-        ok = delta <= REDIS_GOAL_MS and set(row["statuses"]) <= right
-        return f"{'met' if ok else 'MISSED'}: p95 {delta:+.0f} ms"
+        delta = max(
+            row["p95_ms"] - normal[page]["p95_ms"]
+            for page, row in pages.items()
+            if page != "all" and page in normal
+        )
+        ok = delta <= REDIS_GOAL_MS and set(every["statuses"]) <= right
+        return f"{'met' if ok else 'MISSED'}: worst page p95 {delta:+.0f} ms"
     if state in DATABASE_STATES:
-        answered = set(row["statuses"]) <= right | {"503"}
-        retry = not row.get("503_without_retry_after")
-        in_time = row["max_ms"] <= DATABASE_GOAL_MS
+        answered = set(every["statuses"]) <= right | {"503"}
+        retry = not every.get("503_without_retry_after")
+        in_time = every["max_ms"] <= DATABASE_GOAL_MS
         ok = answered and retry and in_time and not timeouts
-        return f"{'met' if ok else 'MISSED'}: max {row['max_ms'] / 1000:.2f} s"
+        return f"{'met' if ok else 'MISSED'}: max {every['max_ms'] / 1000:.2f} s"
     return ""
 
 
@@ -564,7 +569,7 @@ def table(results: dict) -> list[str]:
                 f"| {'' if delta is None else f'{delta:+.1f}'} "
                 f"| {_cpu(data) if page == 'all' else ''} "
                 f"| {timeouts if page == 'all' else ''} "
-                f"| {verdict(state, row, base, timeouts) if page == 'all' else ''} |"
+                f"| {verdict(state, data['pages'], normal, timeouts) if page == 'all' else ''} |"
             )
     return lines
 
@@ -595,8 +600,8 @@ def section(results: dict) -> str:
         "finish (client timeout 60 s, above gunicorn's 30 s worker timeout). "
         "Pages: " + ", ".join(f"{n} `{p}`" for n, p in results["pages"].items()) + ".",
         "",
-        "Goals, judged on each state's row of all pages: Redis frozen or dead → "
-        f"p95 within +{REDIS_GOAL_MS:.0f} ms of normal's, every answer as in normal "
+        "Goals: Redis frozen or dead → every page's p95 within "
+        f"+{REDIS_GOAL_MS:.0f} ms of its normal p95, every answer as in normal "
         "(200; the 404 page's 404); database down → every answer a 503 with "
         "Retry-After, or the page's normal answer where it needs no database (from "
         f"the cache; the 404 page), within {DATABASE_GOAL_MS / 1000:.1f} s, and no "
@@ -686,11 +691,9 @@ def main() -> int:
 
 def goals_met(results: dict) -> bool:
     states = results["states"]
-    normal = states.get(NORMAL, {}).get("pages", {}).get("all")
+    normal = states.get(NORMAL, {}).get("pages")
     return all(
-        verdict(name, data["pages"]["all"], normal, data["worker_timeouts"]).startswith(
-            "met"
-        )
+        verdict(name, data["pages"], normal, data["worker_timeouts"]).startswith("met")
         for name, data in states.items()
         if name != NORMAL
     )
