@@ -183,9 +183,12 @@ def gunicorn(
     workers: int = 2,
     port: int | None = None,
     log_path: Path | None = None,
+    wait: bool = True,
 ) -> Iterator[Server]:
     """Serve `app` (gunicorn app spec) on a free loopback port; yield the base URL
-    (a str; `.pid` is gunicorn's master, see server_cpu_seconds)."""
+    (a str; `.pid` is gunicorn's master, see server_cpu_seconds). wait=False
+    yields at once, so several servers boot side by side: then call
+    wait_for_http(f"{base}/healthz") before using it."""
     port = port or free_port()
     log_path = log_path or ROOT / "var" / f"bench-gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +208,8 @@ def gunicorn(
         base = Server(f"http://127.0.0.1:{port}")
         base.pid = proc.pid
         try:
-            wait_for_http(f"{base}/healthz")
+            if wait:
+                wait_for_http(f"{base}/healthz")
             yield base
         finally:
             proc.terminate()

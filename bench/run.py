@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py [--quick] [--duration 5] [--connections 16]
                                   [--sale-connections 8,16,32,64] [--checkouts 100]
                                   [--stock 50] [--shoppers 500] [--workers 2] [--probe]
+                                  [--no-faults]
 
 1. Database `securecart_bench` on 127.0.0.1:5432 (created, migrated, seed_demo, plus
    the bench's own shipping method and SKUs, and the write-ceiling table), Redis
@@ -17,9 +18,11 @@
    flash sale at each of --sale-connections (bench/flash_sale.py: N shoppers, one
    SKU with S units). Worker RSS is read before the servers stop. `--probe` first
    tries 2, 3 and 4 workers and keeps the best.
-4. Writes bench/results.json, bench/latency_vs_concurrency.png (bench/plot.py) and
-   the part of BENCHMARKS.md between the `bench:run` markers (other sections kept),
-   comparing with bench/results_before.json when it exists.
+4. The fault states (bench/faults.py, own database and redis-server; `--no-faults`
+   skips them): pages with Redis frozen or dead and the database down.
+5. Writes bench/results.json, bench/latency_vs_concurrency.png (bench/plot.py) and
+   the parts of BENCHMARKS.md between the `bench:run` and `bench:faults` markers
+   (other sections kept), comparing with bench/results_before.json when it exists.
 
 Needs wrk (installed with apt-get when missing and running as root). All traffic
 goes to 127.0.0.1.
@@ -43,8 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import faults, profiling
 from bench import flash_sale as fs
-from bench import profiling
 from bench import voucher_sale as vs
 from bench.common import (
     HTTPS,
@@ -348,6 +351,11 @@ def parse_args() -> argparse.Namespace:
         "--no-write", action="store_true", help="leave BENCHMARKS.md alone"
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles")
+    parser.add_argument(
+        "--no-faults",
+        action="store_true",
+        help="skip the fault states (bench/faults.py)",
+    )
     parser.add_argument("--profile-requests", type=int, default=300)
     args = parser.parse_args()
     if args.quick:
@@ -505,6 +513,11 @@ def main() -> int:
         log(f"profiling in-process ({args.profile_requests} requests per scenario)")
         results["profile"] = profiling.run(args.profile_requests)
         results["middleware"] = profiling.middleware_costs(args.profile_requests * 3)
+    if not args.no_faults:
+        log("fault states (bench/faults.py): Redis frozen and dead, database down")
+        # The static files are collected already (prepare above).
+        plan = faults.plan_for(quick=args.quick, workers=workers, collectstatic=False)
+        results["faults"] = faults.run(plan)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     from bench.plot import plot
 
@@ -514,6 +527,8 @@ def main() -> int:
     print(body)
     if not args.no_write:
         write_block(body)
+        if results.get("faults"):
+            faults.write(faults.section(results["faults"]))
     log(f"done in {elapsed:.0f} s; wrote {RESULTS.name}, {PLOT.name}, BENCHMARKS.md")
     ok = (
         all(sale["consistent"] and not sale["errors"] for sale in sales)
@@ -794,8 +809,8 @@ def report(results: dict, before: dict | None = None) -> str:
         f"max({settings['checkouts']}, 2 x connections) checkouts, each with its own "
         "cart (1 unit of one of 20 SKUs with plentiful stock) and Idempotency-Key, "
         "one connection per wrk thread. Latencies are wrk's, over every completed "
-        "request. Behaviour under faults (Redis frozen or dead, database down) is "
-        "not measured here.",
+        "request. Behaviour under faults (Redis frozen or dead, database down): "
+        '"Under faults" below, from the same command.',
         "",
         f"### Scenarios at {level} connections, ratio to their baseline",
         "",
@@ -844,17 +859,30 @@ def probe_verdict(probe: list[dict]) -> str:
     return ""
 
 
-def write_block(body: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
-    """Replace the text between the bench:run markers; keep every other section."""
+def write_block(
+    body: str,
+    path: Path = ROOT / "BENCHMARKS.md",
+    *,
+    start: str = START,
+    end: str = END,
+    after: str | None = None,
+) -> None:
+    """Replace the text between the start and end markers (the bench:run ones by
+    default); keep every other section. A new block goes right after the `after`
+    marker when the file has it, else on top."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{body.rstrip()}\n{END}\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
+    block = f"{start}\n{body.rstrip()}\n{end}\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         text = head + block + ("\n" + tail if tail else "")
     else:
-        first_newline = text.find("\n") + 1 if text.startswith("# ") else 0
-        head, tail = text[:first_newline], text[first_newline:].lstrip("\n")
+        if after and after in text:
+            cut = text.index(after) + len(after)
+            cut = text.find("\n", cut) + 1 or len(text)
+        else:
+            cut = text.find("\n") + 1 if text.startswith("# ") else 0
+        head, tail = text[:cut], text[cut:].lstrip("\n")
         text = head + "\n" + block + ("\n" + tail if tail else "")
     path.write_text(text)
 

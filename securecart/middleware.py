@@ -20,6 +20,7 @@ from django.http import (
     HttpResponseBase,
 )
 
+from .database_wait import bounded_waits
 from .request_context import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -77,17 +78,23 @@ DATABASE_RETRY_AFTER_SECONDS = 30
 class DatabaseUnavailableMiddleware:
     """Answer 503 with a static page when the database cannot be reached.
 
-    With the connect and pool timeouts at most 2 s (settings.database_config) a
-    database outage costs each request about that long instead of holding a
-    worker for the pool's old 10 s; the page renders without the database (no
-    request context, so no session or user lookups).
+    The wait for a pooled connection and, while this middleware serves a request,
+    for each answer of the database are bounded by DATABASE_REQUEST_TIMEOUT_SECONDS
+    (settings.database_config, securecart/database_wait.py): a database that is
+    down, or stops answering while a request holds a connection, costs each
+    request about that long instead of holding the worker. The page renders without
+    the database (no request context, so no session or user lookups).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.query_timeout = float(
+            getattr(settings, "DATABASE_REQUEST_TIMEOUT_SECONDS", 0)
+        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with bounded_waits(self.query_timeout):
+            return self.get_response(request)
 
     def process_exception(
         self, request: HttpRequest, exception: Exception

@@ -10,7 +10,8 @@ built last for CATALOG_LOCAL_SECONDS (1 s by default; 0 turns it off), within
 CATALOG_LOCAL_BYTES: a hot page is then served with no Redis call at all. The
 price is that a change made in another process reaches this one's copies up to
 that long later (a change made here drops them at once). Checkout and carts never
-read these copies: they price from the database.
+read these copies: they price from the database. While Redis is unreachable the
+entries a process builds are kept for OUTAGE_SECONDS instead (any value, a few).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from securecart import cache_circuit
 
 CATALOG_VERSION_KEY = "shop:catalog-version"
 TIMEOUT = 60 * 15
+# While Redis is unreachable (its circuit open: generation 0) each process keeps what
+# it built for this long, a few entries at most: a page costs one build per process
+# every few seconds instead of one per request. A catalog change shows there after
+# at most this long (without Redis there is no generation to bump).
+OUTAGE_SECONDS = 5.0
+OUTAGE_MAX_ENTRIES = 64
+_outage: dict[str, tuple[float, Any]] = {}
+_outage_lock = threading.Lock()
 
 
 CART_COUNT_TIMEOUT = 60 * 60
@@ -140,15 +149,18 @@ LOCAL = _LocalCopies()
 
 
 def catalog_get(key: str) -> tuple[int, Any]:
-    """Return (current generation, value or None when missing or stale)."""
+    """Return (current generation, value or None when missing or stale); with
+    Redis unreachable (generation 0) the value is this process's own recent copy."""
     local = LOCAL.get(key)
     if local is not None:
         return local
     version, value = catalog_entry(cache.get_many([CATALOG_VERSION_KEY, key]), key)
     if version is None:
-        version = catalog_version()
-        LOCAL.seen(version)
-        return version, None
+        version, value = catalog_version(), None
+    if not version:
+        return 0, outage_get(key)
+    if _outage:  # Redis is back: the outage copies are done with
+        outage_clear()
     LOCAL.seen(version)
     if value is not None:
         LOCAL.put(key, version, value)
@@ -158,10 +170,35 @@ def catalog_get(key: str) -> tuple[int, Any]:
 def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -> None:
     """Store value under the generation read *before* it was built: a change made
     meanwhile bumps the generation and the entry is never served. Generation 0
-    (Redis unreachable) is not stored."""
+    (Redis unreachable) is kept in this process for OUTAGE_SECONDS only."""
     if version:
         cache.set(key, (version, value), timeout)
         LOCAL.put(key, version, value)
+    else:
+        outage_set(key, value)
+
+
+def outage_get(key: str) -> Any:
+    entry = _outage.get(key)
+    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+
+def outage_set(key: str, value: object) -> None:
+    with _outage_lock:
+        while len(_outage) >= OUTAGE_MAX_ENTRIES:
+            del _outage[next(iter(_outage))]  # the oldest
+        _outage[key] = (time.monotonic() + OUTAGE_SECONDS, value)
+
+
+def outage_clear() -> None:
+    with _outage_lock:
+        _outage.clear()
+
+
+def copies_clear() -> None:
+    """Forget every copy this process keeps (hot and outage): tests, and a change."""
+    LOCAL.clear()
+    outage_clear()
 
 
 def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
@@ -175,7 +212,7 @@ def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
 
 
 def catalog_invalidate() -> None:
-    LOCAL.clear()
+    copies_clear()
     try:
         cache.incr(CATALOG_VERSION_KEY)
     except ValueError:  # no counter yet (or evicted): start above any old one

@@ -38,19 +38,29 @@ def _cart_count(request: HttpRequest) -> int:
     return int(count)
 
 
-def _cached(kind: str, build):
+def _cached(kind: str, build, failed: list[DatabaseError]):
     """The cached menu or footer; without a database the page renders without
-    them (the frame never turns a page that needs no data into an error)."""
+    them (the frame never turns a page that needs no data into an error). After
+    one database error the page's other part does not try again: each try can
+    wait DATABASE_REQUEST_TIMEOUT_SECONDS."""
+    if failed:
+        return []
     try:
         return caching.catalog_cached(caching.catalog_key(kind), build)
     except DatabaseError as error:
+        failed.append(error)
         logger.warning("storefront %s unavailable: %s", kind, error)
         return []
 
 
 def storefront(request: HttpRequest) -> dict:
+    failed: list[DatabaseError] = []  # the frame's database error, if any
     return {
-        "nav_categories": SimpleLazyObject(lambda: _cached("nav", frame.category_menu)),
-        "footer_pages": SimpleLazyObject(lambda: _cached("footer", frame.footer_pages)),
+        "nav_categories": SimpleLazyObject(
+            lambda: _cached("nav", frame.category_menu, failed)
+        ),
+        "footer_pages": SimpleLazyObject(
+            lambda: _cached("footer", frame.footer_pages, failed)
+        ),
         "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
     }

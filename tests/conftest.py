@@ -77,12 +77,15 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> Iterator[None]:
     from django.core.cache import cache
 
     from securecart.cache_circuit import BREAKER
+    from shop.caching import copies_clear
 
     settings.MEDIA_ROOT = tmp_path / "media"
     BREAKER.reset()  # a Redis another test stopped is not this test's
     cache.clear()
+    copies_clear()  # the copies a process keeps (hot, and while Redis was unreachable)
     yield
     cache.clear()
+    copies_clear()
     BREAKER.reset()
 
 

@@ -204,9 +204,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 1_04
 
 # --- database ---------------------------------------------------------------
 DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 10)
-# With the database down a request fails after this long (a 503 page), instead of
-# holding a worker: the connect timeout and the wait for a pooled connection.
+# Connecting to the database gives up after this long (libpq's minimum is 2).
 DATABASE_CONNECT_TIMEOUT_SECONDS = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 2)
+# With the database down or hung a page is the 503 after about this long instead of
+# holding a worker: the wait for a pooled connection (the pool connects in the
+# background) and, in a web request, for each answer of the database (past it the
+# connection is dropped: securecart/database_wait.py). Tasks and commands wait for
+# answers unbounded.
+DATABASE_REQUEST_TIMEOUT_SECONDS = float(env("DATABASE_REQUEST_TIMEOUT_SECONDS", "1.5"))
+# How long the pool retries a failing connect before waiting for the next request.
+DATABASE_RECONNECT_SECONDS = 5.0
 # Product search (shop.search): how close a word must be to a product or category
 # name to count as a typo of it (pg_trgm word similarity, 0-1; 0.6 is pg_trgm's
 # own, stricter, default). Set on every connection, so the GIN trigram indexes
@@ -218,6 +225,8 @@ def database_config(url: str) -> dict[str, Any]:
     """Build one DATABASES entry; PostgreSQL gets Django's psycopg pool."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.postgresql":
+        from securecart.database_wait import BoundedWaitConnection
+
         options = config.setdefault("OPTIONS", {})
         options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
         options.setdefault(
@@ -226,7 +235,14 @@ def database_config(url: str) -> dict[str, Any]:
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
+            "timeout": DATABASE_REQUEST_TIMEOUT_SECONDS,
+            # A failing connect is retried with a doubling delay (1, 2, 4 ... s) for
+            # this long, then given up until the next request needs a connection:
+            # psycopg's 5 minutes would leave a database that is back unused for up
+            # to as long as it was down.
+            "reconnect_timeout": DATABASE_RECONNECT_SECONDS,
+            # Its waits for answers bounded in web requests (same setting).
+            "connection_class": BoundedWaitConnection,
         }
     return config
 

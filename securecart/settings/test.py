@@ -115,6 +115,8 @@ if (
 for _config in DATABASES.values():
     if "pool" in _config.get("OPTIONS", {}):
         _config["OPTIONS"]["pool"]["timeout"] = 30
+# Their lock waits (one row, many checkouts) last longer than a production request may.
+DATABASE_REQUEST_TIMEOUT_SECONDS = 30.0
 
 # Parallel runs on one server (several checkouts, CI) must not share a test DB.
 _suffix = env("TEST_DB_SUFFIX")

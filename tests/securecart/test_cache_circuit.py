@@ -84,6 +84,32 @@ def test_a_hung_redis_opens_the_circuit_and_pages_skip_it(
     print(f"20 pages with Redis frozen: {elapsed:.2f} s")
 
 
+def test_a_signed_in_shopper_pays_one_timeout_and_keeps_the_session(
+    frozen_redis, client, settings
+):
+    """Sessions (cached_db), the header's cart count and the pages all read Redis;
+    with it frozen the session comes from the database and one call pays."""
+    from tests.factories.accounts import UserFactory
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 60
+    product = ProductFactory(name="Walnut desk lamp")
+    user = UserFactory()
+    client.force_login(user)
+    urls = ["/", f"/p/{product.slug}/", "/cart/"]
+    for url in urls:
+        assert client.get(url).status_code == 200
+
+    _freeze(frozen_redis)
+    for _ in range(3):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response.wsgi_request.user == user  # the session survived
+
+    assert BREAKER.trips == 1
+
+
 def test_the_circuit_closes_when_redis_answers_again(frozen_redis, client, settings):
     from django.core.cache import cache
 
@@ -137,3 +163,28 @@ def test_a_catalog_miss_with_the_circuit_open_calls_nothing(frozen_redis):
 
     assert (version, value) == (0, None)
     assert commands() - before == 0
+
+
+def test_with_redis_unreachable_a_page_is_built_once_per_process_for_a_while(
+    frozen_redis, client, settings, django_assert_num_queries, monkeypatch
+):
+    """Each process keeps its own copy for OUTAGE_SECONDS while the circuit is open:
+    pages do not all turn into full builds; a change shows after that long."""
+    from shop import caching
+    from shop.models import Product
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 60
+    product = ProductFactory(name="Walnut desk lamp")
+    url = f"/c/{product.category.slug}/"
+    _freeze(frozen_redis)
+    assert "Walnut" in client.get(url).content.decode()  # the timeout, then a build
+    assert cache_circuit.is_open()
+
+    with django_assert_num_queries(0):
+        assert "Walnut" in client.get(url).content.decode()
+
+    Product.objects.filter(pk=product.pk).update(name="Oak desk lamp")
+    later = caching.time.monotonic() + caching.OUTAGE_SECONDS + 1
+    monkeypatch.setattr(caching.time, "monotonic", lambda: later)
+    assert "Oak" in client.get(url).content.decode()

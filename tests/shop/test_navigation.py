@@ -158,3 +158,23 @@ def test_category_head_names_the_plain_page_as_canonical(client):
     assert "noindex" not in body
     body = client.get("/c/kitchen/?in_stock=1").content.decode()
     assert '<meta name="robots" content="noindex, follow">' in body
+
+
+def test_without_a_database_the_frame_tries_it_once_per_page(client):
+    """A page that needs no data still renders with the database down, and its
+    frame (menu, footer) tries the database once: every try can wait the request
+    timeout (DATABASE_REQUEST_TIMEOUT_SECONDS)."""
+    from django.db import OperationalError, connection
+
+    tries = []
+
+    def database_down(execute, sql, params, many, context):
+        tries.append(sql)
+        raise OperationalError("couldn't get a connection")
+
+    with connection.execute_wrapper(database_down):
+        response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert 'href="/orders/find/"' in response.content.decode()  # the frame's footer
+    assert len(tries) == 1, tries
