@@ -84,10 +84,17 @@ class CircuitBreaker:
         if self._open_until == 0.0:
             return
         with self._lock:
-            if self._probing:
+            closed = self._probing
+            if closed:
                 self._probing = False
                 self._open_until = 0.0
-                logger.warning("redis circuit closed: Redis answers again")
+        if closed:
+            logger.warning("redis circuit closed: Redis answers again")
+            for callback in list(_on_close):
+                try:
+                    callback()
+                except Exception:  # a hook must not fail the call that closed it
+                    logger.exception("redis circuit: on-close hook failed")
 
     def record_failure(self) -> None:
         with self._lock:
@@ -104,6 +111,17 @@ class CircuitBreaker:
             self._probing = False
             self.trips = 0
             self.skipped = 0
+
+
+# Called once each time this process's circuit closes (Redis answers again): what
+# was skipped meanwhile, e.g. a cache invalidation, can be made good. Apps register
+# from their AppConfig.ready() (the platform knows no app).
+_on_close: list[Callable[[], None]] = []
+
+
+def on_close_register(callback: Callable[[], None]) -> None:
+    if callback not in _on_close:
+        _on_close.append(callback)
 
 
 BREAKER = CircuitBreaker()

@@ -211,13 +211,29 @@ def catalog_cached(key: str, build: Callable[[], Any]) -> Any:
     return value
 
 
+_pending = threading.Event()  # a bump this process could not make (Redis away)
+
+
 def catalog_invalidate() -> None:
+    """Bump the generation. With Redis unreachable (the INCR skipped or failed) the
+    bump is made when this process's circuit closes (`catalog_bump_pending`)."""
     copies_clear()
     try:
-        cache.incr(CATALOG_VERSION_KEY)
+        bumped = cache.incr(CATALOG_VERSION_KEY)
     except ValueError:  # no counter yet (or evicted): start above any old one
-        if not cache.add(CATALOG_VERSION_KEY, 2, timeout=None):
-            cache.incr(CATALOG_VERSION_KEY)
+        bumped = cache.add(CATALOG_VERSION_KEY, 2, timeout=None) or cache.incr(
+            CATALOG_VERSION_KEY
+        )
+    if bumped is None or cache_circuit.is_open():  # errors are ignored: None
+        _pending.set()
+
+
+def catalog_bump_pending() -> None:
+    """The Redis circuit closed: make the bump a change made meanwhile missed, so
+    no page cached before it outlives it (cache_circuit.on_close_register)."""
+    if _pending.is_set():
+        _pending.clear()
+        catalog_invalidate()
 
 
 def _redis_cache():

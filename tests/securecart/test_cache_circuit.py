@@ -188,3 +188,33 @@ def test_with_redis_unreachable_a_page_is_built_once_per_process_for_a_while(
     later = caching.time.monotonic() + caching.OUTAGE_SECONDS + 1
     monkeypatch.setattr(caching.time, "monotonic", lambda: later)
     assert "Oak" in client.get(url).content.decode()
+
+
+def test_a_catalog_change_made_while_redis_was_away_shows_once_it_is_back(
+    frozen_redis, client, settings
+):
+    """The change's INCR is skipped while the circuit is open; the process makes it
+    when the circuit closes, so the page cached before the change is not served on."""
+    from shop import services
+    from shop.models import Product
+    from tests.factories.shop import ProductFactory
+
+    settings.CACHE_CIRCUIT_OPEN_SECONDS = 0.5
+    product = ProductFactory(name="Walnut desk lamp")
+    url = f"/c/{product.category.slug}/"
+    assert "Walnut" in client.get(url).content.decode()  # cached in Redis
+
+    _freeze(frozen_redis)
+    client.get(url)  # pays the timeout, opens the circuit
+    assert cache_circuit.is_open()
+    Product.objects.filter(pk=product.pk).update(name="Oak desk lamp")
+    services.catalog_cache_invalidate(product_ids=[product.pk])  # the INCR is skipped
+    _thaw(frozen_redis)
+
+    # the first call after the open period probes Redis and closes the circuit;
+    # from then on Redis serves, and the page cached before the change is stale
+    assert wait_until(
+        lambda: client.get(url) and not cache_circuit.is_open(), timeout=15
+    )
+    body = client.get(url).content.decode()
+    assert "Oak" in body and "Walnut" not in body
