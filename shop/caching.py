@@ -36,8 +36,6 @@ TIMEOUT = 60 * 15
 # at most this long (without Redis there is no generation to bump).
 OUTAGE_SECONDS = 5.0
 OUTAGE_MAX_ENTRIES = 64
-_outage: dict[str, tuple[float, Any]] = {}
-_outage_lock = threading.Lock()
 
 
 CART_COUNT_TIMEOUT = 60 * 60
@@ -146,6 +144,9 @@ def _size(entry: tuple[int, Any]) -> int:
 
 
 LOCAL = _LocalCopies()
+# The outage copies: any value, OUTAGE_MAX_ENTRIES at most, each OUTAGE_SECONDS.
+_outage: TTLCache = TTLCache(OUTAGE_MAX_ENTRIES, OUTAGE_SECONDS, timer=_now)
+_outage_lock = threading.Lock()
 
 
 def catalog_get(key: str) -> tuple[int, Any]:
@@ -179,15 +180,13 @@ def catalog_set(key: str, version: int, value: object, timeout: int = TIMEOUT) -
 
 
 def outage_get(key: str) -> Any:
-    entry = _outage.get(key)
-    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+    with _outage_lock:
+        return _outage.get(key)
 
 
 def outage_set(key: str, value: object) -> None:
     with _outage_lock:
-        while len(_outage) >= OUTAGE_MAX_ENTRIES:
-            del _outage[next(iter(_outage))]  # the oldest
-        _outage[key] = (time.monotonic() + OUTAGE_SECONDS, value)
+        _outage[key] = value
 
 
 def outage_clear() -> None:
