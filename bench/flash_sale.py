@@ -46,7 +46,9 @@ from bench.common import (
 )
 
 LUA = ROOT / "bench" / "flash_sale.lua"
-DATABASE = os.environ.get("BENCH_DATABASE", "securecart_bench")  # profiling beside a run
+DATABASE = os.environ.get(
+    "BENCH_DATABASE", "securecart_bench"
+)  # profiling beside a run
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 FLASH_SKU = "BENCH-FLASH-1"
 PLENTY_SKUS = [f"BENCH-PLENTY-{i}" for i in range(20)]

@@ -6,7 +6,9 @@ API's cart `id`), which is the capability to read and change it.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
@@ -69,6 +71,83 @@ class ShopApiView(APIView):
         return super().handle_exception(exc)
 
 
+# Accept headers for which DRF's negotiation picks the plain JSON renderer.
+_PLAIN_JSON_ACCEPT = frozenset({"", "*/*", "application/json"})
+
+
+def _plain_json_get(request: HttpRequest) -> bool:
+    """A GET every caller of which gets the same JSON: no session cookie, no
+    Authorization header (either may make DRF answer differently, e.g. 401 for a
+    bad token), JSON by Accept and no ?format=."""
+    return (
+        request.method == "GET"
+        and request.META.get("HTTP_ACCEPT", "").strip() in _PLAIN_JSON_ACCEPT
+        and "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "format" not in request.GET
+    )
+
+
+class CachedJsonApi(ShopApiView):
+    """A catalog read whose JSON answer is cached (`catalog_prefetch_key`).
+
+    A plain caller (`_plain_json_get`) is answered from the cache before DRF's
+    request cycle (request wrapping, authentication, content negotiation): the
+    same throttles count it first, and the answer carries the same headers. On a
+    miss, or when a throttle refuses, DRF's cycle runs as for anyone else,
+    without counting the request twice.
+    """
+
+    def catalog_prefetch_key(self, request: Request | HttpRequest) -> str:
+        raise NotImplementedError
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if _plain_json_get(request):
+            answer = self._cached_answer(request, args, kwargs)
+            if answer is not None:
+                return answer
+        return super().dispatch(request, *args, **kwargs)
+
+    def _cached_answer(
+        self, request: HttpRequest, args: tuple, kwargs: dict
+    ) -> HttpResponse | None:
+        self.args, self.kwargs, self.request = args, kwargs, request
+        waits = [
+            throttle.wait()
+            for throttle in self.get_throttles()
+            if not throttle.allow_request(request, self)
+        ]
+        request.catalog_throttle_waits = waits  # type: ignore[attr-defined]
+        if waits:
+            return None  # DRF's cycle answers 429 (check_throttles)
+        body = _cached_json(request, self.catalog_prefetch_key(request))
+        if body is None:
+            return None
+        response = HttpResponse(body, content_type="application/json")
+        for name, value in self.default_response_headers.items():
+            response[name] = value  # as finalize_response sets them (Allow, Vary)
+        return response
+
+    def check_throttles(self, request: Request) -> None:
+        waits = getattr(request._request, "catalog_throttle_waits", None)
+        if waits is None:
+            super().check_throttles(request)
+        elif waits:  # counted already by _cached_answer
+            self.throttled(request, max(waits))
+
+
+def _cached_json(request: Request | HttpRequest, json_key: str) -> bytes | None:
+    """The cached JSON under json_key: read with the throttle's counter when it
+    made a round trip (`catalog_prefetched`), else from the catalog cache."""
+    version, body = None, None
+    prefetched = getattr(request, "catalog_prefetched", None)
+    if prefetched and prefetched[0] == json_key:
+        version, body = caching.catalog_entry(prefetched[1], json_key)
+    if version is None:  # not prefetched (signed in, a leased token) or no counter
+        version, body = caching.catalog_get(json_key)
+    return body
+
+
 class ProductPagination(PageNumberPagination):
     page_size = 24
     page_size_query_param = "page_size"
@@ -86,8 +165,8 @@ class CategoryListApi(ShopApiView):
         return Response(data)
 
 
-class ProductListApi(ShopApiView):
-    def catalog_prefetch_key(self, request: Request) -> str:
+class ProductListApi(CachedJsonApi):
+    def catalog_prefetch_key(self, request: Request | HttpRequest) -> str:
         """The cached JSON answer's key: the throttle reads it with its counter."""
         key = getattr(request, "catalog_json_key", None)
         if key is None:
@@ -95,7 +174,7 @@ class ProductListApi(ShopApiView):
             key = caching.catalog_key(
                 "api-products-json", request.get_host(), request.get_full_path()
             )
-            request.catalog_json_key = key
+            request.catalog_json_key = key  # type: ignore[union-attr]
         return key
 
     @extend_schema(
@@ -123,14 +202,9 @@ class ProductListApi(ShopApiView):
         wants_json = request.accepted_renderer.format == "json"
         where = (request.get_host(), request.get_full_path())
         json_key = self.catalog_prefetch_key(request)
-        if wants_json:
-            version, body = None, None
-            prefetched = getattr(request, "catalog_prefetched", None)
-            if prefetched and prefetched[0] == json_key:
-                version, body = caching.catalog_entry(prefetched[1], json_key)
-            if version is None:  # not prefetched (signed in) or no counter yet
-                version, body = caching.catalog_get(json_key)
-            if body is not None:  # the common case: no validation, no rendering
+        if wants_json:  # the common case: no validation, no rendering
+            body = _cached_json(request, json_key)
+            if body is not None:
                 return HttpResponse(body, content_type="application/json")
         query = ProductQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -164,8 +238,8 @@ class ProductListApi(ShopApiView):
         return HttpResponse(body, content_type="application/json")
 
 
-class ProductDetailApi(ShopApiView):
-    def catalog_prefetch_key(self, request: Request) -> str:
+class ProductDetailApi(CachedJsonApi):
+    def catalog_prefetch_key(self, request: Request | HttpRequest) -> str:
         """The cached JSON answer's key: the throttle reads it with its counter."""
         return caching.catalog_key("api-product-json", self.kwargs["slug"])
 
@@ -173,15 +247,8 @@ class ProductDetailApi(ShopApiView):
     def get(self, request: Request, slug: str) -> Response:
         wants_json = request.accepted_renderer.format == "json"
         json_key = self.catalog_prefetch_key(request)
-        if (
-            wants_json
-        ):  # the common case: one round trip with the throttle, no rendering
-            version, body = None, None
-            prefetched = getattr(request, "catalog_prefetched", None)
-            if prefetched and prefetched[0] == json_key:
-                version, body = caching.catalog_entry(prefetched[1], json_key)
-            if version is None:  # not prefetched (signed in) or no counter yet
-                version, body = caching.catalog_get(json_key)
+        if wants_json:  # the common case: no validation, no rendering
+            body = _cached_json(request, json_key)
             if body is not None:
                 return HttpResponse(body, content_type="application/json")
         key = caching.catalog_key("api-product", slug)

@@ -251,7 +251,8 @@ def _redis_cache():
 # command, so one request packed and one reply parsed.
 _COUNT_AND_GET = """
 redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if #KEYS == 1 then return {count, {}} end
 return {count, redis.call('MGET', unpack(KEYS, 2))}
 """
 _scripts: dict[int, Any] = {}
@@ -266,9 +267,9 @@ def _count_and_get_script(client: Any) -> Any:
 
 
 def count_and_get_many(
-    *, counter: str, ttl: int, keys: list[str]
+    *, counter: str, ttl: int, keys: list[str], amount: int = 1
 ) -> tuple[int | None, dict]:
-    """Count one hit on `counter` (created with `ttl`) and read `keys`, in one
+    """Add `amount` hits to `counter` (created with `ttl`) and read `keys`, in one
     round trip on Redis (a Lua script) — the API's throttle and its cache read
     together.
 
@@ -277,15 +278,17 @@ def count_and_get_many(
     backend = _redis_cache()
     if backend is None:
         try:
-            count = cache.incr(counter)
+            count = cache.incr(counter, amount)
         except ValueError:
             cache.add(counter, 0, ttl)
-            count = cache.incr(counter)
-        return count, cache.get_many(keys)
+            count = cache.incr(counter, amount)
+        return count, cache.get_many(keys) if keys else {}
     try:
         client = backend.client.get_client(write=True)
         real_keys = [backend.make_key(key) for key in (counter, *keys)]
-        count, values = _count_and_get_script(client)(keys=real_keys, args=[ttl])
+        count, values = _count_and_get_script(client)(
+            keys=real_keys, args=[ttl, amount]
+        )
         found = {
             key: backend.client.decode(value)
             for key, value in zip(keys, values, strict=True)

@@ -78,14 +78,17 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> Iterator[None]:
 
     from securecart.cache_circuit import BREAKER
     from shop.caching import copies_clear
+    from shop.throttles import LEASES
 
     settings.MEDIA_ROOT = tmp_path / "media"
     BREAKER.reset()  # a Redis another test stopped is not this test's
     cache.clear()
     copies_clear()  # the copies a process keeps (hot, and while Redis was unreachable)
+    LEASES.clear()  # throttle tokens this process took from the (cleared) counters
     yield
     cache.clear()
     copies_clear()
+    LEASES.clear()
     BREAKER.reset()
 
 
