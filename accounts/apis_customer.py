@@ -188,7 +188,7 @@ class MyCartApi(CustomerApi):
     )
     def get(self, request: Request) -> Response:
         return Response(
-            CartSerializer(cart_get_or_create_for_user(user=self.customer())).data
+            CartSerializer.represent(cart_get_or_create_for_user(user=self.customer()))
         )
 
     @extend_schema(
@@ -205,4 +205,4 @@ class MyCartApi(CustomerApi):
         cart = cart_get_by_token(token=merged.token) if merged else None
         if cart is None:
             cart = cart_get_or_create_for_user(user=user)
-        return Response(CartSerializer(cart).data)
+        return Response(CartSerializer.represent(cart))

@@ -107,7 +107,7 @@ class CartVoucherApi(ShopApiView):
             cart=cart, code=body.validated_data["code"], user=request.user
         )
         throttle.record_success()
-        return Response(CartSerializer(_cart(request, token)).data)
+        return Response(CartSerializer.represent(_cart(request, token)))
 
     @extend_schema(
         operation_id="carts_voucher_remove",
@@ -118,4 +118,4 @@ class CartVoucherApi(ShopApiView):
     def delete(self, request: Request, token: str) -> Response:
         cart = _cart(request, token)
         cart_voucher_remove(cart=cart)
-        return Response(CartSerializer(_cart(request, token)).data)
+        return Response(CartSerializer.represent(_cart(request, token)))

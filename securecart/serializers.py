@@ -7,11 +7,18 @@ serialisation time. `ModelSerializer` here builds them on the first instance of
 a class and gives every instance deep copies of that prototype, as DRF already
 does for declared fields, so each instance still owns (and binds) its fields.
 A subclass whose fields depend on the instance or the context must not use it.
+
+`represent(obj)` is `cls(obj).data` for answers: the deep copy, binding and
+field lookup still cost a cart answer more than its values do, so each thread
+keeps one output instance per class, whose fields were copied and bound once, and
+only runs `to_representation`. For serializers whose output depends on the
+object alone (no context, no request): the shared instance has neither.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 from rest_framework import serializers
@@ -25,3 +32,15 @@ class ModelSerializer(serializers.ModelSerializer):
             prototype = super().get_fields()
             cls._fields_prototype = prototype  # this class only, not its subclasses
         return copy.deepcopy(prototype)
+
+    @classmethod
+    def represent(cls, instance: Any) -> Any:
+        """`cls(instance).data` (a plain dict), from this thread's output
+        instance of the class (see the module)."""
+        outputs = cls.__dict__.get("_outputs")
+        if outputs is None:
+            outputs = cls._outputs = threading.local()  # this class only
+        serializer = getattr(outputs, "serializer", None)
+        if serializer is None:
+            serializer = outputs.serializer = cls()
+        return serializer.to_representation(instance)

@@ -281,7 +281,7 @@ def _cart_body(cart: Cart) -> dict:
     write does not change it)."""
     if "lines" not in getattr(cart, "_prefetched_objects_cache", {}):
         selectors.cart_lines_load(cart=cart)
-    return CartSerializer(cart).data
+    return CartSerializer.represent(cart)
 
 
 class CartCreateApi(ShopApiView):
@@ -292,12 +292,12 @@ class CartCreateApi(ShopApiView):
             existing = selectors.cart_get_for_user(user=request.user)
             cart = existing or services.cart_get_or_create_for_user(user=request.user)
             return Response(
-                CartSerializer(cart).data,
+                CartSerializer.represent(cart),
                 status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
             )
         cart = Cart.objects.create()
         return Response(
-            CartSerializer(_cart_or_404(cart.token)).data,
+            CartSerializer.represent(_cart_or_404(cart.token)),
             status=status.HTTP_201_CREATED,
         )
 
@@ -305,7 +305,9 @@ class CartCreateApi(ShopApiView):
 class CartDetailApi(ShopApiView):
     @extend_schema(responses={200: CartSerializer, 404: dict})
     def get(self, request: Request, token: str) -> Response:
-        return Response(CartSerializer(_cart_or_404(token, user=request.user)).data)
+        return Response(
+            CartSerializer.represent(_cart_or_404(token, user=request.user))
+        )
 
 
 class CartLineListApi(ShopApiView):

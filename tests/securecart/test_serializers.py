@@ -54,3 +54,40 @@ def test_a_subclass_gets_its_own_fields():
     assert set(_Categories().fields) == {"slug", "name", "extra"}
     assert set(Narrow().fields) == {"slug"}
     assert set(_Categories().fields) == {"slug", "name", "extra"}
+
+
+def test_represent_is_data_from_one_output_instance_per_thread():
+    import copy
+    import threading
+
+    from securecart import serializers as module
+
+    category = Category(slug="mugs", name="Mugs")
+    assert _Categories.represent(category) == _Categories(category).data
+    with mock.patch.object(module.copy, "deepcopy", wraps=copy.deepcopy) as copied:
+        answers = [_Categories.represent(Category(slug=f"c{i}")) for i in range(3)]
+    assert [answer["slug"] for answer in answers] == ["c0", "c1", "c2"]
+    assert copied.call_count == 0  # fields copied and bound once, then reused
+
+    seen = []
+    worker = threading.Thread(
+        target=lambda: seen.append(_Categories._outputs.__dict__.get("serializer"))
+        or _Categories.represent(category)
+    )
+    worker.start()
+    worker.join()
+    assert seen == [None]  # another thread starts with an instance of its own
+
+
+def test_cart_answers_are_what_the_serializer_gives(db):
+    from decimal import Decimal
+
+    from shop.serializers import CartSerializer
+    from tests.factories.shop import CartFactory, CartLineFactory
+
+    cart = CartFactory()
+    CartLineFactory(cart=cart, quantity=2, unit_price=Decimal("4.50"))
+    CartLineFactory(cart=cart, quantity=1, unit_price=Decimal("1.25"))
+    answer = CartSerializer.represent(cart)
+    assert answer == CartSerializer(cart).data
+    assert answer["total"] == "10.25" and len(answer["lines"]) == 2
