@@ -102,6 +102,8 @@ class _Prepared:
                     "parameter (it would be frozen at the first call)"
                 )
         self.compiler = compiler
+        # The row converters, per thread (they may hold its connection).
+        self.converters = threading.local()
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -193,6 +195,11 @@ class QueryPlan(Generic[M]):
         compiler = copy.copy(prepared.compiler)
         compiler.connection = connections[alias]  # this thread's connection
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        converters = getattr(prepared.converters, "value", None)
+        if converters is None:  # the same columns every call: looked up once
+            columns = [column[0] for column in compiler.select[: compiler.col_count]]
+            converters = prepared.converters.value = compiler.get_converters(columns)
+        compiler.get_converters = lambda expressions: converters
         queryset = _FixedQuerySet(self.model, alias, compiler)
         return list(ModelIterable(queryset))  # type: ignore[arg-type]
 
