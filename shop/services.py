@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -210,9 +210,60 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     return line
 
 
-def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
-    """Set a line's quantity (>= 1; removing is `cart_line_remove`)."""
+def _set_quantity_sql() -> str:
+    """One statement: lock the cart, change the line if its product is on sale
+    and enough is available, and touch the cart only if the line changed."""
+    cart, line, variant, product = (
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Cart, CartLine, Variant, Product)
+    )
+    # Table names from the models, every value a parameter.
+    return f"""
+        WITH locked AS (
+            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
+        ), changed AS (
+            UPDATE {line} AS line SET "quantity" = %(quantity)s
+            FROM locked, {variant} AS v, {product} AS p
+            WHERE line."cart_id" = locked."id" AND line."variant_id" = v."id"
+              AND v."sku" = %(sku)s AND v."product_id" = p."id"
+              AND v."is_active" AND p."is_active"
+              AND v."stock_on_hand" - v."stock_reserved" >= %(quantity)s
+            RETURNING line."id"
+        )
+        UPDATE {cart} SET "updated_at" = %(now)s
+        WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM changed)
+        RETURNING "id"
+    """  # noqa: S608
+
+
+_SET_QUANTITY_SQL = _set_quantity_sql()
+
+
+def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> None:
+    """Set a line's quantity (>= 1; removing is `cart_line_remove`).
+
+    The common case is one statement on its own (no BEGIN/COMMIT round trips):
+    it takes the cart's row lock first, so it still serialises with other edits
+    and with checkout (a line checkout removed meanwhile is not found). When it
+    changes nothing, the edit runs again the long way, which says why (no such
+    line, not on sale, not enough in stock) or succeeds if stock came back."""
     quantity = _clean_quantity(quantity)
+    now = timezone.now()
+    with connections[router.db_for_write(CartLine)].cursor() as cursor:
+        cursor.execute(
+            _SET_QUANTITY_SQL,
+            {"cart": cart.pk, "sku": str(sku), "quantity": quantity, "now": now},
+        )
+        changed = cursor.fetchone() is not None
+    if changed:
+        cart.updated_at = now
+        _forget_lines(cart)
+        cart_count_forget(cart=cart)
+        return
+    _cart_line_set_quantity_locked(cart=cart, sku=sku, quantity=quantity)
+
+
+def _cart_line_set_quantity_locked(*, cart: Cart, sku: str, quantity: int) -> None:
     with transaction.atomic():
         _lock_and_touch(cart)
         # Under the lock, the cart's lines as its answer shows them: one read finds
@@ -230,7 +281,6 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> CartLine:
             )
         line.quantity = quantity
         _LINE_QUANTITY.run(pk=line.pk, quantity=quantity)
-    return line
 
 
 def cart_line_remove(*, cart: Cart, sku: str) -> None:

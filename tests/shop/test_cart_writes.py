@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -37,9 +37,7 @@ def _queries(call) -> tuple[object, list[str]]:
 
 
 @pytest.mark.django_db
-def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it_by_its_update(
-    client,
-):
+def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
     _variant()
     cart = client.post("/api/v1/carts/").json()
     url = f"/api/v1/carts/{cart['id']}/lines/"
@@ -71,12 +69,15 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it_by_its_upda
     )
     # cart, variant, lock+touch, line, insert/update, lines for the answer
     assert len(add_sql) <= 6, add_sql
-    # cart, lock+touch, the lines (with variant and product, also the answer's), update
-    assert len(patch_sql) <= 4, patch_sql
-    for sql in (add_sql, patch_sql):
-        assert sum('FROM "shop_cart" ' in s for s in sql) == 1  # read once
-        assert not any("FOR UPDATE" in s for s in sql)
-        assert sum(s.startswith('UPDATE "shop_cart" ') for s in sql) == 1
+    assert sum('FROM "shop_cart" ' in s for s in add_sql) == 1  # read once
+    assert not any("FOR UPDATE" in s for s in add_sql)
+    assert sum(s.startswith('UPDATE "shop_cart" ') for s in add_sql) == 1
+    # cart, one statement (lock the cart, change the line, touch the cart), the
+    # lines for the answer
+    assert len(patch_sql) == 3, patch_sql
+    change = patch_sql[1]
+    assert 'FROM "shop_cart" WHERE "id" = ' in change and "FOR UPDATE" in change
+    assert 'UPDATE "shop_cartline"' in change and 'UPDATE "shop_cart" SET' in change
 
 
 @pytest.mark.django_db
@@ -118,3 +119,77 @@ def test_concurrent_adds_to_one_cart_never_lose_a_unit():
 
     assert codes == [201] * 24
     assert CartLine.objects.get(cart__token=token).quantity == 24
+
+
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
+    """Checkout holds the cart's lock while it turns the lines into an order and
+    removes them: a quantity change sent meanwhile waits, then finds no line."""
+    _variant()
+    token = Cart.objects.create().token
+    url = f"/api/v1/carts/{token}/lines/"
+    Client().post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    touched = Cart.objects.get(token=token).updated_at
+    answers: list[int] = []
+
+    def change() -> None:
+        try:
+            response = Client().patch(
+                f"{url}MUG-RED/", {"quantity": 3}, "application/json"
+            )
+            answers.append(response.status_code)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        Cart.objects.select_for_update().get(token=token)  # as checkout does
+        worker = threading.Thread(target=change)
+        worker.start()
+        for _ in range(200):  # until the change waits for the lock
+            if _lock_waiters():
+                break
+            worker.join(0.05)
+        assert _lock_waiters() == 1 and not answers
+        CartLine.objects.filter(cart__token=token).delete()
+    worker.join(30)
+
+    assert answers == [404]
+    assert Cart.objects.get(token=token).updated_at == touched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_change_in_its_own_statement_changes_nothing():
+    variant = _variant(stock=3)
+    token = Cart.objects.create().token
+    url = f"/api/v1/carts/{token}/lines/"
+    client = Client()
+    client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    touched = Cart.objects.get(token=token).updated_at
+
+    too_many = client.patch(f"{url}MUG-RED/", {"quantity": 4}, "application/json")
+    unknown = client.patch(f"{url}NO-SUCH/", {"quantity": 1}, "application/json")
+    variant.product.is_active = False
+    variant.product.save()
+    withdrawn = client.patch(f"{url}MUG-RED/", {"quantity": 1}, "application/json")
+
+    assert too_many.status_code == 409 and too_many.json()["available"] == 3
+    assert unknown.status_code == 404
+    assert withdrawn.status_code == 400
+    assert Cart.objects.get(token=token).updated_at == touched
+    assert CartLine.objects.get(cart__token=token).quantity == 2
+
+    variant.product.is_active = True
+    variant.product.save()
+    ok = client.patch(f"{url}MUG-RED/", {"quantity": 3}, "application/json")
+    assert ok.status_code == 200 and ok.json()["lines"][0]["quantity"] == 3
+    assert Cart.objects.get(token=token).updated_at > touched
