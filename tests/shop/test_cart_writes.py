@@ -54,7 +54,7 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
         ("MUG-RED", 3),
         ("MUG-BLUE", 1),
     ]
-    assert len(more_sql) <= 5, more_sql  # an existing line: its read is the answer's
+    assert len(more_sql) == 4, more_sql
     changed, patch_sql = _queries(
         lambda: client.patch(f"{url}MUG-RED/", {"quantity": 5}, "application/json")
     )
@@ -67,17 +67,17 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
         client.get(f"/api/v1/carts/{cart['id']}/").json()["lines"]
         == (changed.json()["lines"])
     )
-    # cart, variant, lock+touch, line, insert/update, lines for the answer
-    assert len(add_sql) <= 6, add_sql
-    assert sum('FROM "shop_cart" ' in s for s in add_sql) == 1  # read once
-    assert not any("FOR UPDATE" in s for s in add_sql)
-    assert sum(s.startswith('UPDATE "shop_cart" ') for s in add_sql) == 1
-    # cart, one statement (lock the cart, change the line, touch the cart), the
-    # lines for the answer
+    # add: cart, variant, one statement (lock the cart, insert the line or add to
+    # it, touch the cart), the lines for the answer
+    assert len(add_sql) == 4, add_sql
+    # change: cart, one statement (lock the cart, change the line, touch the
+    # cart), the lines for the answer
     assert len(patch_sql) == 3, patch_sql
-    change = patch_sql[1]
-    assert 'FROM "shop_cart" WHERE "id" = ' in change and "FOR UPDATE" in change
-    assert 'UPDATE "shop_cartline"' in change and 'UPDATE "shop_cart" SET' in change
+    for write, change in ((add_sql[2], 'INSERT INTO "shop_cartline"'),
+                          (more_sql[2], "ON CONFLICT"),
+                          (patch_sql[1], 'UPDATE "shop_cartline"')):  # fmt: skip
+        assert 'FROM "shop_cart" WHERE "id" = ' in write and "FOR UPDATE" in write
+        assert change in write and 'UPDATE "shop_cart" SET' in write
 
 
 @pytest.mark.django_db
@@ -193,3 +193,29 @@ def test_a_refused_change_in_its_own_statement_changes_nothing():
     ok = client.patch(f"{url}MUG-RED/", {"quantity": 3}, "application/json")
     assert ok.status_code == 200 and ok.json()["lines"][0]["quantity"] == 3
     assert Cart.objects.get(token=token).updated_at > touched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_add_in_its_own_statement_stays_within_stock_and_takes_todays_price():
+    variant = _variant(stock=3)
+    token = Cart.objects.create().token
+    url = f"/api/v1/carts/{token}/lines/"
+    client = Client()
+    first = client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    touched = Cart.objects.get(token=token).updated_at
+
+    too_many = client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    assert first.status_code == 201
+    assert too_many.status_code == 409
+    assert (too_many.json()["requested"], too_many.json()["available"]) == (4, 3)
+    assert Cart.objects.get(token=token).updated_at == touched
+    assert CartLine.objects.get(cart__token=token).quantity == 2
+
+    variant.price = Decimal("11.00")
+    variant.save()
+    more = client.post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    assert more.status_code == 201
+    line = CartLine.objects.get(cart__token=token)
+    assert (line.quantity, line.unit_price) == (3, Decimal("11.00"))
+    assert Cart.objects.get(token=token).updated_at > touched
+    assert more.json()["total"] == "33.00"
