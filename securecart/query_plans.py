@@ -37,7 +37,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
-from django.db.models.sql import UpdateQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -73,13 +72,8 @@ class _Prepared:
     how to turn its rows into objects."""
 
     def __init__(self, queryset: QuerySet, placeholders: dict[str, Any], alias: str):
-        self.prepare(queryset.query, placeholders, alias, queryset.model)
-
-    def prepare(
-        self, query: Any, placeholders: dict[str, Any], alias: str, model: type[Model]
-    ) -> None:
         connection = connections[alias]
-        compiler = query.get_compiler(using=alias)
+        compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()  # EmptyResultSet: no rows for any values
         self.sql = sql
         self.params = list(params)
@@ -98,7 +92,7 @@ class _Prepared:
         for position, param in enumerate(self.params):
             if isinstance(param, datetime) and position not in bound:
                 raise PlanError(
-                    f"{model.__name__}: a time in the SQL is not a "
+                    f"{queryset.model.__name__}: a time in the SQL is not a "
                     "parameter (it would be frozen at the first call)"
                 )
         self.compiler = compiler
@@ -207,76 +201,3 @@ class QueryPlan(Generic[M]):
         """The first row (the builder orders and limits the query)."""
         found = self.all(**values)
         return found[0] if found else None
-
-
-class _PreparedUpdate(_Prepared):
-    def __init__(
-        self,
-        queryset: QuerySet,
-        updates: dict[str, Any],
-        placeholders: dict[str, Any],
-        alias: str,
-    ) -> None:
-        query: Any = queryset.query.chain(UpdateQuery)
-        query.add_update_values(updates)
-        self.prepare(query, placeholders, alias, queryset.model)
-
-
-class UpdatePlan(Generic[M]):
-    """`queryset.update(**values)` compiled once per process and database alias.
-
-        TOUCH = UpdatePlan(
-            Cart,
-            lambda pk, now: (Cart.objects.filter(pk=pk), {"updated_at": now}),
-            pk=int, now=datetime,
-        )
-        TOUCH.run(pk=cart.pk, now=timezone.now())  # the number of rows changed
-
-    The builder gives the rows to change and the new values, from its parameters
-    alone (str, int or datetime; as for QueryPlan, a time must be a parameter).
-    Like `update()`: no save() signals, no auto_now, one table.
-    """
-
-    def __init__(
-        self,
-        model: type[M],
-        build: Callable[..., tuple[QuerySet[M], dict[str, Any]]],
-        **parameters: type,
-    ) -> None:
-        for i, kind in enumerate(parameters.values()):
-            if kind is list:
-                raise TypeError("UpdatePlan parameters are str, int or datetime")
-            _placeholder(kind, i)
-        self.model = model
-        self.build = build
-        self.kinds = parameters
-        self._prepared: dict[str, _PreparedUpdate] = {}
-        self._lock = threading.Lock()
-
-    def _for(self, alias: str) -> _PreparedUpdate:
-        prepared = self._prepared.get(alias)
-        if prepared is None:
-            with self._lock:
-                prepared = self._prepared.get(alias)
-                if prepared is None:
-                    placeholders = {
-                        name: _placeholder(kind, i)
-                        for i, (name, kind) in enumerate(self.kinds.items())
-                    }
-                    queryset, updates = self.build(**placeholders)
-                    if queryset.model is not self.model:
-                        raise PlanError(
-                            f"the builder changes {queryset.model}, not {self.model}"
-                        )
-                    prepared = _PreparedUpdate(queryset, updates, placeholders, alias)
-                    self._prepared[alias] = prepared
-        return prepared
-
-    def run(self, **values: Any) -> int:
-        if values.keys() != self.kinds.keys():
-            raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
-        alias = router.db_for_write(self.model)
-        prepared = self._for(alias)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(prepared.sql, prepared.bind(values))
-            return cursor.rowcount

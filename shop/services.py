@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection, connections, router, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from securecart.query_plans import QueryPlan, UpdatePlan
+from securecart.query_plans import QueryPlan
 
 from . import caching
 from .exceptions import (
@@ -124,27 +123,12 @@ def _lock_cart(cart: Cart) -> None:
     Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
 
 
-# Every cart edit: compiled once per process (securecart.query_plans).
-_TOUCH = UpdatePlan(
-    Cart,
-    lambda pk, now: (Cart.objects.filter(pk=pk), {"updated_at": now}),
-    pk=int,
-    now=datetime,
-)
-_LINE_QUANTITY = UpdatePlan(
-    CartLine,
-    lambda pk, quantity: (CartLine.objects.filter(pk=pk), {"quantity": quantity}),
-    pk=int,
-    quantity=int,
-)
-
-
 def _lock_and_touch(cart: Cart) -> None:
     """`_lock_cart` and `_touch` in one round trip: the UPDATE takes the row lock
     (it conflicts with FOR UPDATE, so edits and checkout still serialise) and is
     rolled back with the rest when the edit fails."""
     now = timezone.now()
-    _TOUCH.run(pk=cart.pk, now=now)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=now)
     cart.updated_at = now
     _forget_lines(cart)
     cart_count_forget(cart=cart)
@@ -350,7 +334,7 @@ def _cart_line_set_quantity_locked(*, cart: Cart, sku: str, quantity: int) -> No
                 variant.sku, quantity, variant.available, label=_label(variant)
             )
         line.quantity = quantity
-        _LINE_QUANTITY.run(pk=line.pk, quantity=quantity)
+        line.save(update_fields=["quantity"])
 
 
 def cart_line_remove(*, cart: Cart, sku: str) -> None:

@@ -4,15 +4,13 @@ frozen clock and use the calling thread's connection."""
 import threading
 from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
-from securecart.query_plans import PlanError, QueryPlan, UpdatePlan
+from securecart.query_plans import PlanError, QueryPlan
 from shop.models import Cart, CartLine
 from tests.factories.shop import VariantFactory
 
@@ -138,69 +136,3 @@ def test_a_list_parameter_is_planned_per_length_and_bound_per_item():
         by_ids.all(ids=[carts[0].pk, carts[0].pk])
     many = [carts[0].pk, *range(-query_plans.MAX_LIST_ITEMS, 0)]  # longer: the ORM
     assert [line.cart_id for line in by_ids.all(ids=many)] == [carts[0].pk]
-
-
-TOUCH_AND_QUANTITY = UpdatePlan(
-    CartLine,
-    lambda cart_id, sku, quantity: (
-        CartLine.objects.filter(cart_id=cart_id, variant__sku=sku),
-        {"quantity": quantity},
-    ),
-    cart_id=int,
-    sku=str,
-    quantity=int,
-)
-
-
-def test_an_update_plan_changes_the_rows_its_filter_names_with_the_values_given():
-    first, second = _cart_with("3.00", "4.50"), _cart_with("9.99")
-    target = first.lines.order_by("id")[1]
-    compiled = []
-    real = UpdateQuery.get_compiler
-
-    def spy(self, *args, **kwargs):
-        compiled.append(self)
-        return real(self, *args, **kwargs)
-
-    with mock.patch.object(UpdateQuery, "get_compiler", spy):
-        for quantity in (5, 7):  # compiled once, bound per call
-            changed = TOUCH_AND_QUANTITY.run(
-                cart_id=first.pk, sku=target.variant.sku, quantity=quantity
-            )
-            assert changed == 1
-    assert len(compiled) <= 1  # 0 when another test compiled it first
-    quantities = dict(CartLine.objects.values_list("pk", "quantity"))
-    assert quantities[target.pk] == 7
-    assert sorted(quantities.values()) == [2, 2, 7]  # the other lines untouched
-    # a filter that matches nothing changes nothing
-    assert (
-        TOUCH_AND_QUANTITY.run(cart_id=second.pk, sku=target.variant.sku, quantity=9)
-        == 0
-    )
-    assert CartLine.objects.filter(quantity=9).count() == 0
-
-
-def test_an_update_plan_binds_a_time_and_refuses_a_frozen_one():
-    cart = Cart.objects.create()
-    touch = UpdatePlan(
-        Cart,
-        lambda pk, now: (Cart.objects.filter(pk=pk), {"updated_at": now}),
-        pk=int,
-        now=timezone.datetime,
-    )
-    later = timezone.now() + timedelta(hours=3)
-    assert touch.run(pk=cart.pk, now=later) == 1
-    cart.refresh_from_db()
-    assert cart.updated_at == later
-
-    frozen = UpdatePlan(
-        Cart,
-        lambda pk: (Cart.objects.filter(pk=pk), {"updated_at": timezone.now()}),
-        pk=int,
-    )
-    with pytest.raises(PlanError):
-        frozen.run(pk=cart.pk)
-    with pytest.raises(TypeError):
-        touch.run(pk=cart.pk)  # every parameter, by name
-    with pytest.raises(TypeError):
-        UpdatePlan(Cart, lambda ids: (Cart.objects.all(), {}), ids=list)

@@ -71,8 +71,10 @@ def test_represent_is_data_from_one_output_instance_per_thread():
 
     seen = []
     worker = threading.Thread(
-        target=lambda: seen.append(_Categories._outputs.__dict__.get("serializer"))
-        or _Categories.represent(category)
+        target=lambda: (
+            seen.append(_Categories._outputs.__dict__.get("serializer"))
+            or _Categories.represent(category)
+        )
     )
     worker.start()
     worker.join()
