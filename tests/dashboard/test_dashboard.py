@@ -25,8 +25,17 @@ URL = "/admin/dashboard/"
 def shop_floor(db):
     """Orders in every interesting state, a low-stock variant, a failed notification."""
     now = timezone.now()
+    midnight = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+    def today_ago(delta: timedelta):
+        """`delta` ago, but never before local midnight: placed today whatever the
+        hour the test runs at (the dashboard counts today since midnight)."""
+        return max(now - delta, midnight)
+
     for _ in range(3):
-        OrderFactory(total=Decimal("25.00"), placed_at=now - timedelta(minutes=5))
+        OrderFactory(total=Decimal("25.00"), placed_at=today_ago(timedelta(minutes=5)))
     OrderFactory(
         status=Order.Status.ON_HOLD,
         risk_score=91,
@@ -37,12 +46,12 @@ def shop_floor(db):
         status=Order.Status.PROCESSING,
         number="SC-STUCK001",
         status_changed_at=now - timedelta(hours=3),
-        placed_at=now - timedelta(hours=3),
+        placed_at=today_ago(timedelta(hours=3)),
     )
     OrderFactory(
         status=Order.Status.CANCELLED,
         total=Decimal("999.00"),
-        placed_at=now - timedelta(minutes=1),
+        placed_at=today_ago(timedelta(minutes=1)),
     )
     low = CatalogVariantFactory(sku="LOW-1", stock_on_hand=3, stock_reserved=1)
     try:
