@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import connection, connections, router, transaction
+from django.db import router, transaction
 from django.db.models import Min
 from django.utils import timezone
 
 from securecart.query_plans import QueryPlan
 
-from . import caching
+from . import caching, cart_statements
 from .exceptions import (
     CartLineNotFound,
     InsufficientStock,
@@ -166,66 +166,28 @@ def cart_get_or_create_for_request(request: HttpRequest) -> Cart:
     return cart
 
 
-def _add_sql() -> str:
-    """One statement: lock the cart, add the line or add to it while the total
-    stays within what is available (and MAX_LINE_QUANTITY) at today's price, and
-    touch the cart only if the line changed. Returns the line."""
-    cart, line, variant = (
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (Cart, CartLine, Variant)
-    )
-    # Table names from the models, every value a parameter.
-    return f"""
-        WITH locked AS (
-            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
-        ), stock AS (
-            SELECT "stock_on_hand" - "stock_reserved" AS available
-            FROM {variant} WHERE "id" = %(variant)s
-        ), added AS (
-            INSERT INTO {line} AS line
-                ("cart_id", "variant_id", "quantity", "unit_price", "created_at")
-            SELECT locked."id", %(variant)s, %(quantity)s, %(price)s, %(now)s
-            FROM locked, stock WHERE %(quantity)s <= stock.available
-            ON CONFLICT ("cart_id", "variant_id") DO UPDATE
-            SET "quantity" = line."quantity" + EXCLUDED."quantity",
-                "unit_price" = EXCLUDED."unit_price"
-            WHERE line."quantity" + EXCLUDED."quantity"
-                <= LEAST(%(max)s, (SELECT available FROM stock))
-            RETURNING line."id", line."quantity", line."unit_price", line."created_at"
-        ), touched AS (
-            UPDATE {cart} SET "updated_at" = %(now)s
-            WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM added)
-        )
-        SELECT "id", "quantity", "unit_price", "created_at" FROM added
-    """  # noqa: S608
-
-
-_ADD_SQL = _add_sql()
-
-
 def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     """Add quantity of a SKU; never more than is available. Keeps the price seen now.
 
-    As for a quantity change, the common case is one statement on its own that
-    takes the cart's lock first; when it changes nothing the add runs again the
-    long way, which says why."""
+    As for a quantity change, the common case (on PostgreSQL) is one statement
+    on its own that takes the cart's lock first; when it changes nothing the add
+    runs again the long way, which says why."""
     quantity = _clean_quantity(quantity)
     variant = _variant_for_sale(sku)
     now = timezone.now()
     using = router.db_for_write(CartLine)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            _ADD_SQL,
-            {
-                "cart": cart.pk,
-                "variant": variant.pk,
-                "quantity": quantity,
-                "price": variant.price,
-                "now": now,
-                "max": MAX_LINE_QUANTITY,
-            },
-        )
-        row = cursor.fetchone()
+    row = cart_statements.run(
+        cart_statements.ADD,
+        {
+            "cart": cart.pk,
+            "variant": variant.pk,
+            "quantity": quantity,
+            "price": variant.price,
+            "now": now,
+            "max": MAX_LINE_QUANTITY,
+        },
+        using=using,
+    )
     if row is None:
         return _cart_line_add_locked(cart=cart, variant=variant, quantity=quantity)
     line = CartLine(
@@ -264,52 +226,23 @@ def _cart_line_add_locked(*, cart: Cart, variant: Variant, quantity: int) -> Car
     return line
 
 
-def _set_quantity_sql() -> str:
-    """One statement: lock the cart, change the line if its product is on sale
-    and enough is available, and touch the cart only if the line changed."""
-    cart, line, variant, product = (
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (Cart, CartLine, Variant, Product)
-    )
-    # Table names from the models, every value a parameter.
-    return f"""
-        WITH locked AS (
-            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
-        ), changed AS (
-            UPDATE {line} AS line SET "quantity" = %(quantity)s
-            FROM locked, {variant} AS v, {product} AS p
-            WHERE line."cart_id" = locked."id" AND line."variant_id" = v."id"
-              AND v."sku" = %(sku)s AND v."product_id" = p."id"
-              AND v."is_active" AND p."is_active"
-              AND v."stock_on_hand" - v."stock_reserved" >= %(quantity)s
-            RETURNING line."id"
-        )
-        UPDATE {cart} SET "updated_at" = %(now)s
-        WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM changed)
-        RETURNING "id"
-    """  # noqa: S608
-
-
-_SET_QUANTITY_SQL = _set_quantity_sql()
-
-
 def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> None:
     """Set a line's quantity (>= 1; removing is `cart_line_remove`).
 
-    The common case is one statement on its own (no BEGIN/COMMIT round trips):
-    it takes the cart's row lock first, so it still serialises with other edits
-    and with checkout (a line checkout removed meanwhile is not found). When it
-    changes nothing, the edit runs again the long way, which says why (no such
-    line, not on sale, not enough in stock) or succeeds if stock came back."""
+    The common case (on PostgreSQL) is one statement on its own (no BEGIN/COMMIT
+    round trips, shop.cart_statements): it takes the cart's row lock first, so it
+    still serialises with other edits and with checkout (a line checkout removed
+    meanwhile is not found). When it changes nothing, the edit runs again the long
+    way, which says why (no such line, not on sale, not enough in stock) or
+    succeeds if stock came back."""
     quantity = _clean_quantity(quantity)
     now = timezone.now()
-    with connections[router.db_for_write(CartLine)].cursor() as cursor:
-        cursor.execute(
-            _SET_QUANTITY_SQL,
-            {"cart": cart.pk, "sku": str(sku), "quantity": quantity, "now": now},
-        )
-        changed = cursor.fetchone() is not None
-    if changed:
+    changed = cart_statements.run(
+        cart_statements.SET_QUANTITY,
+        {"cart": cart.pk, "sku": str(sku), "quantity": quantity, "now": now},
+        using=router.db_for_write(CartLine),
+    )
+    if changed is not None:
         cart.updated_at = now
         _forget_lines(cart)
         cart_count_forget(cart=cart)

@@ -109,14 +109,7 @@ class _FixedWindowMixin(SimpleRateThrottle):
                 request.catalog_prefetched = (cache_key, found)
             if count is None or lease == 1:
                 return self._decide(count, window, now)
-            # Tokens count-lease+1 .. count are this process's; those over the
-            # limit do not exist.
-            granted = min(lease, self.num_requests - (count - lease))
-            if granted <= 0:
-                LEASES.keep(counter, self.duration, -1)
-                return self._refuse(window, now)
-            LEASES.keep(counter, self.duration, granted - 1)
-            return True
+            return self._lease_taken(counter, count, lease, window, now)
         try:  # one round trip once the window's counter exists
             count = self.cache.incr(counter)
         except ValueError:  # first request of the window
@@ -126,6 +119,18 @@ class _FixedWindowMixin(SimpleRateThrottle):
             except ValueError:  # evicted at once: count this one
                 count = 1
         return self._decide(count, window, now)
+
+    def _lease_taken(
+        self, counter: str, count: int, lease: int, window: int, now: float
+    ) -> bool:
+        # Tokens count-lease+1 .. count are this process's; those over the limit
+        # do not exist.
+        granted = min(lease, self.num_requests - (count - lease))
+        if granted <= 0:
+            LEASES.keep(counter, self.duration, -1)
+            return self._refuse(window, now)
+        LEASES.keep(counter, self.duration, granted - 1)
+        return True
 
     def _decide(self, count: int | None, window: int, now: float) -> bool:
         if count is None:  # cache unreachable (errors ignored): do not lock people out

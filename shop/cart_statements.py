@@ -1,0 +1,94 @@
+"""The cart writes' single statements (shop.services runs them).
+
+Each takes the cart's row lock first, so cart edits still serialise with each other
+and with checkout, changes the line only when the write is allowed, and touches the
+cart only when the line changed; it needs no BEGIN/COMMIT around it. Table names
+come from the models; every value is a parameter. PostgreSQL only (data-modifying
+WITH, FOR UPDATE, ON CONFLICT): elsewhere (SQLite in local mode) `run` runs nothing
+and the services take their locked path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, connections
+
+from .models import Cart, CartLine, Product, Variant
+
+
+def _set_quantity() -> str:
+    """One statement: lock the cart, change the line if its product is on sale
+    and enough is available, and touch the cart only if the line changed."""
+    cart, line, variant, product = (
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Cart, CartLine, Variant, Product)
+    )
+    # Table names from the models, every value a parameter.
+    return f"""
+        WITH locked AS (
+            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
+        ), changed AS (
+            UPDATE {line} AS line SET "quantity" = %(quantity)s
+            FROM locked, {variant} AS v, {product} AS p
+            WHERE line."cart_id" = locked."id" AND line."variant_id" = v."id"
+              AND v."sku" = %(sku)s AND v."product_id" = p."id"
+              AND v."is_active" AND p."is_active"
+              AND v."stock_on_hand" - v."stock_reserved" >= %(quantity)s
+            RETURNING line."id"
+        )
+        UPDATE {cart} SET "updated_at" = %(now)s
+        WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM changed)
+        RETURNING "id"
+    """  # noqa: S608
+
+
+SET_QUANTITY = _set_quantity()
+
+
+def _add() -> str:
+    """One statement: lock the cart, add the line or add to it while the total
+    stays within what is available (and MAX_LINE_QUANTITY) at today's price, and
+    touch the cart only if the line changed. Returns the line."""
+    cart, line, variant = (
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Cart, CartLine, Variant)
+    )
+    # Table names from the models, every value a parameter.
+    return f"""
+        WITH locked AS (
+            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
+        ), stock AS (
+            SELECT "stock_on_hand" - "stock_reserved" AS available
+            FROM {variant} WHERE "id" = %(variant)s
+        ), added AS (
+            INSERT INTO {line} AS line
+                ("cart_id", "variant_id", "quantity", "unit_price", "created_at")
+            SELECT locked."id", %(variant)s, %(quantity)s, %(price)s, %(now)s
+            FROM locked, stock WHERE %(quantity)s <= stock.available
+            ON CONFLICT ("cart_id", "variant_id") DO UPDATE
+            SET "quantity" = line."quantity" + EXCLUDED."quantity",
+                "unit_price" = EXCLUDED."unit_price"
+            WHERE line."quantity" + EXCLUDED."quantity"
+                <= LEAST(%(max)s, (SELECT available FROM stock))
+            RETURNING line."id", line."quantity", line."unit_price", line."created_at"
+        ), touched AS (
+            UPDATE {cart} SET "updated_at" = %(now)s
+            WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM added)
+        )
+        SELECT "id", "quantity", "unit_price", "created_at" FROM added
+    """  # noqa: S608
+
+
+ADD = _add()
+
+
+def run(statement: str, params: dict[str, Any], *, using: str) -> tuple | None:
+    """The statement's row: None when it changed nothing, or was not run (a
+    database other than PostgreSQL)."""
+    database = connections[using]
+    if database.vendor != "postgresql":
+        return None
+    with database.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()
