@@ -34,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import Model, QuerySet, signals, sql
 from django.db.models.query import ModelIterable
 
 M = TypeVar("M", bound=Model)
@@ -194,3 +194,207 @@ class QueryPlan(Generic[M]):
         """The first row (the builder orders and limits the query)."""
         found = self.all(**values)
         return found[0] if found else None
+
+
+# --- writes: the hot INSERTs and UPDATEs, compiled once per process the same way.
+# Django's compiler builds the statement of the first call; later calls only
+# prepare the values (each field's `pre_save` and `get_db_prep_save`, as the ORM
+# does). What `save()`/`bulk_create()`/`update()` do around the statement (pk
+# default, related checks, signals, `_state`, rollback marking) is kept; a value
+# that is an expression, or a backend without RETURNING, takes the ORM's path.
+def _plain(model: type[Model]) -> None:
+    meta = model._meta
+    if meta.parents or meta.proxy or meta.order_with_respect_to:
+        raise PlanError(f"{model.__name__}: inheritance and ordering are not planned")
+
+
+def _same_model(obj: Any, model: type[Model]) -> None:
+    if obj.__class__ is not model:
+        raise TypeError(f"expected a {model.__name__}, got {obj.__class__}")
+
+
+def _is_expression(value: Any) -> bool:
+    return hasattr(value, "resolve_expression")
+
+
+class InsertPlan(Generic[M]):
+    """`save(force_insert=True)` and `bulk_create()` of `model` rows (one plan per
+    alias, row count and whether the pk is given)."""
+
+    def __init__(self, model: type[M]) -> None:
+        _plain(model)
+        if any(f.generated or f.has_db_default() for f in model._meta.concrete_fields):
+            raise PlanError(f"{model.__name__}: database-made values are not planned")
+        self.model = model
+        self._prepared: dict[tuple, tuple[str, dict] | None] = {}
+        self._lock = threading.Lock()
+
+    def _fields(self, pk_set: bool) -> list[Any]:
+        meta = self.model._meta
+        return [
+            f for f in meta.local_concrete_fields if pk_set or f is not meta.auto_field
+        ]
+
+    def _compile(self, alias: str, objs: list, pk_set: bool) -> tuple[str, dict] | None:
+        features, fields = connections[alias].features, self._fields(pk_set)
+        if (
+            not features.can_return_columns_from_insert
+            or (len(objs) > 1 and not features.can_return_rows_from_bulk_insert)
+            or any(hasattr(field, "get_placeholder") for field in fields)
+        ):
+            return None
+        query = sql.InsertQuery(self.model)
+        query.insert_values(fields, objs)
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = self.model._meta.db_returning_fields
+        statements = compiler.as_sql()
+        if len(statements) != 1 or len(statements[0][1]) != len(objs) * len(fields):
+            return None
+        table = self.model._meta.db_table
+        columns = [f.get_col(table) for f in compiler.returning_fields]
+        return statements[0][0], compiler.get_converters(columns)
+
+    def _insert(self, alias: str, objs: list, pk_set: bool) -> bool:
+        """Run the planned INSERT, set the returned columns (False: not planned)."""
+        fields = self._fields(pk_set)
+        pairs = [(f, f.pre_save(obj, True)) for obj in objs for f in fields]
+        if any(_is_expression(value) for _, value in pairs):
+            return False
+        key = (alias, len(objs), pk_set)
+        if key not in self._prepared:
+            with self._lock:  # the compiler runs pre_save too: take its values
+                self._prepared[key] = self._compile(alias, objs, pk_set)
+            pairs = [(f, f.pre_save(obj, True)) for obj in objs for f in fields]
+        if (prepared := self._prepared[key]) is None:
+            return False
+        connection, returning = connections[alias], self.model._meta.db_returning_fields
+        with connection.cursor() as cursor:
+            cursor.execute(
+                prepared[0], [f.get_db_prep_save(v, connection) for f, v in pairs]
+            )
+            rows = cursor.fetchall() if returning else [()] * len(objs)
+        for obj, row in zip(objs, rows, strict=True):
+            for position, value in enumerate(row):
+                convs, column = prepared[1].get(position, ((), None))
+                for converter in convs:
+                    value = converter(value, column, connection)
+                setattr(obj, returning[position].attname, value)
+            obj._state.adding, obj._state.db = False, alias
+        return True
+
+    def save(self, obj: Any, *, using: str | None = None) -> M:
+        """`obj.save(force_insert=True)`."""
+        _same_model(obj, self.model)
+        meta = self.model._meta
+        obj._prepare_related_fields_for_save(operation_name="save")
+        alias = using or router.db_for_write(self.model, instance=obj)
+        kwargs = {"instance": obj, "raw": False, "using": alias, "update_fields": None}
+        signals.pre_save.send(sender=self.model, **kwargs)
+        with transaction.mark_for_rollback_on_error(using=alias):
+            if not obj._is_pk_set(meta):
+                setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
+            if not self._insert(alias, [obj], obj._is_pk_set(meta)):
+                obj._save_table(cls=self.model, force_insert=True, using=alias)
+        obj._state.adding, obj._state.db = False, alias
+        signals.post_save.send(sender=self.model, created=True, **kwargs)
+        return obj
+
+    def bulk_create(self, objs: list[Any], *, using: str | None = None) -> list[M]:
+        """`Model.objects.bulk_create(objs)` (no signals, as there); planned for up
+        to MAX_LIST_ITEMS rows that all have, or all lack, their pk."""
+        objs, meta = list(objs), self.model._meta
+        if not objs:
+            return objs
+        alias = using or router.db_for_write(self.model)
+        for obj in objs:
+            _same_model(obj, self.model)
+            if not obj._is_pk_set(meta):
+                obj.pk = meta.pk.get_pk_value_on_save(obj)
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        pk_states = {obj._is_pk_set(meta) for obj in objs}
+        if len(pk_states) == 1 and len(objs) <= MAX_LIST_ITEMS:
+            with transaction.mark_for_rollback_on_error(using=alias):
+                if self._insert(alias, objs, pk_states.pop()):
+                    return objs
+        return self.model._base_manager.using(alias).bulk_create(objs)
+
+
+class UpdatePlan(Generic[M]):
+    """The UPDATE of these columns of one row by pk: `save(obj)` is
+    `obj.save(update_fields=fields)`, `update(pk, **values)` is
+    `Model.objects.filter(pk=pk).update(**values)` (all the fields)."""
+
+    def __init__(self, model: type[M], *fields: str) -> None:
+        _plain(model)
+        self.model = model
+        self.names: dict[str, Any] = {n: model._meta.get_field(n) for n in fields}
+        self.fields = list(self.names.values())
+        if not fields or any(
+            not f.concrete or f.primary_key or f.generated for f in self.fields
+        ):
+            raise PlanError(f"{model.__name__}: concrete non-key columns only")
+        self.update_fields = frozenset(fields)
+        self._prepared: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def _triples(self, values: list[Any]) -> list[tuple[Any, None, Any]]:
+        return [(f, None, v) for f, v in zip(self.fields, values, strict=True)]
+
+    def _compile(self, alias: str, pk: Any, values: list[Any]) -> str | None:
+        if any(hasattr(field, "get_placeholder") for field in self.fields):
+            return None
+        query: Any = self.model._base_manager.filter(pk=pk).query.chain(sql.UpdateQuery)
+        query.add_update_fields(self._triples(values))
+        text, params = query.get_compiler(using=alias).as_sql()
+        return text if len(params) == len(self.fields) + 1 else None
+
+    def _run(self, alias: str, pk: Any, values: list[Any]) -> int:
+        """Rows updated (the ORM's path for expressions and unplanned SQL)."""
+        connection, pk_field = connections[alias], self.model._meta.pk
+        if alias not in self._prepared and not any(map(_is_expression, values)):
+            with self._lock:
+                self._prepared[alias] = self._compile(alias, pk, values)
+        text = self._prepared.get(alias)
+        if text is None or any(map(_is_expression, values)):
+            queryset: Any = self.model._base_manager.using(alias).filter(pk=pk)
+            return queryset._update(self._triples(values))
+        params = [
+            f.get_db_prep_save(
+                v.prepare_database_save(f)
+                if f.remote_field and hasattr(v, "prepare_database_save")
+                else v,
+                connection,
+            )
+            for f, v in zip(self.fields, values, strict=True)
+        ]
+        pk_value = pk_field.get_db_prep_value(
+            pk_field.get_prep_value(pk), connection, prepared=True
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(text, [*params, pk_value])
+            return cursor.rowcount
+
+    def update(self, pk: Any, **values: Any) -> int:
+        if values.keys() != self.names.keys():
+            raise TypeError(f"expected {sorted(self.names)}, got {sorted(values)}")
+        alias = router.db_for_write(self.model)
+        with transaction.mark_for_rollback_on_error(using=alias):
+            return self._run(alias, pk, [values[name] for name in self.names])
+
+    def save(self, obj: Any, *, using: str | None = None) -> None:
+        _same_model(obj, self.model)
+        obj._prepare_related_fields_for_save(operation_name="save")
+        alias = using or router.db_for_write(self.model, instance=obj)
+        kwargs = {"instance": obj, "raw": False, "using": alias}
+        kwargs["update_fields"] = self.update_fields
+        signals.pre_save.send(sender=self.model, **kwargs)
+        with transaction.mark_for_rollback_on_error(using=alias):
+            if not obj._is_pk_set(self.model._meta):
+                raise ValueError(
+                    "Cannot force an update in save() with no primary key."
+                )
+            values = [field.pre_save(obj, False) for field in self.fields]
+            if not self._run(alias, obj.pk, values):
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+        obj._state.adding, obj._state.db = False, alias
+        signals.post_save.send(sender=self.model, created=False, **kwargs)

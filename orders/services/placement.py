@@ -20,7 +20,7 @@ from django.utils import timezone
 from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
 from securecart.addresses import Address
-from securecart.query_plans import QueryPlan
+from securecart.query_plans import InsertPlan, QueryPlan, UpdatePlan
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
 from shop.services import cart_count_forget
@@ -96,6 +96,12 @@ _LINES = QueryPlan(
     ),
     cart_id=int,
 )
+# ... and the writes (InsertPlan, UpdatePlan).
+_ORDER_INSERT = InsertPlan(Order)
+_LINES_INSERT = InsertPlan(OrderLine)
+_DISCOUNTS_INSERT = InsertPlan(OrderDiscount)
+_EVENT_INSERT = InsertPlan(OrderEvent)
+_PAYMENT_USED = UpdatePlan(Payment, "order", "updated_at")
 
 
 def order_place(
@@ -160,7 +166,7 @@ def order_place(
             client_ip=client_ip or None,
         )
         _order_insert(order)
-        order_lines = OrderLine.objects.bulk_create(
+        order_lines = _LINES_INSERT.bulk_create(
             [
                 OrderLine(
                     order=order,
@@ -178,16 +184,19 @@ def order_place(
             ]
         )
         _discounts_record(order=order, totals=totals, user=user)
-        Payment.objects.filter(pk=payment.pk).update(order=order, updated_at=now)
+        _PAYMENT_USED.update(payment.pk, order=order, updated_at=now)
         payment.order = order
         actor, label = actor_describe(_customer(user) or "customer")
-        placed_event = OrderEvent.objects.create(
-            order=order,
-            kind=OrderEvent.Kind.PLACED,
-            to_status=Order.Status.PLACED,
-            message=f"Order placed; payment of {order.total} {order.currency} authorised.",
-            actor=actor,
-            actor_label=label,
+        placed_event = _EVENT_INSERT.save(
+            OrderEvent(
+                order=order,
+                kind=OrderEvent.Kind.PLACED,
+                to_status=Order.Status.PLACED,
+                message=f"Order placed; payment of {order.total} {order.currency} "
+                "authorised.",
+                actor=actor,
+                actor_label=label,
+            )
         )
         event_record(
             type="order.placed",
@@ -278,7 +287,7 @@ def _discounts_record(*, order: Order, totals: Totals, user: Any) -> None:
             order_total=order.total,
             currency=order.currency,
         )
-    OrderDiscount.objects.bulk_create(rows)
+    _DISCOUNTS_INSERT.bulk_create(rows)
     order._checkout_discounts = rows  # type: ignore[attr-defined]
 
 
@@ -290,7 +299,7 @@ def _order_insert(order: Order) -> None:
         order.number = order_number_generate()
         try:
             with transaction.atomic():
-                order.save(force_insert=True)
+                _ORDER_INSERT.save(order)
             return
         except IntegrityError as exc:
             if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):

@@ -1,0 +1,148 @@
+"""Compiled INSERTs and UPDATEs write what save(), bulk_create() and update()
+write, bind every value per call, keep the signals and take the ORM's path for
+expressions."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Upper
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from notifications.models import OutboxEvent
+from securecart.query_plans import InsertPlan, PlanError, UpdatePlan
+from shop.models import Cart, CartLine
+from tests.factories.orders import user_create
+from tests.factories.shop import VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+CART_INSERT = InsertPlan(Cart)
+LINE_INSERT = InsertPlan(CartLine)
+EVENT_INSERT = InsertPlan(OutboxEvent)
+LINE_QUANTITY = UpdatePlan(CartLine, "quantity", "unit_price")
+CART_USER = UpdatePlan(Cart, "user", "updated_at")
+
+
+def _row(model, pk, *names):
+    return model.objects.filter(pk=pk).values_list(*names).get()
+
+
+def _saves(model):
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append((kwargs.get("created"), kwargs["update_fields"], kwargs["using"]))
+
+    pre_save.connect(receiver, sender=model, dispatch_uid="test-pre", weak=False)
+    post_save.connect(receiver, sender=model, dispatch_uid="test-post", weak=False)
+    return seen
+
+
+@pytest.fixture
+def cart_signals():
+    seen = _saves(Cart)
+    yield seen
+    pre_save.disconnect(sender=Cart, dispatch_uid="test-pre")
+    post_save.disconnect(sender=Cart, dispatch_uid="test-post")
+
+
+def test_an_insert_writes_each_call_s_values_as_save_does(cart_signals):
+    first = CART_INSERT.save(Cart(token="plan-one", currency="EUR"))
+    second = CART_INSERT.save(Cart(token="plan-two", currency="USD"))
+
+    for cart, token, currency in (
+        (first, "plan-one", "EUR"),
+        (second, "plan-two", "USD"),
+    ):
+        assert cart.pk and cart._state.db == "default" and not cart._state.adding
+        assert cart.created_at is not None  # auto_now_add, as save() sets it
+        assert _row(Cart, cart.pk, "token", "currency", "created_at") == (
+            token,
+            currency,
+            cart.created_at,
+        )
+    assert second.pk != first.pk
+    assert cart_signals == [(None, None, "default"), (True, None, "default")] * 2
+
+
+def test_an_insert_with_a_given_key_returns_no_column():
+    event = OutboxEvent(type="order.placed", data={"n": 1}, occurred_at=timezone.now())
+    given = event.id
+    with CaptureQueriesContext(connection) as queries:
+        EVENT_INSERT.save(event)
+    assert event.id == given and "RETURNING" not in queries[0]["sql"]
+    assert OutboxEvent.objects.get(pk=given).data == {"n": 1}
+
+
+def test_bulk_create_sets_every_row_s_key_in_order():
+    cart = CART_INSERT.save(Cart(token="plan-bulk"))
+    variants = [VariantFactory(price=Decimal(p)) for p in ("1.00", "2.00", "3.00")]
+    for count in (1, 3, 2):  # a plan per row count
+        lines = LINE_INSERT.bulk_create(
+            [
+                CartLine(cart=cart, variant=v, quantity=count, unit_price=v.price)
+                for v in variants[:count]
+            ]
+        )
+        assert [_row(CartLine, ln.pk, "variant_id", "quantity") for ln in lines] == [
+            (v.pk, count) for v in variants[:count]
+        ]
+        CartLine.objects.filter(cart=cart).delete()
+    assert LINE_INSERT.bulk_create([]) == []
+
+
+def test_an_expression_takes_the_orm_s_path():
+    cart = CART_INSERT.save(Cart(token=Upper(Value("plan-expr"))))
+    assert _row(Cart, cart.pk, "token") == ("PLAN-EXPR",)
+    line = LINE_INSERT.save(
+        CartLine(cart=cart, variant=VariantFactory(), quantity=2, unit_price=1)
+    )
+    assert LINE_QUANTITY.update(line.pk, quantity=F("quantity") + 3, unit_price=2) == 1
+    assert _row(CartLine, line.pk, "quantity", "unit_price") == (5, Decimal("2.00"))
+
+
+def test_an_update_sets_its_columns_only_and_counts_rows(cart_signals):
+    user = user_create()
+    cart = CART_INSERT.save(Cart(token="plan-update", currency="EUR"))
+    stamped = cart.updated_at
+    cart.currency, cart.user = "GBP", user  # currency is not planned: not written
+    cart_signals.clear()
+
+    CART_USER.save(cart)
+
+    assert _row(Cart, cart.pk, "user_id", "currency") == (user.pk, "EUR")
+    assert cart.updated_at > stamped  # auto_now, as save(update_fields=...) bumps it
+    assert cart_signals == [(None, CART_USER.update_fields, "default")] + [
+        (False, frozenset({"user", "updated_at"}), "default")
+    ]
+    assert CART_USER.update(cart.pk, user=None, updated_at=stamped) == 1
+    assert _row(Cart, cart.pk, "user_id", "updated_at") == (None, stamped)
+    assert CART_USER.update(-1, user=user, updated_at=stamped) == 0
+
+
+def test_an_update_of_a_missing_row_fails_like_save():
+    cart = CART_INSERT.save(Cart(token="plan-gone"))
+    Cart.objects.filter(pk=cart.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        CART_USER.save(cart)
+
+
+def test_a_failed_insert_marks_the_transaction_for_rollback():
+    CART_INSERT.save(Cart(token="plan-taken"))
+    with transaction.atomic():
+        with pytest.raises(Exception, match="unique|duplicate"):
+            CART_INSERT.save(Cart(token="plan-taken"))
+        assert transaction.get_connection().needs_rollback
+
+
+def test_wrong_models_and_fields_are_refused():
+    with pytest.raises(TypeError):
+        CART_INSERT.save(CartLine())
+    with pytest.raises(TypeError):
+        CART_USER.update(1, user=None)
+    with pytest.raises(PlanError):
+        UpdatePlan(Cart, "id")
