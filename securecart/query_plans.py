@@ -34,8 +34,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connections, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Model, QuerySet, signals, sql
+from django.db.models.constants import OnConflict
 from django.db.models.query import ModelIterable
 
 M = TypeVar("M", bound=Model)
@@ -196,54 +197,41 @@ class QueryPlan(Generic[M]):
         return found[0] if found else None
 
 
-# --- writes: the hot INSERTs and UPDATEs, compiled once per process the same way.
-# Django's compiler builds the statement of the first call; later calls only
-# prepare the values (each field's `pre_save` and `get_db_prep_save`, as the ORM
-# does). What `save()`/`bulk_create()`/`update()` do around the statement (pk
-# default, related checks, signals, `_state`, rollback marking) is kept; a value
-# that is an expression, or a backend without RETURNING, takes the ORM's path.
-def _plain(model: type[Model]) -> None:
-    meta = model._meta
-    if meta.parents or meta.proxy or meta.order_with_respect_to:
-        raise PlanError(f"{model.__name__}: inheritance and ordering are not planned")
-
-
+# --- writes: Django compiles the first call's INSERT/UPDATE; later calls prepare the
+# values as the ORM does (pre_save, get_db_prep_save) and keep what save() & co do
+# around the SQL (pk default, signals, _state...). Expressions take the ORM's path.
 def _same_model(obj: Any, model: type[Model]) -> None:
     if obj.__class__ is not model:
         raise TypeError(f"expected a {model.__name__}, got {obj.__class__}")
 
 
-def _is_expression(value: Any) -> bool:
-    return hasattr(value, "resolve_expression")
-
-
 class InsertPlan(Generic[M]):
-    """`save(force_insert=True)` and `bulk_create()` of `model` rows (one plan per
-    alias, row count and whether the pk is given)."""
+    """`save(force_insert=True)` and `bulk_create()` of `model` rows (a plan per
+    alias, row count and whether the pk is given). With `ignore_conflicts`, an
+    INSERT ... ON CONFLICT DO NOTHING: `save_unless_taken()`."""
 
-    def __init__(self, model: type[M]) -> None:
-        _plain(model)
-        if any(f.generated or f.has_db_default() for f in model._meta.concrete_fields):
-            raise PlanError(f"{model.__name__}: database-made values are not planned")
-        self.model = model
+    def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
+        meta = model._meta
+        made = [f for f in meta.concrete_fields if f.generated or f.has_db_default()]
+        if meta.parents or meta.proxy or meta.order_with_respect_to or made:
+            raise PlanError(f"{model.__name__}: inherited, ordered or database-made")
+        self.model, self.ignore_conflicts = model, ignore_conflicts
+        fields, auto = meta.local_concrete_fields, meta.auto_field
+        self._columns = {True: fields, False: [f for f in fields if f is not auto]}
         self._prepared: dict[tuple, tuple[str, dict] | None] = {}
         self._lock = threading.Lock()
 
-    def _fields(self, pk_set: bool) -> list[Any]:
-        meta = self.model._meta
-        return [
-            f for f in meta.local_concrete_fields if pk_set or f is not meta.auto_field
-        ]
-
     def _compile(self, alias: str, objs: list, pk_set: bool) -> tuple[str, dict] | None:
-        features, fields = connections[alias].features, self._fields(pk_set)
+        features, fields = connections[alias].features, self._columns[pk_set]
         if (
             not features.can_return_columns_from_insert
             or (len(objs) > 1 and not features.can_return_rows_from_bulk_insert)
+            or (self.ignore_conflicts and not features.supports_ignore_conflicts)
             or any(hasattr(field, "get_placeholder") for field in fields)
         ):
             return None
-        query = sql.InsertQuery(self.model)
+        ignore = OnConflict.IGNORE if self.ignore_conflicts else None
+        query = sql.InsertQuery(self.model, on_conflict=ignore)
         query.insert_values(fields, objs)
         compiler = query.get_compiler(using=alias)
         compiler.returning_fields = self.model._meta.db_returning_fields
@@ -254,36 +242,36 @@ class InsertPlan(Generic[M]):
         columns = [f.get_col(table) for f in compiler.returning_fields]
         return statements[0][0], compiler.get_converters(columns)
 
-    def _insert(self, alias: str, objs: list, pk_set: bool) -> bool:
-        """Run the planned INSERT, set the returned columns (False: not planned)."""
-        fields = self._fields(pk_set)
+    def _insert(self, alias: str, objs: list, pk_set: bool) -> int | None:
+        """Rows the planned INSERT wrote, returned columns set (None: not planned)."""
+        fields = self._columns[pk_set]
         pairs = [(f, f.pre_save(obj, True)) for obj in objs for f in fields]
-        if any(_is_expression(value) for _, value in pairs):
-            return False
+        if any(hasattr(value, "resolve_expression") for _, value in pairs):
+            return None
         key = (alias, len(objs), pk_set)
         if key not in self._prepared:
             with self._lock:  # the compiler runs pre_save too: take its values
                 self._prepared[key] = self._compile(alias, objs, pk_set)
             pairs = [(f, f.pre_save(obj, True)) for obj in objs for f in fields]
         if (prepared := self._prepared[key]) is None:
-            return False
+            return None
         connection, returning = connections[alias], self.model._meta.db_returning_fields
         with connection.cursor() as cursor:
             cursor.execute(
                 prepared[0], [f.get_db_prep_save(v, connection) for f, v in pairs]
             )
-            rows = cursor.fetchall() if returning else [()] * len(objs)
-        for obj, row in zip(objs, rows, strict=True):
+            written, rows = cursor.rowcount, cursor.fetchall() if returning else []
+        for obj, row in zip(objs, rows, strict=False):  # none left out: no conflicts
             for position, value in enumerate(row):
                 convs, column = prepared[1].get(position, ((), None))
                 for converter in convs:
                     value = converter(value, column, connection)
                 setattr(obj, returning[position].attname, value)
+        for obj in objs[:written]:
             obj._state.adding, obj._state.db = False, alias
-        return True
+        return written
 
-    def save(self, obj: Any, *, using: str | None = None) -> M:
-        """`obj.save(force_insert=True)`."""
+    def _save(self, obj: Any, using: str | None) -> bool:
         _same_model(obj, self.model)
         meta = self.model._meta
         obj._prepare_related_fields_for_save(operation_name="save")
@@ -293,16 +281,38 @@ class InsertPlan(Generic[M]):
         with transaction.mark_for_rollback_on_error(using=alias):
             if not obj._is_pk_set(meta):
                 setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
-            if not self._insert(alias, [obj], obj._is_pk_set(meta)):
+            written = self._insert(alias, [obj], obj._is_pk_set(meta))
+            if written is None and not self.ignore_conflicts:  # the ORM's path
                 obj._save_table(cls=self.model, force_insert=True, using=alias)
+                written = 1
+        if written is None:  # the ORM's path: a savepoint stands in for DO NOTHING
+            try:
+                with transaction.atomic(using=alias):
+                    obj._save_table(cls=self.model, force_insert=True, using=alias)
+            except IntegrityError:
+                return False
+        elif not written:
+            return False
         obj._state.adding, obj._state.db = False, alias
         signals.post_save.send(sender=self.model, created=True, **kwargs)
+        return True
+
+    def save(self, obj: Any, *, using: str | None = None) -> M:
+        """`obj.save(force_insert=True)` (not for a plan that ignores conflicts)."""
+        if self.ignore_conflicts or not self._save(obj, using):
+            raise PlanError("this plan ignores conflicts: use save_unless_taken")
         return obj
 
+    def save_unless_taken(self, obj: Any, *, using: str | None = None) -> bool:
+        """With ignore_conflicts: False, and nothing written (no post_save), when
+        a unique value is taken (on the ORM's path: on any IntegrityError)."""
+        return self.ignore_conflicts and self._save(obj, using)
+
     def bulk_create(self, objs: list[Any], *, using: str | None = None) -> list[M]:
-        """`Model.objects.bulk_create(objs)` (no signals, as there); planned for up
-        to MAX_LIST_ITEMS rows that all have, or all lack, their pk."""
+        """`bulk_create(objs)`: up to MAX_LIST_ITEMS rows of the same pk state."""
         objs, meta = list(objs), self.model._meta
+        if self.ignore_conflicts:  # rows left out: which ones?
+            raise PlanError("this plan ignores conflicts: no bulk_create")
         if not objs:
             return objs
         alias = using or router.db_for_write(self.model)
@@ -314,7 +324,7 @@ class InsertPlan(Generic[M]):
         pk_states = {obj._is_pk_set(meta) for obj in objs}
         if len(pk_states) == 1 and len(objs) <= MAX_LIST_ITEMS:
             with transaction.mark_for_rollback_on_error(using=alias):
-                if self._insert(alias, objs, pk_states.pop()):
+                if self._insert(alias, objs, pk_states.pop()) is not None:
                     return objs
         return self.model._base_manager.using(alias).bulk_create(objs)
 
@@ -325,14 +335,13 @@ class UpdatePlan(Generic[M]):
     `Model.objects.filter(pk=pk).update(**values)` (all the fields)."""
 
     def __init__(self, model: type[M], *fields: str) -> None:
-        _plain(model)
         self.model = model
         self.names: dict[str, Any] = {n: model._meta.get_field(n) for n in fields}
         self.fields = list(self.names.values())
-        if not fields or any(
+        if (model._meta.parents or model._meta.proxy or not fields) or any(
             not f.concrete or f.primary_key or f.generated for f in self.fields
         ):
-            raise PlanError(f"{model.__name__}: concrete non-key columns only")
+            raise PlanError(f"{model.__name__}: a plain model's non-key columns")
         self.update_fields = frozenset(fields)
         self._prepared: dict[str, str | None] = {}
         self._lock = threading.Lock()
@@ -351,27 +360,22 @@ class UpdatePlan(Generic[M]):
     def _run(self, alias: str, pk: Any, values: list[Any]) -> int:
         """Rows updated (the ORM's path for expressions and unplanned SQL)."""
         connection, pk_field = connections[alias], self.model._meta.pk
-        if alias not in self._prepared and not any(map(_is_expression, values)):
+        expression = any(hasattr(v, "resolve_expression") for v in values)
+        if alias not in self._prepared and not expression:
             with self._lock:
                 self._prepared[alias] = self._compile(alias, pk, values)
-        text = self._prepared.get(alias)
-        if text is None or any(map(_is_expression, values)):
+        if expression or (text := self._prepared.get(alias)) is None:
             queryset: Any = self.model._base_manager.using(alias).filter(pk=pk)
             return queryset._update(self._triples(values))
-        params = [
+        params = [  # a related object stands for its key, as in the ORM's UPDATE
             f.get_db_prep_save(
-                v.prepare_database_save(f)
-                if f.remote_field and hasattr(v, "prepare_database_save")
-                else v,
-                connection,
+                v.prepare_database_save(f) if isinstance(v, Model) else v, connection
             )
             for f, v in zip(self.fields, values, strict=True)
         ]
-        pk_value = pk_field.get_db_prep_value(
-            pk_field.get_prep_value(pk), connection, prepared=True
-        )
+        key = pk_field.get_db_prep_value(pk_field.get_prep_value(pk), connection, True)
         with connection.cursor() as cursor:
-            cursor.execute(text, [*params, pk_value])
+            cursor.execute(text, [*params, key])
             return cursor.rowcount
 
     def update(self, pk: Any, **values: Any) -> int:
@@ -389,10 +393,6 @@ class UpdatePlan(Generic[M]):
         kwargs["update_fields"] = self.update_fields
         signals.pre_save.send(sender=self.model, **kwargs)
         with transaction.mark_for_rollback_on_error(using=alias):
-            if not obj._is_pk_set(self.model._meta):
-                raise ValueError(
-                    "Cannot force an update in save() with no primary key."
-                )
             values = [field.pre_save(obj, False) for field in self.fields]
             if not self._run(alias, obj.pk, values):
                 raise DatabaseError("Save with update_fields did not affect any rows.")

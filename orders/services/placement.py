@@ -97,7 +97,7 @@ _LINES = QueryPlan(
     cart_id=int,
 )
 # ... and the writes (InsertPlan, UpdatePlan).
-_ORDER_INSERT = InsertPlan(Order)
+_ORDER_INSERT = InsertPlan(Order, ignore_conflicts=True)
 _LINES_INSERT = InsertPlan(OrderLine)
 _DISCOUNTS_INSERT = InsertPlan(OrderDiscount)
 _EVENT_INSERT = InsertPlan(OrderEvent)
@@ -293,39 +293,20 @@ def _discounts_record(*, order: Order, totals: Totals, user: Any) -> None:
 
 def _order_insert(order: Order) -> None:
     """Insert the order under a fresh random number, drawing another one when
-    it collides with an existing order's (the stock reservation and the rest of
-    the transaction survive, thanks to the savepoint)."""
+    the number is taken (INSERT ... ON CONFLICT DO NOTHING: the transaction goes
+    on, no savepoint needed). A conflict on another unique value, a CHECK or any
+    other error still fails the checkout."""
     for attempt in range(1, ORDER_NUMBER_ATTEMPTS + 1):
         order.number = order_number_generate()
-        try:
-            with transaction.atomic():
-                _ORDER_INSERT.save(order)
+        if _ORDER_INSERT.save_unless_taken(order):
             return
-        except IntegrityError as exc:
-            if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):
-                raise
-            logger.warning(
-                "order number %s already taken; drawing another", order.number
+        if not Order.objects.filter(number=order.number).exists():
+            raise IntegrityError(
+                "the order conflicts with an existing one on a unique value "
+                "other than its number"
             )
-
-
-def _is_number_collision(exc: IntegrityError) -> bool:
-    """Whether exc is the unique violation of Order.number (and nothing else:
-    a CHECK or another unique constraint must still fail the checkout)."""
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    if diag is None:  # SQLite names the column in the message only
-        return f"UNIQUE constraint failed: {Order._meta.db_table}.number" in str(exc)
-    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
-        return False
-    connection = transaction.get_connection()  # the one the order went to
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, Order._meta.db_table
-        )
-    number_column = Order._meta.get_field("number").column
-    return any(
-        name == diag.constraint_name
-        for name, info in constraints.items()
-        if info["unique"] and info["columns"] == [number_column]
-    )
+        if attempt == ORDER_NUMBER_ATTEMPTS:
+            raise IntegrityError(
+                f"order numbers taken {ORDER_NUMBER_ATTEMPTS} times in a row"
+            )
+        logger.warning("order number %s already taken; drawing another", order.number)

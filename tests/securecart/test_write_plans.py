@@ -146,3 +146,24 @@ def test_wrong_models_and_fields_are_refused():
         CART_USER.update(1, user=None)
     with pytest.raises(PlanError):
         UpdatePlan(Cart, "id")
+
+
+CART_INSERT_UNLESS_TAKEN = InsertPlan(Cart, ignore_conflicts=True)
+
+
+def test_an_insert_unless_taken_writes_nothing_on_a_taken_value(cart_signals):
+    assert CART_INSERT_UNLESS_TAKEN.save_unless_taken(Cart(token="plan-free"))
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        taken = Cart(token="plan-free", currency="GBP")
+        assert not CART_INSERT_UNLESS_TAKEN.save_unless_taken(taken)
+        assert not transaction.get_connection().needs_rollback  # the work goes on
+    assert "ON CONFLICT DO NOTHING" in queries[0]["sql"] and len(queries) == 1
+    assert taken.pk is None and taken._state.adding
+    assert Cart.objects.filter(token="plan-free").values_list("currency").get() != (
+        "GBP",
+    )
+    assert [created for created, _, _ in cart_signals] == [None, True, None]
+    with pytest.raises(PlanError):
+        CART_INSERT_UNLESS_TAKEN.save(Cart(token="plan-other"))
+    with pytest.raises(PlanError):
+        CART_INSERT_UNLESS_TAKEN.bulk_create([Cart(token="plan-other")])
