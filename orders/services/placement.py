@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
+from securecart.addresses import FIELDS as ADDRESS_FIELDS
 from securecart.addresses import Address
 from securecart.query_plans import InsertPlan, QueryPlan, UpdatePlan
 from shop.models import Cart, CartLine
@@ -144,11 +145,12 @@ def order_place(
         now = timezone.now()
         totals = plan.totals
         order = Order(
+            number="",  # drawn by _order_insert (not twice: no default drawn here)
             user=_customer(user),
             email=email,
             phone=phone,
             sms_opt_in=sms_opt_in,
-            **address.as_columns(prefix="shipping_"),
+            **_address_columns(address),
             shipping_method=plan.method,
             currency=plan.cart.currency,
             subtotal=totals.subtotal,
@@ -229,6 +231,11 @@ def order_place(
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     order._checkout_lines = order_lines  # type: ignore[attr-defined]
     return order
+
+
+def _address_columns(address: Address) -> dict[str, str]:
+    """address.as_columns(prefix="shipping_"), without its dataclasses.asdict()."""
+    return {f"shipping_{name}": getattr(address, name) for name in ADDRESS_FIELDS}
 
 
 def _voucher_code(totals: Totals) -> str:
