@@ -29,7 +29,7 @@ K = PaymentTransaction.Kind
 
 # Written by every checkout: compiled once per process (securecart.query_plans).
 _TRANSACTION_INSERT = InsertPlan(PaymentTransaction)
-_AUTHORISED = UpdatePlan(
+_AUTHORISE_OUTCOME = UpdatePlan(
     Payment,
     "status",
     "reference",
@@ -108,7 +108,7 @@ def payment_authorise(*, payment: Payment, token: str) -> Payment:
         else:
             payment.status = P.FAILED
             payment.decline_reason = result.error[:200]
-        _AUTHORISED.save(payment)
+        _AUTHORISE_OUTCOME.save(payment)
     return payment
 
 
