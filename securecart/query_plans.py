@@ -31,12 +31,14 @@ import copy
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Model, QuerySet, signals, sql
 from django.db.models.constants import OnConflict
+from django.db.models.deletion import Collector
 from django.db.models.query import ModelIterable
 
 M = TypeVar("M", bound=Model)
@@ -196,19 +198,39 @@ class QueryPlan(Generic[M]):
         found = self.all(**values)
         return found[0] if found else None
 
+    def delete(self, **values: Any) -> int:
+        """How many rows deleted of the queryset's, as its delete() would without
+        fetching them (else that runs: delete signals, relations). No list plans."""
+        if values.keys() != self.kinds.keys() or list in self.kinds.values():
+            raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
+        alias = router.db_for_write(self.model)
+        if not Collector(alias, origin=None).can_fast_delete(self.model):  # type: ignore[arg-type]
+            return self.build(**values).delete()[0]
+        if (key := (alias, (-1,))) not in self._prepared:  # -1: no list is that long
+            kinds = enumerate(self.kinds.items())
+            names = {name: _placeholder(kind, i) for i, (name, kind) in kinds}
+            query = self.build(**names).query.chain(sql.DeleteQuery)
+            query.select_for_update = query.select_related = False
+            query.clear_ordering(force=True)
+            deleting = SimpleNamespace(query=query, model=self.model)
+            with self._lock:
+                self._prepared[key] = _Prepared(deleting, names, alias)  # type: ignore[arg-type]
+        prepared: Any = self._prepared[key]
+        with transaction.mark_for_rollback_on_error(using=alias):
+            with connections[alias].cursor() as cursor:
+                cursor.execute(prepared.sql, prepared.bind(values))
+                return cursor.rowcount
 
-# --- writes: Django compiles the first call's INSERT/UPDATE; later calls prepare the
-# values as the ORM does (pre_save, get_db_prep_save) and keep what save() & co do
-# around the SQL (pk default, signals, _state...). Expressions take the ORM's path.
-def _same_model(obj: Any, model: type[Model]) -> None:
+
+# --- writes: compiled once; values prepared as the ORM does, save() & co kept around.
+def _of(model: type[Model], obj: Any) -> Any:
     if obj.__class__ is not model:
-        raise TypeError(f"expected a {model.__name__}, got {obj.__class__}")
+        raise TypeError(f"expected a {model.__name__}, not {obj.__class__}")
+    return obj
 
 
 class InsertPlan(Generic[M]):
-    """`save(force_insert=True)` and `bulk_create()` of `model` rows (a plan per
-    alias, row count and whether the pk is given). With `ignore_conflicts`, an
-    INSERT ... ON CONFLICT DO NOTHING: `save_unless_taken()`."""
+    """`save(force_insert=True)`, `bulk_create()`; ignore_conflicts: DO NOTHING."""
 
     def __init__(self, model: type[M], *, ignore_conflicts: bool = False) -> None:
         meta = model._meta
@@ -238,8 +260,7 @@ class InsertPlan(Generic[M]):
         statements = compiler.as_sql()
         if len(statements) != 1 or len(statements[0][1]) != len(objs) * len(fields):
             return None
-        table = self.model._meta.db_table
-        columns = [f.get_col(table) for f in compiler.returning_fields]
+        columns = [f.get_col(f.model._meta.db_table) for f in compiler.returning_fields]
         return statements[0][0], compiler.get_converters(columns)
 
     def _insert(self, alias: str, objs: list, pk_set: bool) -> int | None:
@@ -256,10 +277,9 @@ class InsertPlan(Generic[M]):
         if (prepared := self._prepared[key]) is None:
             return None
         connection, returning = connections[alias], self.model._meta.db_returning_fields
+        params = [f.get_db_prep_save(v, connection) for f, v in pairs]
         with connection.cursor() as cursor:
-            cursor.execute(
-                prepared[0], [f.get_db_prep_save(v, connection) for f, v in pairs]
-            )
+            cursor.execute(prepared[0], params)
             written, rows = cursor.rowcount, cursor.fetchall() if returning else []
         for obj, row in zip(objs, rows, strict=False):  # none left out: no conflicts
             for position, value in enumerate(row):
@@ -271,8 +291,11 @@ class InsertPlan(Generic[M]):
             obj._state.adding, obj._state.db = False, alias
         return written
 
-    def _save(self, obj: Any, using: str | None) -> bool:
-        _same_model(obj, self.model)
+    def save(self, obj: Any, *, using: str | None = None) -> bool:
+        """`obj.save(force_insert=True)`; with ignore_conflicts, False and nothing
+        written (no post_save) when a unique value is taken (on the ORM's path:
+        on any IntegrityError). Else True."""
+        obj = _of(self.model, obj)
         meta = self.model._meta
         obj._prepare_related_fields_for_save(operation_name="save")
         alias = using or router.db_for_write(self.model, instance=obj)
@@ -297,17 +320,6 @@ class InsertPlan(Generic[M]):
         signals.post_save.send(sender=self.model, created=True, **kwargs)
         return True
 
-    def save(self, obj: Any, *, using: str | None = None) -> M:
-        """`obj.save(force_insert=True)` (not for a plan that ignores conflicts)."""
-        if self.ignore_conflicts or not self._save(obj, using):
-            raise PlanError("this plan ignores conflicts: use save_unless_taken")
-        return obj
-
-    def save_unless_taken(self, obj: Any, *, using: str | None = None) -> bool:
-        """With ignore_conflicts: False, and nothing written (no post_save), when
-        a unique value is taken (on the ORM's path: on any IntegrityError)."""
-        return self.ignore_conflicts and self._save(obj, using)
-
     def bulk_create(self, objs: list[Any], *, using: str | None = None) -> list[M]:
         """`bulk_create(objs)`: up to MAX_LIST_ITEMS rows of the same pk state."""
         objs, meta = list(objs), self.model._meta
@@ -317,7 +329,6 @@ class InsertPlan(Generic[M]):
             return objs
         alias = using or router.db_for_write(self.model)
         for obj in objs:
-            _same_model(obj, self.model)
             if not obj._is_pk_set(meta):
                 obj.pk = meta.pk.get_pk_value_on_save(obj)
             obj._prepare_related_fields_for_save(operation_name="bulk_create")
@@ -330,16 +341,17 @@ class InsertPlan(Generic[M]):
 
 
 class UpdatePlan(Generic[M]):
-    """The UPDATE of these columns of one row by pk: `save(obj)` is
-    `obj.save(update_fields=fields)`, `update(pk, **values)` is
-    `Model.objects.filter(pk=pk).update(**values)` (all the fields)."""
+    """`obj.save(update_fields=fields)`: the UPDATE of these columns by pk."""
 
     def __init__(self, model: type[M], *fields: str) -> None:
         self.model = model
-        self.names: dict[str, Any] = {n: model._meta.get_field(n) for n in fields}
-        self.fields = list(self.names.values())
+        self.fields: list[Any] = [model._meta.get_field(name) for name in fields]
         if (model._meta.parents or model._meta.proxy or not fields) or any(
-            not f.concrete or f.primary_key or f.generated for f in self.fields
+            not f.concrete
+            or f.primary_key
+            or f.generated
+            or hasattr(f, "get_placeholder")
+            for f in self.fields
         ):
             raise PlanError(f"{model.__name__}: a plain model's non-key columns")
         self.update_fields = frozenset(fields)
@@ -350,8 +362,6 @@ class UpdatePlan(Generic[M]):
         return [(f, None, v) for f, v in zip(self.fields, values, strict=True)]
 
     def _compile(self, alias: str, pk: Any, values: list[Any]) -> str | None:
-        if any(hasattr(field, "get_placeholder") for field in self.fields):
-            return None
         query: Any = self.model._base_manager.filter(pk=pk).query.chain(sql.UpdateQuery)
         query.add_update_fields(self._triples(values))
         text, params = query.get_compiler(using=alias).as_sql()
@@ -367,30 +377,20 @@ class UpdatePlan(Generic[M]):
         if expression or (text := self._prepared.get(alias)) is None:
             queryset: Any = self.model._base_manager.using(alias).filter(pk=pk)
             return queryset._update(self._triples(values))
-        params = [  # a related object stands for its key, as in the ORM's UPDATE
-            f.get_db_prep_save(
-                v.prepare_database_save(f) if isinstance(v, Model) else v, connection
-            )
-            for f, v in zip(self.fields, values, strict=True)
-        ]
+        pairs = zip(self.fields, values, strict=True)
+        params = [f.get_db_prep_save(v, connection) for f, v in pairs]
         key = pk_field.get_db_prep_value(pk_field.get_prep_value(pk), connection, True)
         with connection.cursor() as cursor:
             cursor.execute(text, [*params, key])
             return cursor.rowcount
 
-    def update(self, pk: Any, **values: Any) -> int:
-        if values.keys() != self.names.keys():
-            raise TypeError(f"expected {sorted(self.names)}, got {sorted(values)}")
-        alias = router.db_for_write(self.model)
-        with transaction.mark_for_rollback_on_error(using=alias):
-            return self._run(alias, pk, [values[name] for name in self.names])
-
     def save(self, obj: Any, *, using: str | None = None) -> None:
-        _same_model(obj, self.model)
+        obj = _of(self.model, obj)
         obj._prepare_related_fields_for_save(operation_name="save")
         alias = using or router.db_for_write(self.model, instance=obj)
-        kwargs = {"instance": obj, "raw": False, "using": alias}
-        kwargs["update_fields"] = self.update_fields
+        kwargs = dict(
+            instance=obj, raw=False, using=alias, update_fields=self.update_fields
+        )
         signals.pre_save.send(sender=self.model, **kwargs)
         with transaction.mark_for_rollback_on_error(using=alias):
             values = [field.pre_save(obj, False) for field in self.fields]

@@ -81,14 +81,13 @@ def event_record(
         raise ValueError(f"Unknown event type: {type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_record() must run inside the change's transaction")
-    event = _EVENT_INSERT.save(
-        OutboxEvent(
-            type=type,
-            order_number=order_number,
-            data=data or {},
-            occurred_at=timezone.now(),
-        )
+    event = OutboxEvent(
+        type=type,
+        order_number=order_number,
+        data=data or {},
+        occurred_at=timezone.now(),
     )
+    _EVENT_INSERT.save(event)
     event_id = str(event.id)
     transaction.on_commit(
         lambda: outbox_relay_enqueue(event_ids=[event_id]), robust=True

@@ -189,14 +189,16 @@ def _payment_for(record: CheckoutIdempotencyKey, plan: CheckoutPlan) -> Payment:
         if getattr(record, "fresh", False)
         else Payment.objects.filter(authorise_key=authorise_key).first()
     )
-    return existing or _PAYMENT_INSERT.save(
-        Payment(
-            authorise_key=authorise_key,
-            gateway=settings.PAYMENT_GATEWAY,
-            amount=plan.totals.total,
-            currency=plan.cart.currency,
-        )
+    if existing is not None:
+        return existing
+    payment = Payment(
+        authorise_key=authorise_key,
+        gateway=settings.PAYMENT_GATEWAY,
+        amount=plan.totals.total,
+        currency=plan.cart.currency,
     )
+    _PAYMENT_INSERT.save(payment)
+    return payment
 
 
 def _authorise(

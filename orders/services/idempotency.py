@@ -100,13 +100,12 @@ def _insert(*, key: str, request_hash: str, user: Any) -> CheckoutIdempotencyKey
     in_transaction = transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic() if in_transaction else nullcontext():
-            record = _KEY_INSERT.save(
-                CheckoutIdempotencyKey(
-                    key=key,
-                    request_hash=request_hash,
-                    user=user if user is not None and user.is_authenticated else None,
-                )
+            record = CheckoutIdempotencyKey(
+                key=key,
+                request_hash=request_hash,
+                user=user if user is not None and user.is_authenticated else None,
             )
+            _KEY_INSERT.save(record)
     except IntegrityError:
         return None
     record.fresh = True  # type: ignore[attr-defined]

@@ -48,16 +48,16 @@ def _record(
     result: GatewayResult | None,
     error: str = "",
 ) -> PaymentTransaction:
-    return _TRANSACTION_INSERT.save(
-        PaymentTransaction(
-            payment=payment,
-            kind=kind,
-            amount=amount,
-            succeeded=bool(result and result.succeeded),
-            reference=result.reference if result else "",
-            error=error or (result.error if result else ""),
-        )
+    row = PaymentTransaction(
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        succeeded=bool(result and result.succeeded),
+        reference=result.reference if result else "",
+        error=error or (result.error if result else ""),
     )
+    _TRANSACTION_INSERT.save(row)
+    return row
 
 
 def _order_event(payment: Payment, message: str, actor_label: str = "system") -> None:

@@ -186,20 +186,18 @@ def order_place(
             ]
         )
         _discounts_record(order=order, totals=totals, user=user)
-        _PAYMENT_USED.update(payment.pk, order=order, updated_at=now)
         payment.order = order
+        _PAYMENT_USED.save(payment)
         actor, label = actor_describe(_customer(user) or "customer")
-        placed_event = _EVENT_INSERT.save(
-            OrderEvent(
-                order=order,
-                kind=OrderEvent.Kind.PLACED,
-                to_status=Order.Status.PLACED,
-                message=f"Order placed; payment of {order.total} {order.currency} "
-                "authorised.",
-                actor=actor,
-                actor_label=label,
-            )
+        placed_event = OrderEvent(
+            order=order,
+            kind=OrderEvent.Kind.PLACED,
+            to_status=Order.Status.PLACED,
+            message=f"Order placed; payment of {order.total} {order.currency} authorised.",
+            actor=actor,
+            actor_label=label,
         )
+        _EVENT_INSERT.save(placed_event)
         event_record(
             type="order.placed",
             order_number=order.number,
@@ -215,7 +213,7 @@ def order_place(
                 "at": event_time(placed_event.created_at),
             },
         )
-        CartLine.objects.filter(cart_id=plan.cart.pk).delete()
+        _LINES.delete(cart_id=plan.cart.pk)  # the cart's lines, emptied
         cart_count_forget(cart=plan.cart)
         if plan.voucher_id is not None:
             # The voucher the shopper reviewed is the one used (and counted).
@@ -305,7 +303,7 @@ def _order_insert(order: Order) -> None:
     other error still fails the checkout."""
     for attempt in range(1, ORDER_NUMBER_ATTEMPTS + 1):
         order.number = order_number_generate()
-        if _ORDER_INSERT.save_unless_taken(order):
+        if _ORDER_INSERT.save(order):
             return
         if not Order.objects.filter(number=order.number).exists():
             raise IntegrityError(
