@@ -27,6 +27,7 @@ from django.utils import timezone
 from notifications import messaging
 from notifications.clients import eventbridge, sns
 from notifications.models import OutboxEvent
+from securecart.query_plans import InsertPlan
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ RELAY_TASK = "notifications.tasks.outbox_relay_task"
 RELAY_QUEUE = "events"
 DELIVERY_TASK = "notifications.tasks.notification_deliver_task"
 DELIVERY_QUEUE = "notifications"
+# Written with every domain event: compiled once per process.
+_EVENT_INSERT = InsertPlan(OutboxEvent)
 
 
 def _task(name: str) -> Task:
@@ -78,12 +81,13 @@ def event_record(
         raise ValueError(f"Unknown event type: {type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_record() must run inside the change's transaction")
-    event = OutboxEvent.objects.create(
+    event = OutboxEvent(
         type=type,
         order_number=order_number,
         data=data or {},
         occurred_at=timezone.now(),
     )
+    _EVENT_INSERT.save(event)
     event_id = str(event.id)
     transaction.on_commit(
         lambda: outbox_relay_enqueue(event_ids=[event_id]), robust=True

@@ -41,6 +41,7 @@ from django.utils import timezone
 from promotions.exceptions import VoucherError
 from promotions.selectors import cart_promotions
 from securecart.addresses import Address
+from securecart.query_plans import InsertPlan
 from shop.exceptions import InsufficientStock
 from shop.models import Cart
 from shop.selectors import cart_get_by_token, cart_issues
@@ -80,6 +81,9 @@ logger = logging.getLogger(__name__)
 ORPHAN_PAYMENT_AFTER = timedelta(minutes=15)
 
 K = CheckoutIdempotencyKey.State
+
+# Written by every checkout: compiled once per process (securecart.query_plans).
+_PAYMENT_INSERT = InsertPlan(Payment)
 
 __all__ = [
     "ORDER_NUMBER_ATTEMPTS",
@@ -185,12 +189,16 @@ def _payment_for(record: CheckoutIdempotencyKey, plan: CheckoutPlan) -> Payment:
         if getattr(record, "fresh", False)
         else Payment.objects.filter(authorise_key=authorise_key).first()
     )
-    return existing or Payment.objects.create(
+    if existing is not None:
+        return existing
+    payment = Payment(
         authorise_key=authorise_key,
         gateway=settings.PAYMENT_GATEWAY,
         amount=plan.totals.total,
         currency=plan.cart.currency,
     )
+    _PAYMENT_INSERT.save(payment)
+    return payment
 
 
 def _authorise(

@@ -23,6 +23,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from securecart.query_plans import InsertPlan, UpdatePlan
+
 from ..exceptions import IdempotencyConflict, IdempotencyInProgress
 from ..models import CheckoutIdempotencyKey, Order
 
@@ -32,6 +34,17 @@ IDEMPOTENCY_WAIT_SECONDS = 15.0
 IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 
 K = CheckoutIdempotencyKey.State
+
+# Written by every checkout: compiled once per process (securecart.query_plans).
+_KEY_INSERT = InsertPlan(CheckoutIdempotencyKey)
+_KEY_COMPLETE = UpdatePlan(
+    CheckoutIdempotencyKey,
+    "state",
+    "order",
+    "response_status",
+    "response_body",
+    "updated_at",
+)
 
 
 @dataclass
@@ -87,11 +100,12 @@ def _insert(*, key: str, request_hash: str, user: Any) -> CheckoutIdempotencyKey
     in_transaction = transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic() if in_transaction else nullcontext():
-            record = CheckoutIdempotencyKey.objects.create(
+            record = CheckoutIdempotencyKey(
                 key=key,
                 request_hash=request_hash,
                 user=user if user is not None and user.is_authenticated else None,
             )
+            _KEY_INSERT.save(record)
     except IntegrityError:
         return None
     record.fresh = True  # type: ignore[attr-defined]
@@ -158,15 +172,7 @@ def idempotency_complete(
     record.response_status, record.response_body = (
         respond(outcome) if respond is not None else (None, outcome.error)
     )
-    record.save(
-        update_fields=[
-            "state",
-            "order",
-            "response_status",
-            "response_body",
-            "updated_at",
-        ]
-    )
+    _KEY_COMPLETE.save(record)
 
 
 def idempotency_retryable(*, record: CheckoutIdempotencyKey) -> None:

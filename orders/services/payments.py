@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from notifications.services import event_record
+from securecart.query_plans import InsertPlan, UpdatePlan
 
 from ..exceptions import PaymentDeclined, PaymentError
 from ..integrations.payments import GatewayError, GatewayResult, get_gateway
@@ -26,6 +27,18 @@ logger = logging.getLogger(__name__)
 P = Payment.Status
 K = PaymentTransaction.Kind
 
+# Written by every checkout: compiled once per process (securecart.query_plans).
+_TRANSACTION_INSERT = InsertPlan(PaymentTransaction)
+_AUTHORISE_OUTCOME = UpdatePlan(
+    Payment,
+    "status",
+    "reference",
+    "risk_level",
+    "fingerprint",
+    "decline_reason",
+    "updated_at",
+)
+
 
 def _record(
     *,
@@ -35,7 +48,7 @@ def _record(
     result: GatewayResult | None,
     error: str = "",
 ) -> PaymentTransaction:
-    return PaymentTransaction.objects.create(
+    row = PaymentTransaction(
         payment=payment,
         kind=kind,
         amount=amount,
@@ -43,6 +56,8 @@ def _record(
         reference=result.reference if result else "",
         error=error or (result.error if result else ""),
     )
+    _TRANSACTION_INSERT.save(row)
+    return row
 
 
 def _order_event(payment: Payment, message: str, actor_label: str = "system") -> None:
@@ -93,16 +108,7 @@ def payment_authorise(*, payment: Payment, token: str) -> Payment:
         else:
             payment.status = P.FAILED
             payment.decline_reason = result.error[:200]
-        payment.save(
-            update_fields=[
-                "status",
-                "reference",
-                "risk_level",
-                "fingerprint",
-                "decline_reason",
-                "updated_at",
-            ]
-        )
+        _AUTHORISE_OUTCOME.save(payment)
     return payment
 
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
+from securecart.addresses import FIELDS as ADDRESS_FIELDS
 from securecart.addresses import Address
-from securecart.query_plans import QueryPlan
+from securecart.query_plans import InsertPlan, QueryPlan, UpdatePlan
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
 from shop.services import cart_count_forget
@@ -96,6 +97,12 @@ _LINES = QueryPlan(
     ),
     cart_id=int,
 )
+# ... and the writes (InsertPlan, UpdatePlan).
+_ORDER_INSERT = InsertPlan(Order, ignore_conflicts=True)
+_LINES_INSERT = InsertPlan(OrderLine)
+_DISCOUNTS_INSERT = InsertPlan(OrderDiscount)
+_EVENT_INSERT = InsertPlan(OrderEvent)
+_PAYMENT_USED = UpdatePlan(Payment, "order", "updated_at")
 
 
 def order_place(
@@ -138,11 +145,12 @@ def order_place(
         now = timezone.now()
         totals = plan.totals
         order = Order(
+            number="",  # drawn by _order_insert (not twice: no default drawn here)
             user=_customer(user),
             email=email,
             phone=phone,
             sms_opt_in=sms_opt_in,
-            **address.as_columns(prefix="shipping_"),
+            **_address_columns(address),
             shipping_method=plan.method,
             currency=plan.cart.currency,
             subtotal=totals.subtotal,
@@ -160,7 +168,7 @@ def order_place(
             client_ip=client_ip or None,
         )
         _order_insert(order)
-        order_lines = OrderLine.objects.bulk_create(
+        order_lines = _LINES_INSERT.bulk_create(
             [
                 OrderLine(
                     order=order,
@@ -178,10 +186,10 @@ def order_place(
             ]
         )
         _discounts_record(order=order, totals=totals, user=user)
-        Payment.objects.filter(pk=payment.pk).update(order=order, updated_at=now)
         payment.order = order
+        _PAYMENT_USED.save(payment)
         actor, label = actor_describe(_customer(user) or "customer")
-        placed_event = OrderEvent.objects.create(
+        placed_event = OrderEvent(
             order=order,
             kind=OrderEvent.Kind.PLACED,
             to_status=Order.Status.PLACED,
@@ -189,6 +197,7 @@ def order_place(
             actor=actor,
             actor_label=label,
         )
+        _EVENT_INSERT.save(placed_event)
         event_record(
             type="order.placed",
             order_number=order.number,
@@ -204,7 +213,7 @@ def order_place(
                 "at": event_time(placed_event.created_at),
             },
         )
-        CartLine.objects.filter(cart_id=plan.cart.pk).delete()
+        _LINES.delete(cart_id=plan.cart.pk)  # the cart's lines, emptied
         cart_count_forget(cart=plan.cart)
         if plan.voucher_id is not None:
             # The voucher the shopper reviewed is the one used (and counted).
@@ -220,6 +229,11 @@ def order_place(
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     order._checkout_lines = order_lines  # type: ignore[attr-defined]
     return order
+
+
+def _address_columns(address: Address) -> dict[str, str]:
+    """address.as_columns(prefix="shipping_"), without its dataclasses.asdict()."""
+    return {f"shipping_{name}": getattr(address, name) for name in ADDRESS_FIELDS}
 
 
 def _voucher_code(totals: Totals) -> str:
@@ -278,45 +292,26 @@ def _discounts_record(*, order: Order, totals: Totals, user: Any) -> None:
             order_total=order.total,
             currency=order.currency,
         )
-    OrderDiscount.objects.bulk_create(rows)
+    _DISCOUNTS_INSERT.bulk_create(rows)
     order._checkout_discounts = rows  # type: ignore[attr-defined]
 
 
 def _order_insert(order: Order) -> None:
     """Insert the order under a fresh random number, drawing another one when
-    it collides with an existing order's (the stock reservation and the rest of
-    the transaction survive, thanks to the savepoint)."""
+    the number is taken (INSERT ... ON CONFLICT DO NOTHING: the transaction goes
+    on, no savepoint needed). A conflict on another unique value, a CHECK or any
+    other error still fails the checkout."""
     for attempt in range(1, ORDER_NUMBER_ATTEMPTS + 1):
         order.number = order_number_generate()
-        try:
-            with transaction.atomic():
-                order.save(force_insert=True)
+        if _ORDER_INSERT.save(order):
             return
-        except IntegrityError as exc:
-            if attempt == ORDER_NUMBER_ATTEMPTS or not _is_number_collision(exc):
-                raise
-            logger.warning(
-                "order number %s already taken; drawing another", order.number
+        if not Order.objects.filter(number=order.number).exists():
+            raise IntegrityError(
+                "the order conflicts with an existing one on a unique value "
+                "other than its number"
             )
-
-
-def _is_number_collision(exc: IntegrityError) -> bool:
-    """Whether exc is the unique violation of Order.number (and nothing else:
-    a CHECK or another unique constraint must still fail the checkout)."""
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    if diag is None:  # SQLite names the column in the message only
-        return f"UNIQUE constraint failed: {Order._meta.db_table}.number" in str(exc)
-    if getattr(cause, "sqlstate", None) != "23505":  # unique_violation
-        return False
-    connection = transaction.get_connection()  # the one the order went to
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, Order._meta.db_table
-        )
-    number_column = Order._meta.get_field("number").column
-    return any(
-        name == diag.constraint_name
-        for name, info in constraints.items()
-        if info["unique"] and info["columns"] == [number_column]
-    )
+        if attempt == ORDER_NUMBER_ATTEMPTS:
+            raise IntegrityError(
+                f"order numbers taken {ORDER_NUMBER_ATTEMPTS} times in a row"
+            )
+        logger.warning("order number %s already taken; drawing another", order.number)
