@@ -27,7 +27,7 @@ from django.utils import timezone
 from notifications import messaging
 from notifications.clients import eventbridge, sns
 from notifications.models import OutboxEvent
-from securecart.query_plans import InsertPlan
+from securecart.write_plans import InsertPlan
 
 logger = logging.getLogger(__name__)
 

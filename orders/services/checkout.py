@@ -41,7 +41,7 @@ from django.utils import timezone
 from promotions.exceptions import VoucherError
 from promotions.selectors import cart_promotions
 from securecart.addresses import Address
-from securecart.query_plans import InsertPlan
+from securecart.write_plans import InsertPlan
 from shop.exceptions import InsufficientStock
 from shop.models import Cart
 from shop.selectors import cart_get_by_token, cart_issues

@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from securecart.query_plans import InsertPlan, UpdatePlan
+from securecart.write_plans import InsertPlan, UpdatePlan
 
 from ..exceptions import IdempotencyConflict, IdempotencyInProgress
 from ..models import CheckoutIdempotencyKey, Order

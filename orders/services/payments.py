@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from notifications.services import event_record
-from securecart.query_plans import InsertPlan, UpdatePlan
+from securecart.write_plans import InsertPlan, UpdatePlan
 
 from ..exceptions import PaymentDeclined, PaymentError
 from ..integrations.payments import GatewayError, GatewayResult, get_gateway

@@ -21,7 +21,8 @@ from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
 from securecart.addresses import FIELDS as ADDRESS_FIELDS
 from securecart.addresses import Address
-from securecart.query_plans import InsertPlan, QueryPlan, UpdatePlan
+from securecart.query_plans import QueryPlan
+from securecart.write_plans import InsertPlan, UpdatePlan
 from shop.models import Cart, CartLine
 from shop.selectors import cart_issues
 from shop.services import cart_count_forget

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import OutboxEvent
-from securecart.query_plans import InsertPlan, PlanError, QueryPlan, UpdatePlan
+from securecart.query_plans import PlanError, QueryPlan
+from securecart.write_plans import InsertPlan, UpdatePlan
 from shop.models import Cart, CartLine
 from tests.factories.orders import user_create
 from tests.factories.shop import VariantFactory
