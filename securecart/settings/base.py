@@ -232,6 +232,12 @@ def database_config(url: str) -> dict[str, Any]:
         options.setdefault(
             "options", f"-c pg_trgm.word_similarity_threshold={SEARCH_TYPO_THRESHOLD}"
         )
+        # Server-side binding: psycopg prepares a statement a connection runs
+        # often (its 5th time) and PostgreSQL plans it once per connection; the
+        # hot reads (securecart.query_plans) send the same SQL every time, and
+        # planning them cost more than running them.
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = 5
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL_MAX_SIZE,
