@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import router, transaction
@@ -129,6 +130,12 @@ def _lock_and_touch(cart: Cart) -> None:
     rolled back with the rest when the edit fails."""
     now = timezone.now()
     Cart.objects.filter(pk=cart.pk).update(updated_at=now)
+    _touched(cart, now)
+
+
+def _touched(cart: Cart, now: datetime) -> None:
+    """The cart's row was touched at `now` by a write of its lines: the object
+    follows, its loaded lines and the header's count are stale."""
     cart.updated_at = now
     _forget_lines(cart)
     cart_count_forget(cart=cart)
@@ -195,9 +202,7 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     )
     line.created_at = row[3]
     line._state.adding, line._state.db = False, using
-    cart.updated_at = now
-    _forget_lines(cart)
-    cart_count_forget(cart=cart)
+    _touched(cart, now)
     return line
 
 
@@ -243,9 +248,7 @@ def cart_line_set_quantity(*, cart: Cart, sku: str, quantity: int) -> None:
         using=router.db_for_write(CartLine),
     )
     if changed is not None:
-        cart.updated_at = now
-        _forget_lines(cart)
-        cart_count_forget(cart=cart)
+        _touched(cart, now)
         return
     _cart_line_set_quantity_locked(cart=cart, sku=sku, quantity=quantity)
 
