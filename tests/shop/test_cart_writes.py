@@ -167,13 +167,19 @@ def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
     assert Cart.objects.get(token=token).updated_at == touched
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_refused_change_in_its_own_statement_changes_nothing():
+def _cart_with_two_of_three():
+    """A cart holding 2 of a variant with 3 in stock, through the API."""
     variant = _variant(stock=3)
     token = Cart.objects.create().token
     url = f"/api/v1/carts/{token}/lines/"
     client = Client()
-    client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    first = client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    return variant, client, token, url, first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_change_in_its_own_statement_changes_nothing():
+    variant, client, token, url, _ = _cart_with_two_of_three()
     touched = Cart.objects.get(token=token).updated_at
 
     too_many = client.patch(f"{url}MUG-RED/", {"quantity": 4}, "application/json")
@@ -197,11 +203,7 @@ def test_a_refused_change_in_its_own_statement_changes_nothing():
 
 @pytest.mark.django_db(transaction=True)
 def test_an_add_in_its_own_statement_stays_within_stock_and_takes_todays_price():
-    variant = _variant(stock=3)
-    token = Cart.objects.create().token
-    url = f"/api/v1/carts/{token}/lines/"
-    client = Client()
-    first = client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
+    variant, client, token, url, first = _cart_with_two_of_three()
     touched = Cart.objects.get(token=token).updated_at
 
     too_many = client.post(url, {"sku": "MUG-RED", "quantity": 2}, "application/json")
