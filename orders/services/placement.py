@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from notifications.services import event_record
 from promotions.services import cart_voucher_clear, voucher_redeem
-from securecart.addresses import FIELDS as ADDRESS_FIELDS
 from securecart.addresses import Address
 from securecart.query_plans import QueryPlan
 from securecart.write_plans import InsertPlan, UpdatePlan
@@ -151,7 +150,7 @@ def order_place(
             email=email,
             phone=phone,
             sms_opt_in=sms_opt_in,
-            **_address_columns(address),
+            **address.as_columns(prefix="shipping_"),
             shipping_method=plan.method,
             currency=plan.cart.currency,
             subtotal=totals.subtotal,
@@ -230,11 +229,6 @@ def order_place(
         transaction.on_commit(lambda: fulfilment_start(order_id=order_id))
     order._checkout_lines = order_lines  # type: ignore[attr-defined]
     return order
-
-
-def _address_columns(address: Address) -> dict[str, str]:
-    """address.as_columns(prefix="shipping_"), without its dataclasses.asdict()."""
-    return {f"shipping_{name}": getattr(address, name) for name in ADDRESS_FIELDS}
 
 
 def _voucher_code(totals: Totals) -> str:
