@@ -383,7 +383,8 @@ def cart_get_or_create_for_user(*, user) -> Cart:
     if cart is not None:
         return cart
     with transaction.atomic():
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        # `_meta.model`, not type(user): a session's user is a SimpleLazyObject
+        user._meta.model.objects.select_for_update().filter(pk=user.pk).first()
         cart = cart_get_for_user(user=user)
         if cart is None:
             Cart.objects.create(user=user)

@@ -6,6 +6,7 @@ import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
 from shop.models import Cart, CartLine, Variant
+from tests.factories.accounts import UserFactory
 from tests.factories.shop import (
     CategoryFactory,
     ProductFactory,
@@ -245,3 +246,13 @@ def _first_429(client, url):
             return response
         assert response.status_code == 200
     raise AssertionError(f"{url} was never throttled")
+
+
+def test_a_session_customer_creates_their_one_cart(client):
+    user = UserFactory()
+    client.force_login(user)  # request.user is the session's lazy user
+    first = client.post("/api/v1/carts/")
+    again = client.post("/api/v1/carts/")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Cart.objects.get(user=user).token == first.json()["id"]
