@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from shop.apis import ShopApiView
+from shop.api_views import ShopApiView
 from shop.models import Cart
 from shop.selectors import cart_get_for_caller
 from shop.serializers import CartSerializer

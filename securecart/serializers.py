@@ -13,6 +13,11 @@ field lookup still cost a cart answer more than its values do, so each thread
 keeps one output instance per class, whose fields were copied and bound once, and
 only runs `to_representation`. For serializers whose output depends on the
 object alone (no context, no request): the shared instance has neither.
+
+`plain_validated(cls, data)` is what `cls(data=data)` validates to when that
+needs no work (exact values within the fields' bounds), else None: a hot write
+(shop.api_views.PlainJsonApi) checks its body without building a serializer and
+leaves everything else to the serializer.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import copy
 import threading
 from typing import Any
 
+from django.core import validators
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -44,3 +51,87 @@ class ModelSerializer(serializers.ModelSerializer):
         if serializer is None:
             serializer = outputs.serializer = cls()
         return serializer.to_representation(instance)
+
+
+# The field kinds `plain_validated` checks itself: values JSON already gives in
+# the validated type, with the serializer's own bounds.
+_PLAIN_KINDS: dict[type, type] = {
+    serializers.IntegerField: int,
+    serializers.CharField: str,
+}
+# The validators DRF gives those fields from their arguments (checked here too).
+_PLAIN_VALIDATORS = (
+    validators.MinValueValidator,
+    validators.MaxValueValidator,
+    validators.MinLengthValidator,
+    validators.MaxLengthValidator,
+    validators.ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+)
+_plain_specs: dict[type, tuple | None] = {}
+
+
+def _plain_spec(serializer_class: type[serializers.Serializer]) -> tuple | None:
+    """(name, kind, field) per field when every field is required, of a kind in
+    _PLAIN_KINDS with DRF's own validators only, and the serializer validates no
+    field or object itself; else None (the serializer must decide)."""
+    if serializer_class not in _plain_specs:
+        serializer = serializer_class()
+        spec: tuple | None = tuple(
+            (name, _PLAIN_KINDS.get(type(field)), field)
+            for name, field in serializer.fields.items()
+        )
+        custom = serializer_class.validate is not serializers.Serializer.validate
+        if custom or any(
+            kind is None
+            or not field.required
+            or hasattr(serializer, f"validate_{name}")
+            or any(type(v) not in _PLAIN_VALIDATORS for v in field.validators)
+            or (kind is str and (field.allow_blank or not field.trim_whitespace))
+            for name, kind, field in spec or ()
+        ):
+            spec = None
+        _plain_specs[serializer_class] = spec
+    return _plain_specs[serializer_class]
+
+
+def plain_validated(
+    serializer_class: type[serializers.Serializer], data: Any
+) -> dict[str, Any] | None:
+    """`serializer_class(data=data)`'s validated_data when `data` needs no
+    conversion and no message: a dict whose values for the serializer's fields
+    already have the validated type and lie within the fields' bounds (an int,
+    not "2" or 2.0; a string with nothing to trim). None otherwise, and for a
+    serializer with other kinds of fields or validation of its own: run the
+    serializer, which converts the value or words the error."""
+    spec = _plain_spec(serializer_class)
+    if spec is None or not isinstance(data, dict):
+        return None
+    validated: dict[str, Any] = {}
+    for name, kind, field in spec:
+        value = data.get(name)
+        if type(value) is not kind:
+            return None
+        if kind is int:
+            if (field.min_value is not None and value < field.min_value) or (
+                field.max_value is not None and value > field.max_value
+            ):
+                return None
+        elif not _plain_text(str(value), field):
+            return None
+        validated[name] = value
+    return validated
+
+
+def _plain_text(value: str, field: serializers.CharField) -> bool:
+    if not value or value != value.strip() or "\x00" in value:
+        return False
+    if field.max_length is not None and len(value) > field.max_length:
+        return False
+    if field.min_length is not None and len(value) < field.min_length:
+        return False
+    try:
+        value.encode("utf-8")  # a lone surrogate is refused by DRF
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -6,9 +6,7 @@ API's cart `id`), which is the capability to read and change it.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
@@ -16,17 +14,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from securecart.serializers import plain_validated
 
 from . import caching, selectors, services
-from .exceptions import (
-    CartLineNotFound,
-    InsufficientStock,
-    InvalidQuantity,
-    ProductUnavailable,
-    ShopError,
-    UnknownSku,
-)
+from .api_views import PlainJsonApi, ShopApiView, plain_body
+from .exceptions import ShopError
 from .models import Cart
 from .pricing import products_attach_sale_prices
 from .serializers import (
@@ -37,103 +30,22 @@ from .serializers import (
     ProductQuerySerializer,
     ProductSerializer,
 )
-from .throttles import SHOP_THROTTLES
-
-# The one place domain errors become HTTP statuses.
-SHOP_ERROR_STATUS: dict[type[ShopError], int] = {
-    InsufficientStock: status.HTTP_409_CONFLICT,
-    CartLineNotFound: status.HTTP_404_NOT_FOUND,
-    UnknownSku: status.HTTP_400_BAD_REQUEST,
-    ProductUnavailable: status.HTTP_400_BAD_REQUEST,
-    InvalidQuantity: status.HTTP_400_BAD_REQUEST,
-}
 
 
-def shop_error_response(error: ShopError) -> Response:
-    body: dict = {"detail": error.message, "code": error.code}
-    if error.field:
-        body[error.field] = [error.message]
-    if isinstance(error, InsufficientStock):
-        body.update(sku=error.sku, requested=error.requested, available=error.available)
-    status_code = next(
-        (code for cls, code in SHOP_ERROR_STATUS.items() if isinstance(error, cls)),
-        status.HTTP_400_BAD_REQUEST,
-    )
-    return Response(body, status=status_code)
-
-
-class ShopApiView(APIView):
-    throttle_classes = SHOP_THROTTLES
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ShopError):
-            return shop_error_response(exc)
-        return super().handle_exception(exc)
-
-
-# Accept headers for which DRF's negotiation picks the plain JSON renderer.
-_PLAIN_JSON_ACCEPT = frozenset({"", "*/*", "application/json"})
-
-
-def _plain_json_get(request: HttpRequest) -> bool:
-    """A GET every caller of which gets the same JSON: no session cookie, no
-    Authorization header (either may make DRF answer differently, e.g. 401 for a
-    bad token), JSON by Accept and no ?format=."""
-    return (
-        request.method == "GET"
-        and request.META.get("HTTP_ACCEPT", "").strip() in _PLAIN_JSON_ACCEPT
-        and "HTTP_AUTHORIZATION" not in request.META
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "format" not in request.GET
-    )
-
-
-class CachedJsonApi(ShopApiView):
-    """A catalog read whose JSON answer is cached (`catalog_prefetch_key`).
-
-    A plain caller (`_plain_json_get`) is answered from the cache before DRF's
-    request cycle (request wrapping, authentication, content negotiation): the
-    same throttles count it first, and the answer carries the same headers. On a
-    miss, or when a throttle refuses, DRF's cycle runs as for anyone else,
-    without counting the request twice.
-    """
+class CachedJsonApi(PlainJsonApi):
+    """A catalog read whose JSON answer is cached (`catalog_prefetch_key`): a
+    plain GET is answered from the cache (on a miss DRF's cycle fills it)."""
 
     def catalog_prefetch_key(self, request: Request | HttpRequest) -> str:
         raise NotImplementedError
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
-        if _plain_json_get(request):
-            answer = self._cached_answer(request, args, kwargs)
-            if answer is not None:
-                return answer
-        return super().dispatch(request, *args, **kwargs)
-
-    def _cached_answer(
-        self, request: HttpRequest, args: tuple, kwargs: dict
+    def plain_answer(
+        self, request: HttpRequest, *args, **kwargs
     ) -> HttpResponse | None:
-        self.args, self.kwargs, self.request = args, kwargs, request
-        waits = [
-            throttle.wait()
-            for throttle in self.get_throttles()
-            if not throttle.allow_request(request, self)
-        ]
-        request.catalog_throttle_waits = waits  # type: ignore[attr-defined]
-        if waits:
-            return None  # DRF's cycle answers 429 (check_throttles)
-        body = _cached_json(request, self.catalog_prefetch_key(request))
-        if body is None:
+        if request.method != "GET":
             return None
-        response = HttpResponse(body, content_type="application/json")
-        for name, value in self.default_response_headers.items():
-            response[name] = value  # as finalize_response sets them (Allow, Vary)
-        return response
-
-    def check_throttles(self, request: Request) -> None:
-        waits = getattr(request._request, "catalog_throttle_waits", None)
-        if waits is None:
-            super().check_throttles(request)
-        elif waits:  # counted already by _cached_answer
-            self.throttled(request, max(waits))
+        body = _cached_json(request, self.catalog_prefetch_key(request))
+        return self.plain_response(body) if body is not None else None
 
 
 def _cached_json(request: Request | HttpRequest, json_key: str) -> bytes | None:
@@ -310,7 +222,7 @@ class CartDetailApi(ShopApiView):
         )
 
 
-class CartLineListApi(ShopApiView):
+class CartLineListApi(PlainJsonApi):
     @extend_schema(
         request=CartLineAddSerializer,
         responses={201: CartSerializer, 400: dict, 404: dict, 409: dict},
@@ -322,8 +234,21 @@ class CartLineListApi(ShopApiView):
         services.cart_line_add(cart=cart, **body.validated_data)
         return Response(_cart_body(cart), status=status.HTTP_201_CREATED)
 
+    def plain_answer(self, request: HttpRequest, token: str) -> HttpResponse | None:
+        if request.method != "POST":
+            return None
+        body = plain_validated(CartLineAddSerializer, plain_body(request))
+        cart = _plain_cart(token) if body is not None else None
+        if body is None or cart is None:
+            return None
+        try:
+            services.cart_line_add(cart=cart, **body)
+        except ShopError as error:
+            return self.plain_error(error)
+        return self.plain_response(_cart_body(cart), status.HTTP_201_CREATED)
 
-class CartLineDetailApi(ShopApiView):
+
+class CartLineDetailApi(PlainJsonApi):
     @extend_schema(
         request=CartLineQuantitySerializer,
         responses={200: CartSerializer, 400: dict, 404: dict, 409: dict},
@@ -343,3 +268,24 @@ class CartLineDetailApi(ShopApiView):
             cart=_cart_or_404(token, user=request.user, with_lines=False), sku=sku
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def plain_answer(
+        self, request: HttpRequest, token: str, sku: str
+    ) -> HttpResponse | None:
+        if request.method != "PATCH":
+            return None
+        body = plain_validated(CartLineQuantitySerializer, plain_body(request))
+        cart = _plain_cart(token) if body is not None else None
+        if body is None or cart is None:
+            return None
+        try:
+            services.cart_line_set_quantity(cart=cart, sku=sku, **body)
+        except ShopError as error:
+            return self.plain_error(error)
+        return self.plain_response(_cart_body(cart))
+
+
+def _plain_cart(token: str) -> Cart | None:
+    """The cart a plain (anonymous) caller may change (None: DRF's cycle
+    answers 404, as it does for a customer's cart without their sign-in)."""
+    return selectors.cart_get_for_caller(token=token, user=None, with_lines=False)

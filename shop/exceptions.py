@@ -1,7 +1,7 @@
 """Domain errors of the catalog and cart.
 
 Each error names the input field it is about, so the storefront forms and the REST API
-map every one of them the same way (see `shop.apis.SHOP_ERROR_STATUS` and
+map every one of them the same way (see `shop.api_views.SHOP_ERROR_STATUS` and
 `shop.forms.add_shop_error`).
 """
 

@@ -1,12 +1,14 @@
 """ModelSerializer fields are derived from the model once per class, and each
-instance still owns its fields (bound to it, not shared)."""
+instance still owns its fields (bound to it, not shared); plain_validated is a
+serializer's own answer or none."""
 
 from unittest import mock
 
+import pytest
 from rest_framework import serializers
 from rest_framework.utils import model_meta
 
-from securecart.serializers import ModelSerializer
+from securecart.serializers import ModelSerializer, plain_validated
 from shop.models import Category
 
 
@@ -93,3 +95,80 @@ def test_cart_answers_are_what_the_serializer_gives(db):
     answer = CartSerializer.represent(cart)
     assert answer == CartSerializer(cart).data
     assert answer["total"] == "10.25" and len(answer["lines"]) == 2
+
+
+class _Line(serializers.Serializer):
+    sku = serializers.CharField(max_length=8)
+    quantity = serializers.IntegerField(min_value=1, max_value=99)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"sku": "MUG-1", "quantity": 2},
+        {"sku": "MUG-1", "quantity": 2, "ignored": [1]},
+        {"sku": "MUG-1", "quantity": 99},
+        {"sku": "MUG-1", "quantity": 1},
+        {"sku": "MUG-1", "quantity": "2"},  # converted by DRF
+        {"sku": "MUG-1", "quantity": 2.0},
+        {"sku": "MUG-1", "quantity": True},
+        {"sku": "MUG-1", "quantity": 0},
+        {"sku": "MUG-1", "quantity": 100},
+        {"sku": "MUG-1", "quantity": None},
+        {"sku": "MUG-1"},
+        {"sku": " MUG-1", "quantity": 2},  # trimmed by DRF
+        {"sku": "", "quantity": 2},
+        {"sku": "TOO-LONG-SKU", "quantity": 2},
+        {"sku": "MUG\x00", "quantity": 2},
+        {"sku": "MUG\ud800", "quantity": 2},
+        {"sku": 7, "quantity": 2},
+        ["MUG-1", 2],
+        None,
+    ],
+)
+def test_plain_validated_is_the_serializers_answer_or_none(data):
+    plain = plain_validated(_Line, data)
+    serializer = _Line(data=data)
+    if plain is not None:
+        assert serializer.is_valid(), serializer.errors
+        assert plain == serializer.validated_data
+        assert all(
+            type(plain[k]) is type(v) for k, v in serializer.validated_data.items()
+        )
+    elif isinstance(data, dict) and serializer.is_valid():
+        # declined although valid: only where DRF converts a value
+        assert any(
+            type(value) is not type(data[name]) or value != data[name]
+            for name, value in serializer.validated_data.items()
+        )
+
+
+def test_plain_validated_accepts_exact_values_only():
+    assert plain_validated(_Line, {"sku": "MUG-1", "quantity": 2}) == {
+        "sku": "MUG-1",
+        "quantity": 2,
+    }
+    assert plain_validated(_Line, {"sku": "MUG-1", "quantity": "2"}) is None
+
+
+class _Custom(_Line):
+    def validate_sku(self, value):
+        return value.upper()
+
+
+class _Optional(serializers.Serializer):
+    quantity = serializers.IntegerField(required=False)
+
+
+class _Other(serializers.Serializer):
+    when = serializers.DateField()
+
+
+class _Checked(serializers.Serializer):
+    quantity = serializers.IntegerField(validators=[lambda value: None])
+
+
+@pytest.mark.parametrize("serializer_class", [_Custom, _Optional, _Other, _Checked])
+def test_plain_validated_leaves_serializers_with_more_to_them_to_drf(serializer_class):
+    data = {"sku": "mug-1", "quantity": 2, "when": "2026-12-01"}
+    assert plain_validated(serializer_class, data) is None
