@@ -6,6 +6,8 @@ API's cart `id`), which is the capability to read and change it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
@@ -235,17 +237,11 @@ class CartLineListApi(PlainJsonApi):
         return Response(_cart_body(cart), status=status.HTTP_201_CREATED)
 
     def plain_answer(self, request: HttpRequest, token: str) -> HttpResponse | None:
-        if request.method != "POST":
-            return None
-        body = plain_validated(CartLineAddSerializer, plain_body(request))
-        cart = _plain_cart(token) if body is not None else None
-        if body is None or cart is None:
-            return None
-        try:
-            services.cart_line_add(cart=cart, **body)
-        except ShopError as error:
-            return self.plain_error(error)
-        return self.plain_response(_cart_body(cart), status.HTTP_201_CREATED)
+        return _plain_cart_write(
+            self, request, token, "POST", CartLineAddSerializer,
+            lambda cart, body: services.cart_line_add(cart=cart, **body),
+            status.HTTP_201_CREATED,
+        )  # fmt: skip
 
 
 class CartLineDetailApi(PlainJsonApi):
@@ -272,20 +268,38 @@ class CartLineDetailApi(PlainJsonApi):
     def plain_answer(
         self, request: HttpRequest, token: str, sku: str
     ) -> HttpResponse | None:
-        if request.method != "PATCH":
-            return None
-        body = plain_validated(CartLineQuantitySerializer, plain_body(request))
-        cart = _plain_cart(token) if body is not None else None
-        if body is None or cart is None:
-            return None
-        try:
-            services.cart_line_set_quantity(cart=cart, sku=sku, **body)
-        except ShopError as error:
-            return self.plain_error(error)
-        return self.plain_response(_cart_body(cart))
+        return _plain_cart_write(
+            self, request, token, "PATCH", CartLineQuantitySerializer,
+            lambda cart, body: services.cart_line_set_quantity(
+                cart=cart, sku=sku, **body
+            ),
+        )  # fmt: skip
 
 
-def _plain_cart(token: str) -> Cart | None:
-    """The cart a plain (anonymous) caller may change (None: DRF's cycle
-    answers 404, as it does for a customer's cart without their sign-in)."""
-    return selectors.cart_get_for_caller(token=token, user=None, with_lines=False)
+def _plain_cart_write(
+    view: PlainJsonApi,
+    request: HttpRequest,
+    token: str,
+    method: str,
+    body_serializer: type[drf_serializers.Serializer],
+    write: Callable[[Cart, dict], object],
+    status_code: int = status.HTTP_200_OK,
+) -> HttpResponse | None:
+    """A plain caller's cart write: the body checked as `body_serializer` would
+    (without building it), the write, and the cart as the answer, or the domain
+    error's. None, before anything changed, for DRF's cycle to answer: another
+    method, a body the serializer must convert or refuse, or no cart a token
+    alone may change (404 there, as for a customer's cart without their sign-in)."""
+    if request.method != method:
+        return None
+    body = plain_validated(body_serializer, plain_body(request))
+    if body is None:
+        return None
+    cart = selectors.cart_get_for_caller(token=token, user=None, with_lines=False)
+    if cart is None:
+        return None
+    try:
+        write(cart, body)
+    except ShopError as error:
+        return view.plain_error(error)
+    return view.plain_response(_cart_body(cart), status_code)

@@ -49,6 +49,13 @@ def _send(client, method: str, path: str, body: object):
     return getattr(client, method)(path, raw, content_type="application/json")
 
 
+ONE_MUG = {"sku": "MUG-1", "quantity": 1}
+
+
+def _add(client, cart: str, body: object = ONE_MUG):
+    return _send(client, "post", f"/api/v1/carts/{cart}/lines/", body)
+
+
 def _both(client, monkeypatch, method: str, path_of, body: object):
     """The same write on two equal carts: plain, then with the plain path off."""
     plain = _send(client, method, path_of(_cart(client)), body)
@@ -99,13 +106,7 @@ def test_quantity_change_answers_as_drf_does_without_its_cycle(
     client, mug, monkeypatch, drf_cycles, body, status
 ):
     def line_of(cart: str) -> str:
-        added = _send(
-            client,
-            "post",
-            f"/api/v1/carts/{cart}/lines/",
-            {"sku": "MUG-1", "quantity": 1},
-        )
-        assert added.status_code == 201
+        assert _add(client, cart).status_code == 201
         return f"/api/v1/carts/{cart}/lines/MUG-1/"
 
     plain, drf = _both(client, monkeypatch, "patch", line_of, body)
@@ -131,7 +132,7 @@ def test_what_the_plain_path_cannot_take_drf_answers(
     client, mug, drf_cycles, body, status, changed
 ):
     cart = _cart(client)
-    response = _send(client, "post", f"/api/v1/carts/{cart}/lines/", body)
+    response = _add(client, cart, body)
     assert response.status_code == status, response.content
     assert drf_cycles[-1] == f"/api/v1/carts/{cart}/lines/"
     assert CartLine.objects.filter(cart__token=cart).exists() is changed
@@ -139,13 +140,7 @@ def test_what_the_plain_path_cannot_take_drf_answers(
 
 def test_a_customers_cart_is_not_found_by_its_token_alone(client, mug, drf_cycles):
     cart = Cart.objects.create(user=UserFactory())
-    response = _send(
-        client,
-        "post",
-        f"/api/v1/carts/{cart.token}/lines/",
-        {"sku": "MUG-1", "quantity": 1},
-    )
-    assert response.status_code == 404
+    assert _add(client, cart.token).status_code == 404
     assert not cart.lines.exists()
 
 
@@ -153,10 +148,7 @@ def test_a_signed_in_customer_goes_through_drf(client, mug, drf_cycles):
     user = UserFactory()
     client.force_login(user)
     cart = client.post("/api/v1/carts/").json()["id"]
-    response = _send(
-        client, "post", f"/api/v1/carts/{cart}/lines/", {"sku": "MUG-1", "quantity": 1}
-    )
-    assert response.status_code == 201
+    assert _add(client, cart).status_code == 201
     assert drf_cycles[-1] == f"/api/v1/carts/{cart}/lines/"
     assert CartLine.objects.get(cart__user=user).quantity == 1
 
@@ -168,12 +160,12 @@ def test_plain_writes_are_throttled_once_each(client, mug, monkeypatch, redis_ca
     monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: 6_000_030.0))
     cart = _cart(client)  # 1
     answers = [
-        _send(client, "post", f"/api/v1/carts/{cart}/lines/", body).status_code
+        _add(client, cart, body).status_code
         for body in (
-            {"sku": "MUG-1", "quantity": 1},  # 2: plain
+            ONE_MUG,  # 2: plain
             {"sku": "MUG-1", "quantity": "1"},  # 3: plain path declines, DRF answers
-            {"sku": "MUG-1", "quantity": 1},  # 4
-            {"sku": "MUG-1", "quantity": 1},  # 5: over the limit
+            ONE_MUG,  # 4
+            ONE_MUG,  # 5: over the limit
         )
     ]
     assert answers == [201, 201, 201, 429]
