@@ -1,11 +1,12 @@
-"""The cart writes' single statements (shop.services runs them).
+"""The cart writes' single statements (shop.services runs them), and the stock
+reservation's (shop.stock).
 
-Each takes the cart's row lock first, so cart edits still serialise with each other
-and with checkout, changes the line only when the write is allowed, and touches the
-cart only when the line changed; it needs no BEGIN/COMMIT around it. Table names
-come from the models; every value is a parameter. PostgreSQL only (data-modifying
-WITH, FOR UPDATE, ON CONFLICT): elsewhere (SQLite in local mode) `run` runs nothing
-and the services take their locked path.
+Each cart write takes the cart's row lock first, so cart edits still serialise with
+each other and with checkout, changes the line only when the write is allowed, and
+touches the cart only when the line changed; it needs no BEGIN/COMMIT around it.
+Table names come from the models; every value is a parameter. PostgreSQL only
+(data-modifying WITH, FOR UPDATE, ON CONFLICT, arrays): elsewhere (SQLite in local
+mode) `run` runs nothing and the callers take their ORM path.
 """
 
 from __future__ import annotations
@@ -81,6 +82,29 @@ def _add() -> str:
 
 
 ADD = _add()
+
+
+def _reserve() -> str:
+    """One statement for any number of variants: add each one's quantity to its
+    reserved stock (ids and quantities as two arrays). Returns how many rows it
+    changed. The caller holds the rows' locks; the CHECK `stock_reserved <=
+    stock_on_hand` refuses an oversell as for any other write."""
+    variant = connection.ops.quote_name(Variant._meta.db_table)
+    # Table name from the model, every value a parameter.
+    return f"""
+        WITH reserved AS (
+            UPDATE {variant} AS v
+            SET "stock_reserved" = v."stock_reserved" + wanted.quantity
+            FROM unnest(%(ids)s::bigint[], %(quantities)s::integer[])
+                AS wanted (id, quantity)
+            WHERE v."id" = wanted.id
+            RETURNING 1
+        )
+        SELECT count(*) FROM reserved
+    """  # noqa: S608
+
+
+RESERVE = _reserve()
 
 
 def run(statement: str, params: dict[str, Any], *, using: str) -> tuple | None:
