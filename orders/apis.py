@@ -34,6 +34,7 @@ from promotions.exceptions import VoucherError
 from securecart.http import client_ip
 from securecart.parsers import JSONParser
 from shop.exceptions import InsufficientStock
+from shop.throttles import SHOP_THROTTLES
 
 from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
 from .exceptions import (
@@ -154,6 +155,9 @@ class CheckoutApi(APIView):
     authentication_classes = [CustomerTokenAuthentication, SessionUserIfCsrfValid]
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
+    # The cart API's limits (same scopes and rates), counted per window in one
+    # round trip, not DRF's default request logs (a read and a write per class).
+    throttle_classes = SHOP_THROTTLES
 
     def handle_exception(self, exc: Exception) -> Response:
         return orders_error_response(exc) or super().handle_exception(exc)

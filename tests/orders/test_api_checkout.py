@@ -502,3 +502,25 @@ def test_order_records_the_shoppers_ip_behind_the_load_balancer(
     assert (
         Order.objects.get(number=response.json()["number"]).client_ip == "203.0.113.9"
     )
+
+
+def test_checkout_shares_the_cart_apis_limit_per_client(
+    client, standard_shipping, monkeypatch, redis_cache
+):
+    """One anonymous limit per client for cart calls and checkout together (the
+    shop's window counters); over it, checkout answers 429 and places nothing."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"}
+    )
+    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(lambda: 6_000_030.0))
+    variant = CatalogVariantFactory(stock_on_hand=5)
+    carts = [cart_with([(variant, 1)]) for _ in range(2)]
+    assert client.get(f"/api/v1/carts/{carts[0].token}/").status_code == 200  # 1
+    assert post(client, checkout_payload(carts[0])).status_code == 201  # 2
+    assert client.get(f"/api/v1/carts/{carts[1].token}/").status_code == 200  # 3
+    refused = post(client, checkout_payload(carts[1]))  # 4
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    assert Order.objects.count() == 1
