@@ -297,24 +297,56 @@ def log_load(load: fs.LoadResult) -> None:
 def level_loads(
     store: str, baseline: str, paths: dict[str, str], connections: int,
     args: argparse.Namespace, shipping: str,
-) -> list[fs.LoadResult]:  # fmt: skip
-    """Every scenario at one concurrency, each baseline just before its scenarios."""
+) -> tuple[list[fs.LoadResult], list[fs.LoadResult]]:  # fmt: skip
+    """Every scenario at one concurrency, each between two runs of its baseline.
+
+    A scenario's ratio is to the mean of the baseline run just before it and the one
+    just after it: this machine's speed drifts by a third within a run (the hello
+    view at 1,900 and at 3,200 req/s in runs minutes apart), and a baseline measured
+    once before seven scenarios made every ratio of the group follow the drift.
+    Returns the loads for the report (each baseline's first run stands for it) and
+    every baseline run."""
     d = args.duration
-    runs = [(baseline, partial(get_load, baseline, HELLO, "/hello", connections, d))]
-    runs += [
-        (store, partial(get_load, store, name, path, connections, d))
-        for name, path in paths.items()
+    groups = [
+        (
+            partial(get_load, baseline, HELLO, "/hello", connections, d),
+            [
+                partial(get_load, store, name, path, connections, d)
+                for name, path in paths.items()
+            ],
+        ),
+        (
+            partial(get_load, baseline, WRITE, "/insert", connections, d),
+            [
+                partial(patch_load, store, connections, d),
+                partial(add_to_cart_load, store, connections, d),
+                partial(checkout_load, store, connections, args.checkouts, shipping),
+            ],
+        ),
     ]
-    runs += [
-        (baseline, partial(get_load, baseline, WRITE, "/insert", connections, d)),
-        (store, partial(patch_load, store, connections, d)),
-        (store, partial(add_to_cart_load, store, connections, d)),
-        (store, partial(checkout_load, store, connections, args.checkouts, shipping)),
-    ]
-    loads = [with_cpu(server, run) for server, run in runs]
+    loads: list[fs.LoadResult] = []
+    baselines: list[fs.LoadResult] = []
+    for measure_baseline, scenarios in groups:
+        before = with_cpu(baseline, measure_baseline)
+        loads.append(before)
+        baselines.append(before)
+        for scenario in scenarios:
+            load = with_cpu(store, scenario)
+            after = with_cpu(baseline, measure_baseline)
+            baselines.append(after)
+            bracket(load, before, after)
+            loads.append(load)
+            before = after
     for load in loads:
         log_load(load)
-    return loads
+    return loads, baselines
+
+
+def bracket(load: fs.LoadResult, before: fs.LoadResult, after: fs.LoadResult) -> None:
+    """Give `load` the mean of the baseline runs either side of it."""
+    load.baseline_per_sec = (before.per_sec + after.per_sec) / 2
+    if before.cpu_ms is not None and after.cpu_ms is not None:
+        load.baseline_cpu_ms = (before.cpu_ms + after.cpu_ms) / 2
 
 
 def parse_args() -> argparse.Namespace:
@@ -432,6 +464,7 @@ def main() -> int:
     log(f"serving with {workers} sync workers")
 
     loads: list[fs.LoadResult] = []
+    baseline_runs: list[fs.LoadResult] = []
     sales: list[dict] = []
     server_log = ROOT / "var" / "bench-run-gunicorn.log"
     with (
@@ -446,7 +479,11 @@ def main() -> int:
         for path in ("/hello", "/insert"):
             get_load(baseline, "warm-up", path, 4, 1)
         for connections in levels:
-            loads += level_loads(store, baseline, paths, connections, args, shipping)
+            level, runs = level_loads(
+                store, baseline, paths, connections, args, shipping
+            )
+            loads += level
+            baseline_runs += runs
         for connections in sale_levels:
             sale = fs.flash_sale_round(
                 store, stock=args.stock, shoppers=args.shoppers,
@@ -502,6 +539,16 @@ def main() -> int:
             {**asdict(load), "errors": load.errors, "error_rate": load.error_rate}
             for load in loads
         ],  # fmt: skip
+        "baseline_runs": [
+            {
+                "scenario": run.scenario,
+                "connections": run.connections,
+                "per_sec": run.per_sec,
+                "cpu_ms": run.cpu_ms,
+                "errors": run.errors,
+            }
+            for run in baseline_runs
+        ],  # fmt: skip
         "flash_sale": sales,
         "voucher_sale": voucher_sales,
         "worker_rss_mb": rss,
@@ -532,7 +579,7 @@ def main() -> int:
     log(f"done in {elapsed:.0f} s; wrote {RESULTS.name}, {PLOT.name}, BENCHMARKS.md")
     ok = (
         all(sale["consistent"] and not sale["errors"] for sale in sales)
-        and not any(load.errors for load in loads)
+        and not any(load.errors for load in [*loads, *baseline_runs])
         and not gunicorn_log["worker_timeouts"]
     )
     return 0 if ok else 1
@@ -554,14 +601,21 @@ def ratios(
     baseline_of = results.get("baseline_of", {})
     out: dict[str, tuple[float, float | None, float | None]] = {}
     for name, row in at.items():
-        base = at.get(baseline_of.get(name, name))
-        cpu, base_cpu = row.get("cpu_ms"), (base or {}).get("cpu_ms")
-        out[name] = (
-            row["per_sec"],
-            row["per_sec"] / base["per_sec"] if base else None,
-            base_cpu / cpu if cpu and base_cpu else None,
-        )
+        rate, cpu_ratio = _to_baseline(row, at.get(baseline_of.get(name, name)))
+        out[name] = (row["per_sec"], rate, cpu_ratio)
     return out
+
+
+def _to_baseline(row: dict, base: dict | None) -> tuple[float | None, float | None]:
+    """(req/s ratio, CPU ratio) of a load to its baseline: the runs bracketing it
+    when it has them (`baseline_per_sec`), else the baseline's row (older runs)."""
+    base_rate = row.get("baseline_per_sec") or (base or {}).get("per_sec")
+    base_cpu = row.get("baseline_cpu_ms") or (base or {}).get("cpu_ms")
+    cpu = row.get("cpu_ms")
+    return (
+        row["per_sec"] / base_rate if base_rate else None,
+        base_cpu / cpu if cpu and base_cpu else None,
+    )
 
 
 def _ratio(value: float | None) -> str:
@@ -606,9 +660,8 @@ def load_table(results: dict) -> list[str]:
             if not row:
                 continue
             base = by.get((baseline_of.get(scenario, scenario), level))
-            ratio = row["per_sec"] / base["per_sec"] if base else None
-            cpu, base_cpu = row.get("cpu_ms"), (base or {}).get("cpu_ms")
-            cpu_ratio = base_cpu / cpu if cpu and base_cpu else None
+            ratio, cpu_ratio = _to_baseline(row, base)
+            cpu = row.get("cpu_ms")
             lines.append(
                 f"| {scenario} | {level} | {row['per_sec']:,.0f} | {_ratio(ratio)} "
                 f"| {'–' if cpu is None else f'{cpu:.2f}'} | {_ratio(cpu_ratio)} "
@@ -803,7 +856,7 @@ def report(results: dict, before: dict | None = None) -> str:
         "fulfilment chain and the confirmation email inside the request. gunicorn's sync workers close the connection after "
         "each response, so wrk reconnects every request (for both apps). Scenarios "
         f"run {settings['duration']} s each (wrk {settings['wrk_threads']} threads), "
-        "each baseline right before the scenarios compared with it; the cart-line "
+        "each scenario between two runs of its baseline and compared with their mean; the cart-line "
         f"PATCH cycles over {PATCH_CARTS} carts holding one line each, with a random "
         "quantity 1-5; add-to-cart POSTs 1 unit to empty carts; checkout runs "
         f"max({settings['checkouts']}, 2 x connections) checkouts, each with its own "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from types import SimpleNamespace
 
 from bench.common import write_section
@@ -162,3 +163,31 @@ def test_worker_shares_are_read_for_each_child_process():
         child.communicate(b"")
     assert rows, "the child's /proc/<pid>/smaps_rollup was not read"
     assert all(0 < row["uss"] <= row["pss"] for row in rows)
+
+
+def test_a_bracketed_scenario_is_compared_with_the_mean_of_its_baselines():
+    """The machine's speed drifts within a run: a scenario measured between two
+    baseline runs is compared with their mean, not with the group's first run."""
+    from bench import run
+
+    def load(scenario, per_sec, cpu_ms):
+        return LoadResult(scenario=scenario, connections=16, requests=100,
+                          seconds=1.0, per_sec=per_sec, p50_ms=1.0, p95_ms=1.0,
+                          p99_ms=1.0, max_ms=1.0, cpu_ms=cpu_ms)  # fmt: skip
+
+    first, second = load(run.WRITE, 1000.0, 1.0), load(run.WRITE, 1400.0, 0.6)
+    patch = load(run.PATCH, 600.0, 4.0)
+    run.bracket(patch, first, second)
+    assert (patch.baseline_per_sec, patch.baseline_cpu_ms) == (1200.0, 0.8)
+    results = {
+        "settings": {"connections": [16]},
+        "baseline_of": run.BASELINE_OF,
+        "loads": [  # as main() writes them
+            {**asdict(row), "errors": row.errors, "error_rate": row.error_rate}
+            for row in (first, patch)
+        ],
+    }
+    assert run.ratios(results, 16)[run.PATCH] == (600.0, 0.5, 0.2)
+    table = run.load_table(results)
+    row = next(line for line in table if line.startswith(f"| {run.PATCH}"))
+    assert "| 600 | 0.50 | 4.00 | 0.20 |" in row
