@@ -29,6 +29,17 @@ def _of(model: type[Model], obj: Any) -> Any:
     return obj
 
 
+def _returned_set(
+    obj: Any, row: tuple, returning: list, converters: dict, connection: Any
+) -> None:
+    """Set the columns an INSERT returned on its object, converted as the ORM would."""
+    for position, value in enumerate(row):
+        convs, column = converters.get(position, ((), None))
+        for converter in convs:
+            value = converter(value, column, connection)
+        setattr(obj, returning[position].attname, value)
+
+
 class InsertPlan(Generic[M]):
     """`save(force_insert=True)`, `bulk_create()`; ignore_conflicts: DO NOTHING."""
 
@@ -80,13 +91,12 @@ class InsertPlan(Generic[M]):
         params = [f.get_db_prep_save(v, connection) for f, v in pairs]
         with connection.cursor() as cursor:
             cursor.execute(prepared[0], params)
-            written, rows = cursor.rowcount, cursor.fetchall() if returning else []
+            # A row per row written when columns come back (one skipped by DO
+            # NOTHING returns none); SQLite counts rowcount only once they are read.
+            rows = cursor.fetchall() if returning else []
+            written = len(rows) if returning else cursor.rowcount
         for obj, row in zip(objs, rows, strict=False):  # none left out: no conflicts
-            for position, value in enumerate(row):
-                convs, column = prepared[1].get(position, ((), None))
-                for converter in convs:
-                    value = converter(value, column, connection)
-                setattr(obj, returning[position].attname, value)
+            _returned_set(obj, row, returning, prepared[1], connection)
         for obj in objs[:written]:
             obj._state.adding, obj._state.db = False, alias
         return written
