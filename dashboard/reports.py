@@ -60,13 +60,25 @@ def _csv(
     writer.writerow(["day", "orders", "units", "revenue"])
     for row in days:
         writer.writerow(
-            [row["day"].isoformat(), row["orders"], row["units"], row["revenue"]]
+            [
+                row["day"].isoformat(),
+                row["orders"],
+                row["units"],
+                _money(row["revenue"]),
+            ]
         )
     writer.writerow([])
     writer.writerow(["category", "orders", "units", "revenue"])
     for row in categories:
-        writer.writerow([row["category"], row["orders"], row["units"], row["revenue"]])
+        writer.writerow(
+            [row["category"], row["orders"], row["units"], _money(row["revenue"])]
+        )
     return response
+
+
+def _money(amount: object) -> str:
+    """Two decimals whatever the database summed them to (SQLite drops the scale)."""
+    return f"{amount:.2f}"
 
 
 @never_cache
