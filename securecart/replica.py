@@ -2,7 +2,8 @@
 
 `ReplicaPinMiddleware` opens a routing context per request (see
 securecart.db_routers). A request that writes reads the primary for the rest of
-the request and answers with a signed `replica_pin` cookie; while that cookie is
+the request and, where reads may go to a replica, answers with a signed
+`replica_pin` cookie; while that cookie is
 younger than REPLICA_PIN_SECONDS the shopper's or staff member's requests read
 the primary too, so nobody misses their own cart change, order or admin edit
 while the replica catches up. A safe (GET/HEAD) request whose replica fails
@@ -36,6 +37,12 @@ def request_is_pinned(request: HttpRequest) -> bool:
     return value is not None
 
 
+def _replicas_read() -> bool:
+    """Whether reads may go to a replica at all: without one (or with routing
+    off) there is nothing to pin to the primary, and no cookie to sign."""
+    return bool(settings.REPLICA_ROUTING_ENABLED and settings.REPLICA_DATABASES)
+
+
 class ReplicaPinMiddleware:
     """Route this request's reads; pin the client to the primary after a write."""
 
@@ -50,7 +57,7 @@ class ReplicaPinMiddleware:
         ) as state:
             request.db_routing = state  # type: ignore[attr-defined]
             response = self.get_response(request)
-        if state.wrote:
+        if state.wrote and _replicas_read():
             response.set_signed_cookie(
                 PIN_COOKIE,
                 "1",

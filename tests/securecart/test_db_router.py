@@ -215,6 +215,21 @@ def test_a_write_pins_the_request_and_the_next_one_to_the_primary(
     assert queries_on(on_replica, "shop_category") == 0
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("routing, replicas", [(False, ["replica"]), (True, [])])
+def test_a_write_signs_no_pin_cookie_where_reads_never_go_to_a_replica(
+    client, settings, routing, replicas
+):
+    # given routing switched off, or on with no replica configured
+    settings.REPLICA_ROUTING_ENABLED = routing
+    settings.REPLICA_DATABASES = replicas
+    # when a write is answered
+    response = client.post("/catalog/add/", {"slug": "lamps"})
+    # then it is, without a cookie pinning the client to a primary it reads anyway
+    assert response.json() == {"slugs": ["lamps"]}
+    assert PIN_COOKIE not in response.cookies
+
+
 @pytest.mark.replica
 @REPLICA_DB
 def test_shopper_sees_own_cart_change_while_replica_lags_others_read_the_replica(
