@@ -1,6 +1,6 @@
 """Fuzz the REST API from its own OpenAPI schema with schemathesis, on a running server.
 
-Bounded (a handful of examples per operation) so it fits CI; every response must be a
+Bounded (a handful of examples per operation, two operations at a time) so it fits CI; every response must be a
 non-5xx that conforms to the schema (status code, content type, headers, body).
 Run twice: anonymously, and as a signed-in customer with an API access token (the
 `customerToken` scheme), so that the customer operations (`me`, addresses, the
@@ -79,8 +79,10 @@ def test_api_never_errors_and_conforms_to_its_schema(
             "examples,coverage,fuzzing",
             "--seed",
             "20261130",
+            # Two operations at a time: the live server answers each request in a
+            # thread of its own, and the run takes 40% less time than one by one.
             "--workers",
-            "1",
+            "2",
             "--request-timeout",
             "20",
             "--no-color",
