@@ -65,3 +65,8 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# JSON under /api/, the project's pages elsewhere (securecart/errors.py).
+handler400 = "securecart.errors.bad_request"
+handler404 = "securecart.errors.page_not_found"
+handler500 = "securecart.errors.server_error"

@@ -1,0 +1,51 @@
+"""Django's error views (securecart.urls handler400/404/500), in JSON under /api/.
+
+An API client gets `{"detail", "code"}` (docs/api.md) instead of an HTML page for
+the errors that happen before or outside DRF's views: a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE (`413 too_large`, on every endpoint that reads its
+body), a request Django refuses as suspicious (`400 bad_request`), an unknown API
+path (`404 not_found`) and an unhandled error (`500 server_error`). Pages keep
+Django's views and the project's templates; a body too large is a 413 there too.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+API_PREFIX = "/api/"
+
+TOO_LARGE = {"detail": "Request body too large.", "code": "too_large"}
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    too_large = isinstance(exception, RequestDataTooBig)
+    if _api(request):
+        if too_large:
+            return JsonResponse(TOO_LARGE, status=413)
+        return JsonResponse(
+            {"detail": "Bad request.", "code": "bad_request"}, status=400
+        )
+    response = defaults.bad_request(request, exception)
+    if too_large:
+        response.status_code = 413
+    return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(
+            {"detail": "Server error.", "code": "server_error"}, status=500
+        )
+    return defaults.server_error(request)
