@@ -15,10 +15,11 @@ The builder is called once with a placeholder value per named parameter (a
 string, integer or aware datetime no real value takes; for a list of integers,
 one per item, and a plan per list length), the queryset is compiled, and the
 positions where each placeholder landed among the SQL parameters are recorded
-(in the form the backend adapts it to, e.g. a datetime as text on SQLite). A call
-then runs that SQL with the real values in those positions and turns the rows
-into model instances exactly as the queryset would (select_related objects and
-annotations included). So a builder must depend on its parameters only: anything
+(in the form the backend adapts it to, e.g. a datetime as text on SQLite), with
+how a row becomes objects (which ModelIterable works out again on every run). A
+call then runs that SQL with the real values in those positions, in one execute
+and fetchall, and turns the rows into model instances exactly as the queryset
+would (select_related objects and annotations included). So a builder must depend on its parameters only: anything
 else it reads (the clock, settings) is frozen at the first call; pass the time as
 a parameter (on PostgreSQL a datetime in the SQL that is not one is refused when
 the plan is prepared). A parameter may go unused: a builder that does not need
@@ -38,7 +39,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet, sql
 from django.db.models.deletion import Collector
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
 
@@ -100,6 +101,26 @@ class _Prepared:
         self.compiler = compiler
         # The row converters, per thread (they may hold its connection).
         self.converters = threading.local()
+        # How a row becomes objects, as ModelIterable works it out on every run:
+        # the model's columns, the select_related objects' populators (they keep
+        # no state between rows) and the annotations' positions.
+        klass_info: Any = getattr(compiler, "klass_info", None)  # None: a DELETE
+        # Composite keys need Django's own row handling (ModelIterable).
+        self.lean = klass_info is not None and not compiler.has_composite_fields(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
+        if self.lean:
+            fields = klass_info["select_fields"]
+            self.model = klass_info["model"]
+            self.model_slice = slice(fields[0], fields[-1] + 1)
+            self.init_list = [
+                f[0].target.attname for f in compiler.select[self.model_slice]
+            ]
+            # django-stubs describe Django 6's signature (with fetch_mode).
+            self.populators = get_related_populators(  # type: ignore[call-arg]
+                klass_info, compiler.select, alias
+            )
+            self.annotations = list(compiler.annotation_col_map.items())
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -134,6 +155,30 @@ class _FixedQuerySet:
         self.model = model
         self.db = db
         self.query = _FixedQuery(compiler)
+
+
+def _objects(
+    prepared: _Prepared, compiler: Any, converters: dict, sql: str, params: list
+) -> list:
+    """The rows as ModelIterable turns them into objects (the model's, its
+    select_related ones, the annotations), from one cursor.execute and fetchall
+    instead of the compiler's chunked fetch and per-run setup."""
+    alias = compiler.using
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    model, columns, init_list = prepared.model, prepared.model_slice, prepared.init_list
+    objects = []
+    for row in rows:
+        obj = model.from_db(alias, init_list, row[columns])
+        for populator in prepared.populators:
+            populator.populate(row, obj)
+        for name, position in prepared.annotations:
+            setattr(obj, name, row[position])
+        objects.append(obj)
+    return objects
 
 
 class QueryPlan(Generic[M]):
@@ -190,11 +235,13 @@ class QueryPlan(Generic[M]):
         sql, params = prepared.sql, prepared.bind(values)
         compiler = copy.copy(prepared.compiler)
         compiler.connection = connections[alias]  # this thread's connection
-        compiler.as_sql = lambda *args, **kwargs: (sql, params)
         converters = getattr(prepared.converters, "value", None)
         if converters is None:  # the same columns every call: looked up once
             columns = [column[0] for column in compiler.select[: compiler.col_count]]
             converters = prepared.converters.value = compiler.get_converters(columns)
+        if prepared.lean:
+            return _objects(prepared, compiler, converters, sql, params)
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
         compiler.get_converters = lambda expressions: converters
         queryset = _FixedQuerySet(self.model, alias, compiler)
         return list(ModelIterable(queryset))  # type: ignore[arg-type]

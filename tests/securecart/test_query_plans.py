@@ -73,6 +73,34 @@ def test_the_objects_are_complete_models_that_can_be_saved():
     assert CartLine.objects.get(pk=line.pk).quantity == 4
 
 
+@pytest.mark.parametrize("lean", [True, False], ids=["own-rows", "model-iterable"])
+def test_rows_become_the_objects_the_queryset_makes_in_one_query(
+    lean, django_assert_num_queries
+):
+    # given a plan whose rows carry select_related objects and an annotation, read
+    # by the plan's own row handling or (as for composite keys) Django's iterable
+    cart = _cart_with("3.00", "4.50")
+    now = timezone.now()
+    LINES.all(cart_id=cart.pk, now=now)  # prepared
+    prepared = next(p for p in LINES._prepared.values() if p is not None)
+    was, prepared.lean = prepared.lean, lean
+    try:
+        with django_assert_num_queries(1):
+            lines = LINES.all(cart_id=cart.pk, now=now)
+            # then the related objects and annotations came with the rows
+            shape = _shape(lines)
+            assert {ln.cart_id for ln in lines} == {cart.pk}
+    finally:
+        prepared.lean = was
+    assert shape == _shape(_lines_query(cart.pk, now))
+    expected = _lines_query(cart.pk, now)
+    for line, other in zip(lines, expected, strict=True):
+        assert line.__dict__.keys() - {"_state"} == other.__dict__.keys() - {"_state"}
+        assert (line._state.db, line._state.adding) == ("default", False)
+        assert line.variant._state.db == "default" and not line.variant._state.adding
+        assert type(line.variant.product) is type(other.variant.product)
+
+
 def test_a_clock_read_inside_the_builder_is_refused():
     frozen = QueryPlan(
         CartLine,
