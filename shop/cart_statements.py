@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection, connections
 
-from .models import Cart, CartLine, Product, Variant
+from .models import Cart, CartLine, Category, Product, Variant
 
 
 def _set_quantity() -> str:
@@ -48,36 +48,41 @@ SET_QUANTITY = _set_quantity()
 
 
 def _add() -> str:
-    """One statement: lock the cart, add the line or add to it while the total
-    stays within what is available (and MAX_LINE_QUANTITY) at today's price, and
-    touch the cart only if the line changed. Returns the line."""
-    cart, line, variant = (
+    """One statement: lock the cart, find the SKU's variant if it is for sale
+    (active, with its product and category), add the line or add to it while the
+    total stays within what is available (and MAX_LINE_QUANTITY) at today's
+    price, and touch the cart only if the line changed. Returns the line."""
+    cart, line, variant, product, category = (
         connection.ops.quote_name(model._meta.db_table)
-        for model in (Cart, CartLine, Variant)
+        for model in (Cart, CartLine, Variant, Product, Category)
     )
     # Table names from the models, every value a parameter.
     return f"""
         WITH locked AS (
             SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
         ), stock AS (
-            SELECT "stock_on_hand" - "stock_reserved" AS available
-            FROM {variant} WHERE "id" = %(variant)s
+            SELECT v."id", v."price", v."stock_on_hand" - v."stock_reserved" AS available
+            FROM {variant} AS v
+            JOIN {product} AS p ON p."id" = v."product_id"
+            JOIN {category} AS c ON c."id" = p."category_id"
+            WHERE v."sku" = %(sku)s AND v."is_active" AND p."is_active" AND c."is_active"
         ), added AS (
             INSERT INTO {line} AS line
                 ("cart_id", "variant_id", "quantity", "unit_price", "created_at")
-            SELECT locked."id", %(variant)s, %(quantity)s, %(price)s, %(now)s
+            SELECT locked."id", stock."id", %(quantity)s, stock."price", %(now)s
             FROM locked, stock WHERE %(quantity)s <= stock.available
             ON CONFLICT ("cart_id", "variant_id") DO UPDATE
             SET "quantity" = line."quantity" + EXCLUDED."quantity",
                 "unit_price" = EXCLUDED."unit_price"
             WHERE line."quantity" + EXCLUDED."quantity"
                 <= LEAST(%(max)s, (SELECT available FROM stock))
-            RETURNING line."id", line."quantity", line."unit_price", line."created_at"
+            RETURNING line."id", line."quantity", line."unit_price", line."created_at",
+                line."variant_id"
         ), touched AS (
             UPDATE {cart} SET "updated_at" = %(now)s
             WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM added)
         )
-        SELECT "id", "quantity", "unit_price", "created_at" FROM added
+        SELECT "id", "quantity", "unit_price", "created_at", "variant_id" FROM added
     """  # noqa: S608
 
 

@@ -199,10 +199,14 @@ def _product_add_to_cart(request: HttpRequest, slug: str) -> HttpResponse:
         except ShopError as error:
             add_shop_error(form, error)
         else:
+            # The page's own variant rows name it (the added line's variant is
+            # not loaded on the common path).
+            names = {v.pk: v.name for v in product.variants.all()}
+            name = names.get(line.variant_id) or line.variant.name
             messages.success(
                 request,
                 f"Added {form.cleaned_data['quantity']} × {product.name} "
-                f"({line.variant.name}) to your cart.",
+                f"({name}) to your cart.",
             )
             return redirect("shop:cart")
     posted = request.POST.get("sku", "")

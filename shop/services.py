@@ -177,28 +177,31 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     """Add quantity of a SKU; never more than is available. Keeps the price seen now.
 
     As for a quantity change, the common case (on PostgreSQL) is one statement
-    on its own that takes the cart's lock first; when it changes nothing the add
-    runs again the long way, which says why."""
+    on its own that takes the cart's lock first and finds the SKU's variant for
+    sale; when it changes nothing the add runs again the long way, which says
+    why (unknown SKU, not for sale, not enough in stock). The line it returns
+    has its variant loaded only on the long way."""
     quantity = _clean_quantity(quantity)
-    variant = _variant_for_sale(sku)
+    if not isinstance(sku, str) or not sku.strip():
+        raise UnknownSku(str(sku))
     now = timezone.now()
     using = router.db_for_write(CartLine)
     row = cart_statements.run(
         cart_statements.ADD,
         {
             "cart": cart.pk,
-            "variant": variant.pk,
+            "sku": sku.strip(),
             "quantity": quantity,
-            "price": variant.price,
             "now": now,
             "max": MAX_LINE_QUANTITY,
         },
         using=using,
     )
     if row is None:
+        variant = _variant_for_sale(sku)
         return _cart_line_add_locked(cart=cart, variant=variant, quantity=quantity)
     line = CartLine(
-        id=row[0], cart=cart, variant=variant, quantity=row[1], unit_price=row[2]
+        id=row[0], cart=cart, variant_id=row[4], quantity=row[1], unit_price=row[2]
     )
     line.created_at = row[3]
     line._state.adding, line._state.db = False, using
