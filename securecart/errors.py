@@ -5,13 +5,14 @@ the errors that happen before or outside DRF's views: a body over
 DATA_UPLOAD_MAX_MEMORY_SIZE (`413 too_large`, on every endpoint that reads its
 body), a request Django refuses as suspicious (`400 bad_request`), an unknown API
 path (`404 not_found`) and an unhandled error (`500 server_error`). Pages keep
-Django's views and the project's templates; a body too large is a 413 there too.
+Django's views and the project's templates; a body too large is the 413 page.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import defaults
 
 API_PREFIX = "/api/"
@@ -31,10 +32,9 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         return JsonResponse(
             {"detail": "Bad request.", "code": "bad_request"}, status=400
         )
-    response = defaults.bad_request(request, exception)
-    if too_large:
-        response.status_code = 413
-    return response
+    if too_large:  # a static page, as the 503 one: no database, no session
+        return HttpResponse(render_to_string("413.html"), status=413)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -188,6 +188,7 @@ def test_a_page_body_over_the_upload_limit_is_a_413_page(client, settings):
     response = client.post("/accounts/login/", {"username": "x" * 3000})
     assert response.status_code == 413
     assert response["Content-Type"].startswith("text/html")
+    assert "more than the shop accepts" in response.content.decode()
 
 
 def test_an_unknown_api_path_is_a_json_404_and_a_page_path_the_store_404(client):
