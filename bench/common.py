@@ -160,19 +160,57 @@ def _children(pid: int) -> list[int]:
     return []
 
 
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (state, ppid, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def server_cpu_seconds(server: Server) -> float:
     """CPU time (user + system) used so far by gunicorn's master and workers.
 
     CPU per request is far less sensitive than req/s to what else the shared machine
     runs: use it next to throughput (Linux /proc only; 0.0 elsewhere).
     """
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in [server.pid, *_children(server.pid)]:
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+    return _cpu_seconds([server.pid, *_children(server.pid)])
+
+
+def postmaster_of(backend_pid: int) -> int | None:
+    """The PostgreSQL server process a backend belongs to, when it runs on this
+    machine (its parent in /proc); None elsewhere."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        return int(_stat(backend_pid)[1])
+    return None
+
+
+def database_server_pid(database_url: str) -> int | None:
+    """The PostgreSQL server serving database_url, when it runs on this machine
+    (the parent of a backend asked for its pid); None otherwise."""
+    import psycopg
+
+    try:
+        with psycopg.connect(database_url, connect_timeout=5) as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+            return postmaster_of(row[0]) if row else None  # while it lives
+    except psycopg.Error:
+        return None
+
+
+def database_cpu_seconds(postmaster: int | None) -> float | None:
+    """CPU time used so far by a PostgreSQL server's processes: its backends (the
+    pools keep theirs for the whole load), WAL writer, checkpointer, WAL senders.
+    None when the server is not on this machine."""
+    if postmaster is None:
+        return None
+    return _cpu_seconds(_children(postmaster))
 
 
 @contextlib.contextmanager

@@ -229,6 +229,8 @@ class LoadResult:
     expected: int | None = None
     # gunicorn's CPU time (master + workers) per request, when measured.
     cpu_ms: float | None = None
+    # PostgreSQL's own CPU per request (its server's processes), when measured.
+    db_cpu_ms: float | None = None
     # A scenario's baseline, as measured just before and just after it (the mean
     # of the two runs' req/s and CPU per request), when the bench brackets it.
     baseline_per_sec: float | None = None

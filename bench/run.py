@@ -40,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -53,6 +54,8 @@ from bench.common import (
     HTTPS,
     ROOT,
     _children,
+    database_cpu_seconds,
+    database_server_pid,
     fetch,
     gunicorn,
     machine_facts,
@@ -64,6 +67,9 @@ from bench.common import (
 APP = "bench.flash_sale:application()"
 BASELINE_APP = "bench.baseline:application()"
 RESULTS = ROOT / "bench" / "results.json"
+# The bench database's PostgreSQL server process, whose CPU `with_cpu` counts
+# beside gunicorn's (None when the server is not on this machine).
+DATABASE_SERVER: dict[str, int | None] = {"pid": None}
 BEFORE = ROOT / "bench" / "results_before.json"
 PLOT = ROOT / "bench" / "latency_vs_concurrency.png"
 START = "<!-- bench:run:start -->"
@@ -193,31 +199,42 @@ def get_load(
     )  # fmt: skip
 
 
-def add_to_cart_load(base: str, connections: int, duration: int) -> fs.LoadResult:
+# The write scenarios make their carts first and give back the load to measure,
+# so that neither the carts' INSERTs nor the VACUUM after them is counted in the
+# scenario's CPU (`with_cpu`).
+Run = Callable[[], fs.LoadResult]
+
+
+def add_to_cart_load(base: str, connections: int, duration: int) -> Run:
+    """POST 1 unit to empty carts (made now)."""
     carts = fs.carts_create(skus=None, count=max(64, connections * 4))
-    return fs.wrk_lua(
-        base, scenario=ADD, mode="add", arg=fs.PLENTY_SKUS[0], ids=carts,
+    return partial(
+        fs.wrk_lua, base, scenario=ADD, mode="add", arg=fs.PLENTY_SKUS[0], ids=carts,
         connections=connections, threads=min(WRK_THREADS, connections), duration=duration,
     )  # fmt: skip
 
 
-def patch_load(base: str, connections: int, duration: int) -> fs.LoadResult:
-    """PATCH the quantity (random 1-5) of the one line of PATCH_CARTS carts."""
+def patch_load(base: str, connections: int, duration: int) -> Run:
+    """PATCH the quantity (random 1-5) of the one line of PATCH_CARTS carts (made now)."""
     carts = fs.carts_create(skus=[fs.PLENTY_SKUS[0]], count=PATCH_CARTS)
-    return fs.wrk_lua(
-        base, scenario=PATCH, mode="patch", arg=fs.PLENTY_SKUS[0], ids=carts,
+    return partial(
+        fs.wrk_lua, base, scenario=PATCH, mode="patch", arg=fs.PLENTY_SKUS[0], ids=carts,
         connections=connections, threads=min(WRK_THREADS, connections), duration=duration,
     )  # fmt: skip
 
 
-def checkout_load(
-    base: str, connections: int, checkouts: int, shipping: str
-) -> fs.LoadResult:
+def checkout_load(base: str, connections: int, checkouts: int, shipping: str) -> Run:
+    """Check out each of max(checkouts, 2 x connections) carts (made now) once."""
     carts = fs.carts_create(skus=fs.PLENTY_SKUS, count=max(checkouts, 2 * connections))
-    return fs.wrk_lua(
-        base, scenario=CHECKOUT, mode="checkout", arg=shipping, ids=carts,
+    return partial(
+        fs.wrk_lua, base, scenario=CHECKOUT, mode="checkout", arg=shipping, ids=carts,
         connections=connections, threads=connections, duration=max(120, len(carts)),
     )  # fmt: skip
+
+
+def _ready(run: Run) -> Callable[[], Run]:
+    """A read scenario needs nothing made first."""
+    return lambda: run
 
 
 def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
@@ -229,7 +246,7 @@ def probe_workers(env: dict[str, str], shipping: str) -> tuple[int, list[dict]]:
             get_load(base, "warm-up", "/bench/bare", 4, 1)
             bare = get_load(base, BARE, "/bench/bare", 16, 3)
             api = get_load(base, "api", "/api/v1/products/", 16, 3)
-            checkout = checkout_load(base, 16, 40, shipping)
+            checkout = checkout_load(base, 16, 40, shipping)()
         score = math.prod(r.per_sec for r in (bare, api, checkout)) ** (1 / 3)
         row = {
             "workers": workers,
@@ -280,18 +297,24 @@ def worker_shares_mb(server) -> list[dict[str, float]]:
 
 def with_cpu(server, run) -> fs.LoadResult:
     """Run one load and note gunicorn's CPU time per request (steadier than req/s
-    on a shared machine; PostgreSQL's and Redis's own CPU are not in it)."""
-    before = server_cpu_seconds(server)
+    on a shared machine) and PostgreSQL's (its server's processes, when it runs
+    on this machine; Redis's own CPU is in neither)."""
+    postmaster = DATABASE_SERVER["pid"]
+    before, db_before = server_cpu_seconds(server), database_cpu_seconds(postmaster)
     load = run()
     if load.requests:
         load.cpu_ms = (server_cpu_seconds(server) - before) / load.requests * 1000
+        db_after = database_cpu_seconds(postmaster)
+        if db_before is not None and db_after is not None:
+            load.db_cpu_ms = (db_after - db_before) / load.requests * 1000
     return load
 
 
 def log_load(load: fs.LoadResult) -> None:
     log(f"c={load.connections:<3} {load.scenario:48} {load.per_sec:8.0f}/s "
         f"p50 {load.p50_ms:7.1f} p95 {load.p95_ms:7.1f} p99 {load.p99_ms:7.1f} ms "
-        f"errors {load.errors} cpu {load.cpu_ms or 0:.2f} ms/req")  # fmt: skip
+        f"errors {load.errors} cpu {load.cpu_ms or 0:.2f} ms/req "
+        f"db {load.db_cpu_ms or 0:.2f} ms/req")  # fmt: skip
 
 
 def level_loads(
@@ -311,7 +334,7 @@ def level_loads(
         (
             partial(get_load, baseline, HELLO, "/hello", connections, d),
             [
-                partial(get_load, store, name, path, connections, d)
+                _ready(partial(get_load, store, name, path, connections, d))
                 for name, path in paths.items()
             ],
         ),
@@ -330,8 +353,8 @@ def level_loads(
         before = with_cpu(baseline, measure_baseline)
         loads.append(before)
         baselines.append(before)
-        for scenario in scenarios:
-            load = with_cpu(store, scenario)
+        for prepare_scenario in scenarios:
+            load = with_cpu(store, prepare_scenario())
             after = with_cpu(baseline, measure_baseline)
             baselines.append(after)
             bracket(load, before, after)
@@ -452,6 +475,7 @@ def main() -> int:
     ensure_wrk()
     env = fs.bench_env()
     prepare(env)
+    DATABASE_SERVER["pid"] = database_server_pid(env["DATABASE_URL"])
     machine = facts()
     paths = read_paths()
     log(f"machine: {machine['summary']}, load average {load_before}")
@@ -651,8 +675,8 @@ def load_table(results: dict) -> list[str]:
     baseline_of = results.get("baseline_of", {})
     lines = [
         "| scenario | conns | req/s | ratio to its baseline | app CPU ms/req "
-        "| CPU ratio | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| CPU ratio | PostgreSQL CPU ms/req | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in scenarios:
         for level in results["settings"]["connections"]:
@@ -661,10 +685,11 @@ def load_table(results: dict) -> list[str]:
                 continue
             base = by.get((baseline_of.get(scenario, scenario), level))
             ratio, cpu_ratio = _to_baseline(row, base)
-            cpu = row.get("cpu_ms")
+            cpu, db_cpu = row.get("cpu_ms"), row.get("db_cpu_ms")
             lines.append(
                 f"| {scenario} | {level} | {row['per_sec']:,.0f} | {_ratio(ratio)} "
                 f"| {'–' if cpu is None else f'{cpu:.2f}'} | {_ratio(cpu_ratio)} "
+                f"| {'–' if db_cpu is None else f'{db_cpu:.2f}'} "
                 f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
                 f"| {row['errors']} ({row['error_rate']:.1%}) |"
             )
@@ -876,7 +901,9 @@ def report(results: dict, before: dict | None = None) -> str:
         "",
         "errors = any status other than 2xx (3xx never happens: HTTPS header set) plus "
         "wrk socket errors (connect/read/write/timeout); checkout counts per cart "
-        "as in the flash sale below.",
+        "as in the flash sale below. app CPU = gunicorn's (master and workers); "
+        "PostgreSQL CPU = its server's processes (backends, WAL writer, WAL sender "
+        "to the replica), over the same run.",
         "",
         *load_table(results),
         "",

@@ -13,6 +13,8 @@ import sys
 from dataclasses import asdict
 from types import SimpleNamespace
 
+import pytest
+
 from bench.common import write_section
 from bench.flash_sale import LoadResult, _parse_result, flash_sale_table
 from bench.run import END, START, rss_line, worker_shares_mb, write_block
@@ -191,3 +193,32 @@ def test_a_bracketed_scenario_is_compared_with_the_mean_of_its_baselines():
     table = run.load_table(results)
     row = next(line for line in table if line.startswith(f"| {run.PATCH}"))
     assert "| 600 | 0.50 | 4.00 | 0.20 |" in row
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_database_servers_cpu_is_read_from_its_processes():
+    """`with_cpu` counts PostgreSQL's CPU beside gunicorn's: the server is found
+    from a backend of ours, and work in a backend shows in its processes' CPU."""
+    from django.conf import settings
+    from django.db import connection
+
+    from bench.common import database_cpu_seconds, database_server_pid, postmaster_of
+
+    db = settings.DATABASES["default"]
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        postmaster = postmaster_of(cursor.fetchone()[0])
+        assert postmaster is not None
+        assert database_server_pid(url) == postmaster
+        before = database_cpu_seconds(postmaster)
+        cursor.execute("SELECT count(*) FROM generate_series(1, 3000000)")
+        after = database_cpu_seconds(postmaster)
+    assert before is not None and after is not None
+    assert after - before >= 0.05, (before, after)
+    assert database_cpu_seconds(None) is None
+    assert database_server_pid("postgres://nobody@127.0.0.1:1/none") is None
