@@ -1,4 +1,5 @@
-"""Django's error views (securecart.urls handler400/404/500), in JSON under /api/.
+"""Django's error views (securecart.urls handler400/404/500), in JSON under /api/,
+and DRF's exception handler with the same `{"detail", "code"}` shape.
 
 An API client gets `{"detail", "code"}` (docs/api.md) instead of an HTML page for
 the errors that happen before or outside DRF's views: a body over
@@ -14,6 +15,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
 
 API_PREFIX = "/api/"
 
@@ -49,3 +52,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
             {"detail": "Server error.", "code": "server_error"}, status=500
         )
     return defaults.server_error(request)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's answer, with the code of a `{"detail"}` error beside it (`not_found`,
+    `method_not_allowed`, `throttled`, `not_authenticated`, ...), as every other
+    error of the API carries one. Field errors keep their `{field: [messages]}`."""
+    response = exception_handler(exc, context)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and "detail" in data and "code" not in data:
+        code = getattr(data["detail"], "code", None)
+        if code:
+            data["code"] = code
+    return response

@@ -541,6 +541,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every `{"detail"}` error with its code (securecart/errors.py).
+    "EXCEPTION_HANDLER": "securecart.errors.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # A customer's bearer token (mobile app) first, so that a missing or bad
         # one answers 401 with WWW-Authenticate; the browser session as before.

@@ -211,3 +211,23 @@ def test_an_unhandled_api_error_is_a_json_500(client, monkeypatch):
     response = client.get("/api/v1/categories/")
     assert response.status_code == 500
     assert response.json() == {"detail": "Server error.", "code": "server_error"}
+
+
+def test_every_detail_error_of_the_api_carries_its_code(client):
+    # an unknown product (DRF's own 404), a method the endpoint has not, and the
+    # cart of nobody: each {"detail"} answer says which error it is
+    unknown = client.get("/api/v1/products/no-such-product/")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"detail": "Not found.", "code": "not_found"}
+    wrong = client.put("/api/v1/products/", {}, content_type="application/json")
+    assert wrong.status_code == 405
+    assert wrong.json()["code"] == "method_not_allowed"
+    missing = client.get("/api/v1/carts/no-such-cart/")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    # field errors keep their shape: messages per field, no code added
+    token = client.post("/api/v1/carts/").json()["id"]
+    bad = client.post(
+        f"/api/v1/carts/{token}/lines/", {"sku": "X", "quantity": 0}, "application/json"
+    )
+    assert bad.status_code == 400
+    assert "quantity" in bad.json() and "code" not in bad.json()
