@@ -19,11 +19,12 @@ positions where each placeholder landed among the SQL parameters are recorded
 how a row becomes objects (which ModelIterable works out again on every run). A
 call then runs that SQL with the real values in those positions, in one execute
 and fetchall, and turns the rows into model instances exactly as the queryset
-would (select_related objects and annotations included). So a builder must depend on its parameters only: anything
-else it reads (the clock, settings) is frozen at the first call; pass the time as
-a parameter (on PostgreSQL a datetime in the SQL that is not one is refused when
-the plan is prepared). A parameter may go unused: a builder that does not need
-the time still takes it, so an annotation another app adds can use it.
+would (select_related objects and annotations included). So a builder must
+depend on its parameters only: anything else it reads (the clock, settings) is
+frozen at the first call; pass the time as a parameter (on PostgreSQL a datetime
+in the SQL that is not one is refused when the plan is prepared). A parameter may
+go unused: a builder that does not need the time still takes it, so an annotation
+another app adds can use it.
 """
 
 from __future__ import annotations
