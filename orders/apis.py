@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from accounts.authentication import CustomerTokenAuthentication
 from promotions.apis import VOUCHER_ERROR_STATUS
 from promotions.exceptions import VoucherError
+from securecart.errors import TOO_LARGE
 from securecart.http import client_ip
 from securecart.parsers import JSONParser
 from shop.exceptions import InsufficientStock
@@ -189,7 +190,7 @@ class CheckoutApi(APIView):
         except ValueError:
             length = 0
         if length > MAX_CHECKOUT_BODY:
-            return _problem("Request body too large.", "too_large")
+            return _problem(TOO_LARGE["detail"], TOO_LARGE["code"])
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
             return _problem(

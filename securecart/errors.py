@@ -27,14 +27,16 @@ def _api(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def _problem(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     too_large = isinstance(exception, RequestDataTooBig)
     if _api(request):
         if too_large:
-            return JsonResponse(TOO_LARGE, status=413)
-        return JsonResponse(
-            {"detail": "Bad request.", "code": "bad_request"}, status=400
-        )
+            return _problem(413, TOO_LARGE["code"], TOO_LARGE["detail"])
+        return _problem(400, "bad_request", "Bad request.")
     if too_large:  # a static page, as the 503 one: no database, no session
         return HttpResponse(render_to_string("413.html"), status=413)
     return defaults.bad_request(request, exception)
@@ -42,15 +44,13 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _api(request):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return _problem(404, "not_found", "Not found.")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _api(request):
-        return JsonResponse(
-            {"detail": "Server error.", "code": "server_error"}, status=500
-        )
+        return _problem(500, "server_error", "Server error.")
     return defaults.server_error(request)
 
 

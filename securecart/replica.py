@@ -3,10 +3,9 @@
 `ReplicaPinMiddleware` opens a routing context per request (see
 securecart.db_routers). A request that writes reads the primary for the rest of
 the request and, where reads may go to a replica, answers with a signed
-`replica_pin` cookie; while that cookie is
-younger than REPLICA_PIN_SECONDS the shopper's or staff member's requests read
-the primary too, so nobody misses their own cart change, order or admin edit
-while the replica catches up. A safe (GET/HEAD) request whose replica fails
+`replica_pin` cookie; while that cookie is younger than REPLICA_PIN_SECONDS the
+shopper's or staff member's requests read the primary too, so nobody misses their
+own cart change, order or admin edit while the replica catches up. A safe (GET/HEAD) request whose replica fails
 mid-request is retried once on the primary instead of answering 500.
 """
 

@@ -107,12 +107,16 @@ _VARIANT_BY_SKU = QueryPlan(
 )
 
 
-def _variant_for_sale(sku: object) -> Variant:
+def _clean_sku(sku: object) -> str:
     if not isinstance(sku, str) or not sku.strip():
         raise UnknownSku(str(sku))
-    variant = _VARIANT_BY_SKU.first(sku=sku.strip())
+    return sku.strip()
+
+
+def _variant_for_sale(sku: object) -> Variant:
+    variant = _VARIANT_BY_SKU.first(sku=_clean_sku(sku))
     if variant is None:
-        raise UnknownSku(sku)
+        raise UnknownSku(str(sku))
     product = variant.product
     if not (variant.is_active and product.is_active and product.category.is_active):
         raise ProductUnavailable(variant.sku, label=_label(variant))
@@ -182,15 +186,14 @@ def cart_line_add(*, cart: Cart, sku: str, quantity: int) -> CartLine:
     why (unknown SKU, not for sale, not enough in stock). The line it returns
     has its variant loaded only on the long way."""
     quantity = _clean_quantity(quantity)
-    if not isinstance(sku, str) or not sku.strip():
-        raise UnknownSku(str(sku))
+    clean_sku = _clean_sku(sku)
     now = timezone.now()
     using = router.db_for_write(CartLine)
     row = cart_statements.run(
         cart_statements.ADD,
         {
             "cart": cart.pk,
-            "sku": sku.strip(),
+            "sku": clean_sku,
             "quantity": quantity,
             "now": now,
             "max": MAX_LINE_QUANTITY,
