@@ -158,28 +158,45 @@ class _FixedQuerySet:
         self.query = _FixedQuery(compiler)
 
 
-def _objects(
-    prepared: _Prepared, compiler: Any, converters: dict, sql: str, params: list
-) -> list:
-    """The rows as ModelIterable turns them into objects (the model's, its
-    select_related ones, the annotations), from one cursor.execute and fetchall
-    instead of the compiler's chunked fetch and per-run setup."""
-    alias = compiler.using
-    with compiler.connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    model, columns, init_list = prepared.model, prepared.model_slice, prepared.init_list
-    objects = []
-    for row in rows:
-        obj = model.from_db(alias, init_list, row[columns])
-        for populator in prepared.populators:
-            populator.populate(row, obj)
-        for name, position in prepared.annotations:
-            setattr(obj, name, row[position])
-        objects.append(obj)
-    return objects
+class Compiled:
+    """A plan's SQL with its values bound, and how its rows become objects: for
+    a caller that runs it itself, e.g. inside a statement of its own (a write's
+    WITH ahead of it, in the same round trip). `width` is its number of
+    columns; `objects(rows)` takes rows of exactly those columns."""
+
+    def __init__(
+        self, prepared: _Prepared, compiler: Any, converters: dict, params: list
+    ) -> None:
+        self.sql = prepared.sql
+        self.params = params
+        self.width = len(compiler.select)
+        self._prepared = prepared
+        self._compiler = compiler
+        self._converters = converters
+
+    def objects(self, rows: list) -> list:
+        """The rows as ModelIterable turns them into objects (the model's, its
+        select_related ones, the annotations), without its per-run setup."""
+        prepared, compiler = self._prepared, self._compiler
+        if self._converters:
+            rows = compiler.apply_converters(rows, self._converters)
+        alias, model = compiler.using, prepared.model
+        columns, init_list = prepared.model_slice, prepared.init_list
+        objects = []
+        for row in rows:
+            obj = model.from_db(alias, init_list, row[columns])
+            for populator in prepared.populators:
+                populator.populate(row, obj)
+            for name, position in prepared.annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    def run(self) -> list:
+        """One cursor.execute and fetchall instead of the compiler's chunked fetch."""
+        with self._compiler.connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return self.objects(cursor.fetchall())
 
 
 class QueryPlan(Generic[M]):
@@ -220,8 +237,12 @@ class QueryPlan(Generic[M]):
                     self._prepared[key] = None
             return self._prepared[key]
 
-    def all(self, **values: Any) -> list[M]:
-        """The rows as the built queryset would give them (routed like it)."""
+    def _bound(
+        self, alias: str | None, values: dict[str, Any]
+    ) -> tuple[_Prepared, Any, dict, list] | list[M]:
+        """The prepared plan, a compiler on this thread's connection, its row
+        converters and the bound parameters; or the rows themselves when no plan
+        runs (an empty `__in`, a list too long)."""
         if values.keys() != self.kinds.keys():
             raise TypeError(f"expected {sorted(self.kinds)}, got {sorted(values)}")
         lists = [values[name] for name, kind in self.kinds.items() if kind is list]
@@ -229,22 +250,40 @@ class QueryPlan(Generic[M]):
             raise ValueError("the items of a list parameter must be distinct")
         if any(len(items) > MAX_LIST_ITEMS for items in lists):
             return list(self.build(**values))
-        alias = router.db_for_read(self.model)
+        alias = alias or router.db_for_read(self.model)
         prepared = self._for(alias, tuple(len(items) for items in lists))
         if prepared is None:
             return []
-        sql, params = prepared.sql, prepared.bind(values)
         compiler = copy.copy(prepared.compiler)
         compiler.connection = connections[alias]  # this thread's connection
         converters = getattr(prepared.converters, "value", None)
         if converters is None:  # the same columns every call: looked up once
             columns = [column[0] for column in compiler.select[: compiler.col_count]]
             converters = prepared.converters.value = compiler.get_converters(columns)
+        return prepared, compiler, converters, prepared.bind(values)
+
+    def compiled(self, *, using: str, **values: Any) -> Compiled:
+        """The plan's SQL and values for database `using`, for a caller to run in
+        a statement of its own (see Compiled). Lists are not taken."""
+        if list in self.kinds.values():
+            raise TypeError("a compiled plan takes no list parameter")
+        bound = self._bound(using, values)
+        if isinstance(bound, list) or not bound[0].lean:
+            raise PlanError(f"{self.model.__name__}: this plan cannot be compiled")
+        return Compiled(*bound)
+
+    def all(self, **values: Any) -> list[M]:
+        """The rows as the built queryset would give them (routed like it)."""
+        bound = self._bound(None, values)
+        if isinstance(bound, list):
+            return bound
+        prepared, compiler, converters, params = bound
         if prepared.lean:
-            return _objects(prepared, compiler, converters, sql, params)
+            return Compiled(prepared, compiler, converters, params).run()
+        sql = prepared.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         compiler.get_converters = lambda expressions: converters
-        queryset = _FixedQuerySet(self.model, alias, compiler)
+        queryset = _FixedQuerySet(self.model, compiler.using, compiler)
         return list(ModelIterable(queryset))  # type: ignore[arg-type]
 
     def first(self, **values: Any) -> M | None:

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from securecart.serializers import plain_validated
 
-from . import caching, selectors, services
+from . import caching, cart_writes, selectors, services
 from .api_views import PlainJsonApi, ShopApiView, plain_body
 from .exceptions import ShopError
 from .models import Cart
@@ -273,6 +273,9 @@ class CartLineDetailApi(PlainJsonApi):
             lambda cart, body: services.cart_line_set_quantity(
                 cart=cart, sku=sku, **body
             ),
+            answered=lambda body: cart_writes.cart_line_set_quantity_answered(
+                token=token, sku=sku, **body
+            ),
         )  # fmt: skip
 
 
@@ -284,17 +287,22 @@ def _plain_cart_write(
     body_serializer: type[drf_serializers.Serializer],
     write: Callable[[Cart, dict], object],
     status_code: int = status.HTTP_200_OK,
+    answered: Callable[[dict], Cart | None] | None = None,
 ) -> HttpResponse | None:
     """A plain caller's cart write: the body checked as `body_serializer` would
     (without building it), the write, and the cart as the answer, or the domain
     error's. None, before anything changed, for DRF's cycle to answer: another
     method, a body the serializer must convert or refuse, or no cart a token
-    alone may change (404 there, as for a customer's cart without their sign-in)."""
+    alone may change (404 there, as for a customer's cart without their sign-in).
+    `answered`, when given, is tried first: the write with the cart to answer
+    with in one statement (shop.cart_writes), or None, having changed nothing."""
     if request.method != method:
         return None
     body = plain_validated(body_serializer, plain_body(request))
     if body is None:
         return None
+    if answered is not None and (written := answered(body)) is not None:
+        return view.plain_response(_cart_body(written), status_code)
     cart = selectors.cart_get_for_caller(token=token, user=None, with_lines=False)
     if cart is None:
         return None

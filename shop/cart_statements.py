@@ -11,6 +11,7 @@ mode) `run` runs nothing and the callers take their ORM path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, connections
@@ -18,33 +19,68 @@ from django.db import connection, connections
 from .models import Cart, CartLine, Category, Product, Variant
 
 
-def _set_quantity() -> str:
-    """One statement: lock the cart, change the line if its product is on sale
-    and enough is available, and touch the cart only if the line changed."""
+def _set_quantity_steps(locked: str, value: Callable[[str], str]) -> str:
+    """The WITH of a quantity change: lock the cart (`locked`: a SELECT of its
+    "id" and "updated_at" ... FOR UPDATE), change the line if its product is on
+    sale and enough is available, and touch the cart only if the line changed.
+    `value(name)` is the placeholder of a parameter."""
     cart, line, variant, product = (
         connection.ops.quote_name(model._meta.db_table)
         for model in (Cart, CartLine, Variant, Product)
     )
+    quantity, sku, now = value("quantity"), value("sku"), value("now")
     # Table names from the models, every value a parameter.
     return f"""
-        WITH locked AS (
-            SELECT "id" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE
-        ), changed AS (
-            UPDATE {line} AS line SET "quantity" = %(quantity)s
+        WITH locked AS ({locked}), changed AS (
+            UPDATE {line} AS line SET "quantity" = {quantity}
             FROM locked, {variant} AS v, {product} AS p
             WHERE line."cart_id" = locked."id" AND line."variant_id" = v."id"
-              AND v."sku" = %(sku)s AND v."product_id" = p."id"
+              AND v."sku" = {sku} AND v."product_id" = p."id"
               AND v."is_active" AND p."is_active"
-              AND v."stock_on_hand" - v."stock_reserved" >= %(quantity)s
+              AND v."stock_on_hand" - v."stock_reserved" >= {value("quantity")}
             RETURNING line."id"
+        ), touched AS (
+            UPDATE {cart} SET "updated_at" = {now}
+            WHERE "id" = (SELECT "id" FROM locked) AND EXISTS (SELECT 1 FROM changed)
+            RETURNING "id"
         )
-        UPDATE {cart} SET "updated_at" = %(now)s
-        WHERE "id" = %(cart)s AND EXISTS (SELECT 1 FROM changed)
-        RETURNING "id"
     """  # noqa: S608
 
 
+def _set_quantity() -> str:
+    """One statement: the quantity change of the cart with this id."""
+    cart = connection.ops.quote_name(Cart._meta.db_table)
+    locked = f'SELECT "id", "updated_at" FROM {cart} WHERE "id" = %(cart)s FOR UPDATE'  # noqa: S608
+    steps = _set_quantity_steps(locked, lambda name: f"%({name})s")
+    return steps + 'SELECT "id" FROM touched'  # noqa: S608 (no value in it)
+
+
 SET_QUANTITY = _set_quantity()
+
+
+def set_quantity_reading(cart_read: str, lines_read: str) -> str:
+    """One statement: the quantity change of the anonymous cart a token names,
+    and the cart and its lines as they were just before it (`cart_read` and
+    `lines_read`: the SQL of those reads, shop.selectors). Positional parameters:
+    token, quantity, sku, quantity, now, then the reads' own.
+
+    Its rows: the locked cart's "updated_at" (the row's latest version: a write
+    committed while this one waited for the lock shows there and not in the
+    reads, which see the statement's snapshot), the changed line's id (NULL:
+    nothing changed, nothing was written), the cart read's columns, the lines
+    read's columns (NULLs for a cart without lines). No row: no anonymous cart
+    has that token."""
+    cart = connection.ops.quote_name(Cart._meta.db_table)
+    locked = (
+        f'SELECT "id", "updated_at" FROM {cart} '  # noqa: S608
+        'WHERE "token" = %s AND "user_id" IS NULL FOR UPDATE'
+    )
+    steps = _set_quantity_steps(locked, lambda name: "%s")
+    return f"""{steps}
+        SELECT locked."updated_at", (SELECT "id" FROM changed), cart.*, lines.*
+        FROM locked CROSS JOIN ({cart_read}) AS cart
+        LEFT JOIN ({lines_read}) AS lines ON TRUE
+    """  # noqa: S608
 
 
 def _add() -> str:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from securecart.money import format_money
-from securecart.query_plans import QueryPlan
+from securecart.query_plans import Compiled, QueryPlan
 
 from .models import Cart, CartLine, Category, Product, ProductImage, Variant
 from .pricing import query_annotations
@@ -166,13 +167,15 @@ def product_get(*, slug: str) -> Product | None:
     )
 
 
-def _cart_lines_query(cart_id: int, now: datetime) -> QuerySet[CartLine]:
+def _cart_lines(now: datetime) -> QuerySet[CartLine]:
     # Other apps' annotations (shop.pricing) ride along: no extra query.
-    return (
-        CartLine.objects.select_related("variant__product")
-        .annotate(**query_annotations("cart_line", now=now))
-        .filter(cart_id=cart_id)
+    return CartLine.objects.select_related("variant__product").annotate(
+        **query_annotations("cart_line", now=now)
     )
+
+
+def _cart_lines_query(cart_id: int, now: datetime) -> QuerySet[CartLine]:
+    return _cart_lines(now).filter(cart_id=cart_id)
 
 
 def _cart_query(now: datetime) -> QuerySet[Cart]:
@@ -196,6 +199,40 @@ _CART_OF_USER = QueryPlan(
     user_id=int,
     now=datetime,
 )
+# The lines by token, for a cart write to read in its own statement (cart_writes).
+_CART_LINES_BY_TOKEN = QueryPlan(
+    CartLine, lambda token, now: _cart_lines(now).filter(cart__token=token),
+    token=str, now=datetime,
+)  # fmt: skip
+_LINE_ORDER = attrgetter(*CartLine._meta.ordering)  # type: ignore[misc]
+
+
+def cart_reads_compiled(
+    *, token: str, now: datetime, using: str
+) -> tuple[Compiled, Compiled]:
+    """The cart a token names and its lines (as `cart_get_by_token` reads them),
+    compiled for database `using`: for a write of the cart to answer with them
+    in its own statement. The lines come in no order (`cart_lines_attach` puts
+    them in the model's)."""
+    return (
+        _CART_BY_TOKEN.compiled(using=using, token=token, now=now),
+        _CART_LINES_BY_TOKEN.compiled(using=using, token=token, now=now),
+    )
+
+
+def cart_lines_attach(*, cart: Cart, lines: list[CartLine]) -> Cart:
+    """Give the cart these lines as a prefetch would (`cart.lines.all()` answers
+    from them, in the model's order; each line's `cart` is this cart)."""
+    lines.sort(key=_LINE_ORDER)
+    for line in lines:
+        line.cart = cart
+    cache = cart.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop("lines", None)
+    queryset = cart.lines.get_queryset()
+    queryset._result_cache = lines
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache["lines"] = queryset
+    return cart
 
 
 def _with_lines(cart: Cart | None) -> Cart | None:
@@ -234,15 +271,7 @@ def cart_lines_load(*, cart: Cart) -> Cart:
     """(Re)load the cart's lines, in one query, as a prefetch would leave them:
     `cart.lines.all()` answers from them, each line's `cart` is this cart."""
     lines = _CART_LINES.all(cart_id=cart.pk, now=timezone.now())
-    for line in lines:
-        line.cart = cart
-    cache = cart.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache.pop("lines", None)
-    queryset = cart.lines.get_queryset()
-    queryset._result_cache = lines
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
-    cache["lines"] = queryset
-    return cart
+    return cart_lines_attach(cart=cart, lines=lines)
 
 
 def cart_get_for_request(request: HttpRequest) -> Cart | None:

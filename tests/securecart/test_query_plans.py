@@ -101,6 +101,27 @@ def test_rows_become_the_objects_the_queryset_makes_in_one_query(
         assert type(line.variant.product) is type(other.variant.product)
 
 
+def test_a_compiled_plan_runs_inside_a_statement_of_its_own():
+    # given the plan's SQL after a WITH and a column of the caller's own
+    cart = _cart_with("3.00", "4.50")
+    now = timezone.now()
+    plan = LINES.compiled(using="default", cart_id=cart.pk, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH mine AS (SELECT %s AS tag) SELECT mine.tag, lines.* "
+            f"FROM mine CROSS JOIN ({plan.sql}) AS lines",
+            ["mine", *plan.params],
+        )
+        rows = cursor.fetchall()
+    # then its rows, less the caller's column, become the plan's objects
+    assert {row[0] for row in rows} == {"mine"}
+    assert plan.width == len(rows[0]) - 1
+    lines = plan.objects([row[1:] for row in rows])
+    assert sorted(_shape(lines)) == sorted(_shape(LINES.all(cart_id=cart.pk, now=now)))
+    with pytest.raises(TypeError):
+        LINES.compiled(using="default", cart_id=cart.pk)
+
+
 def test_a_clock_read_inside_the_builder_is_refused():
     frozen = QueryPlan(
         CartLine,

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from shop.models import Cart, CartLine
 from tests.factories.shop import ProductFactory, VariantFactory
@@ -70,14 +71,17 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
     # add: cart, one statement (lock the cart, find the SKU's variant for sale,
     # insert the line or add to it, touch the cart), the lines for the answer
     assert len(add_sql) == 3, add_sql
-    # change: cart, one statement (lock the cart, change the line, touch the
-    # cart), the lines for the answer
-    assert len(patch_sql) == 3, patch_sql
     for write, change in ((add_sql[1], 'INSERT INTO "shop_cartline"'),
-                          (more_sql[1], "ON CONFLICT"),
-                          (patch_sql[1], 'UPDATE "shop_cartline"')):  # fmt: skip
+                          (more_sql[1], "ON CONFLICT")):  # fmt: skip
         assert 'FROM "shop_cart" WHERE "id" = ' in write and "FOR UPDATE" in write
         assert change in write and 'UPDATE "shop_cart" SET' in write
+    # change: one statement (lock the anonymous cart the token names, change the
+    # line, touch the cart, and read the cart and its lines for the answer)
+    assert len(patch_sql) == 1, patch_sql
+    (change,) = patch_sql
+    assert 'FROM "shop_cart" WHERE "token" = ' in change and "FOR UPDATE" in change
+    assert '"user_id" IS NULL' in change and 'UPDATE "shop_cartline"' in change
+    assert 'UPDATE "shop_cart" SET' in change and 'FROM "shop_cartline"' in change
 
 
 @pytest.mark.django_db
@@ -165,6 +169,50 @@ def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
 
     assert answers == [404]
     assert Cart.objects.get(token=token).updated_at == touched
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_change_that_waited_for_the_lock_answers_the_write_before_it_too():
+    """The change reads its answer in its own statement, whose snapshot predates
+    a write of the same cart that committed while it waited for the lock: it
+    reads the cart again and answers both writes."""
+    _variant()
+    _variant(sku="MUG-BLUE")
+    token = Cart.objects.create().token
+    url = f"/api/v1/carts/{token}/lines/"
+    for sku in ("MUG-RED", "MUG-BLUE"):
+        Client().post(url, {"sku": sku, "quantity": 1}, "application/json")
+    answers: list = []
+
+    def change() -> None:
+        try:
+            answers.append(
+                Client().patch(f"{url}MUG-RED/", {"quantity": 3}, "application/json")
+            )
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        Cart.objects.select_for_update().get(token=token)  # another write's lock
+        worker = threading.Thread(target=change)
+        worker.start()
+        for _ in range(200):  # until the change waits for the lock
+            if _lock_waiters():
+                break
+            worker.join(0.05)
+        assert _lock_waiters() == 1 and not answers
+        CartLine.objects.filter(cart__token=token, variant__sku="MUG-BLUE").update(
+            quantity=4
+        )
+        Cart.objects.filter(token=token).update(updated_at=timezone.now())
+    worker.join(30)
+
+    (answer,) = answers
+    assert answer.status_code == 200
+    lines = [(line["sku"], line["quantity"]) for line in answer.json()["lines"]]
+    assert lines == [("MUG-RED", 3), ("MUG-BLUE", 4)]
+    assert answer.json() == Client().get(f"/api/v1/carts/{token}/").json()
 
 
 def _cart_with_two_of_three():

@@ -1,0 +1,71 @@
+"""Cart writes that read their answer in the same statement (PostgreSQL).
+
+An API write of a cart answers with the cart. Done as usual that is three
+statements: read the cart, write (shop.cart_statements), read its lines again.
+Here the write runs first in one statement, as shop.services runs it (the cart's
+row lock, the same conditions), and the same statement reads the cart and its
+lines with the selectors' own compiled reads. Those reads see the statement's
+snapshot, so the line just written shows its old quantity (set here to the one
+written), and a write of the same cart that committed while this one waited for
+the lock is not in them: the lock then returns a newer `updated_at` than the
+read, and the cart is read again.
+
+Anything else (no anonymous cart with that token, no such line, not for sale,
+not enough stock, another database) changes nothing and answers None: the
+caller goes the usual way, which says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections, router
+from django.utils import timezone
+
+from . import cart_statements
+from .models import Cart, CartLine
+from .selectors import cart_get_by_token, cart_lines_attach, cart_reads_compiled
+from .services import MAX_LINE_QUANTITY, cart_count_forget
+
+
+def cart_line_set_quantity_answered(
+    *, token: str, sku: str, quantity: int
+) -> Cart | None:
+    """`cart_line_set_quantity` on the anonymous cart a token names, and that
+    cart with its lines loaded as they are after it (see the module), or None
+    when nothing changed."""
+    using = router.db_for_write(CartLine)
+    database = connections[using]
+    if (
+        database.vendor != "postgresql"
+        or not isinstance(token, str)
+        or not token
+        or type(quantity) is not int
+        or not 1 <= quantity <= MAX_LINE_QUANTITY
+    ):
+        return None
+    now = timezone.now()
+    cart_read, lines_read = cart_reads_compiled(token=token, now=now, using=using)
+    statement = cart_statements.set_quantity_reading(cart_read.sql, lines_read.sql)
+    params: list[Any] = [token, quantity, str(sku), quantity, now]
+    with database.cursor() as cursor:
+        cursor.execute(statement, params + cart_read.params + lines_read.params)
+        rows = cursor.fetchall()
+    if not rows or rows[0][1] is None:
+        return None
+    locked_at, changed_id = rows[0][0], rows[0][1]
+    lines_from = 2 + cart_read.width
+    cart = cart_read.objects([rows[0][2:lines_from]])[0]
+    if cart.updated_at != locked_at:  # another write came first: read it all again
+        cart = cart_get_by_token(token=token) or cart
+        cart_count_forget(cart=cart)
+        return cart
+    lines = lines_read.objects(
+        [row[lines_from:] for row in rows if row[lines_from] is not None]
+    )
+    for line in lines:
+        if line.pk == changed_id:
+            line.quantity = quantity
+    cart.updated_at = now
+    cart_count_forget(cart=cart)
+    return cart_lines_attach(cart=cart, lines=lines)
