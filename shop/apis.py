@@ -241,6 +241,9 @@ class CartLineListApi(PlainJsonApi):
             self, request, token, "POST", CartLineAddSerializer,
             lambda cart, body: services.cart_line_add(cart=cart, **body),
             status.HTTP_201_CREATED,
+            answered=lambda body: cart_writes.cart_line_add_answered(
+                token=token, **body
+            ),
         )  # fmt: skip
 
 

@@ -3,12 +3,16 @@
 An API write of a cart answers with the cart. Done as usual that is three
 statements: read the cart, write (shop.cart_statements), read its lines again.
 Here the write runs first in one statement, as shop.services runs it (the cart's
-row lock, the same conditions), and the same statement reads the cart and its
-lines with the selectors' own compiled reads. Those reads see the statement's
-snapshot, so the line just written shows its old quantity (set here to the one
-written), and a write of the same cart that committed while this one waited for
-the lock is not in them: the lock then returns a newer `updated_at` than the
-read, and the cart is read again.
+row lock, the same conditions), locked by the token of an anonymous cart, and
+the same statement reads the cart with the selectors' own compiled read:
+
+- A quantity change reads the cart's lines there too: one statement in all.
+  Those reads see the statement's snapshot, so the line just written shows its
+  old quantity (set here to the one written), and a write of the same cart that
+  committed while this one waited for the lock is not in them: the lock then
+  returns a newer `updated_at` than the read, and the cart is read again.
+- An add may insert a line, which no read of that statement can see: its lines
+  are read after it (two statements).
 
 Anything else (no anonymous cart with that token, no such line, not for sale,
 not enough stock, another database) changes nothing and answers None: the
@@ -28,29 +32,46 @@ from .selectors import cart_get_by_token, cart_lines_attach, cart_reads_compiled
 from .services import MAX_LINE_QUANTITY, cart_count_forget
 
 
+def _database() -> tuple[str, Any] | None:
+    using = router.db_for_write(CartLine)
+    database = connections[using]
+    return (using, database) if database.vendor == "postgresql" else None
+
+
+def _run(database: Any, statement: tuple[str, list[str]], values: dict, *reads) -> list:
+    sql, names = statement
+    params = [values[name] for name in names]
+    for read in reads:
+        params += read.params
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _plain(token: object, quantity: object) -> bool:
+    return (
+        isinstance(token, str)
+        and bool(token)
+        and type(quantity) is int
+        and 1 <= quantity <= MAX_LINE_QUANTITY
+    )
+
+
 def cart_line_set_quantity_answered(
     *, token: str, sku: str, quantity: int
 ) -> Cart | None:
     """`cart_line_set_quantity` on the anonymous cart a token names, and that
     cart with its lines loaded as they are after it (see the module), or None
     when nothing changed."""
-    using = router.db_for_write(CartLine)
-    database = connections[using]
-    if (
-        database.vendor != "postgresql"
-        or not isinstance(token, str)
-        or not token
-        or type(quantity) is not int
-        or not 1 <= quantity <= MAX_LINE_QUANTITY
-    ):
+    found = _database()
+    if found is None or not _plain(token, quantity):
         return None
+    using, database = found
     now = timezone.now()
     cart_read, lines_read = cart_reads_compiled(token=token, now=now, using=using)
+    values = {"token": token, "quantity": quantity, "sku": str(sku), "now": now}
     statement = cart_statements.set_quantity_reading(cart_read.sql, lines_read.sql)
-    params: list[Any] = [token, quantity, str(sku), quantity, now]
-    with database.cursor() as cursor:
-        cursor.execute(statement, params + cart_read.params + lines_read.params)
-        rows = cursor.fetchall()
+    rows = _run(database, statement, values, cart_read, lines_read)
     if not rows or rows[0][1] is None:
         return None
     locked_at, changed_id = rows[0][0], rows[0][1]
@@ -69,3 +90,30 @@ def cart_line_set_quantity_answered(
     cart.updated_at = now
     cart_count_forget(cart=cart)
     return cart_lines_attach(cart=cart, lines=lines)
+
+
+def cart_line_add_answered(*, token: str, sku: str, quantity: int) -> Cart | None:
+    """`cart_line_add` to the anonymous cart a token names, and that cart (its
+    lines not loaded: the line may be new, which the statement's own read cannot
+    see), or None when nothing changed."""
+    found = _database()
+    if found is None or not _plain(token, quantity) or not isinstance(sku, str):
+        return None
+    using, database = found
+    now = timezone.now()
+    cart_read, _ = cart_reads_compiled(token=token, now=now, using=using)
+    values = {
+        "token": token,
+        "sku": sku.strip(),
+        "quantity": quantity,
+        "now": now,
+        "max": MAX_LINE_QUANTITY,
+    }
+    statement = cart_statements.add_reading(cart_read.sql)
+    rows = _run(database, statement, values, cart_read)
+    if not rows or rows[0][1] is None:
+        return None
+    cart = cart_read.objects([rows[0][6:]])[0]
+    cart.updated_at = now
+    cart_count_forget(cart=cart)
+    return cart
