@@ -25,6 +25,8 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
+from .pg_types import register_fast_timestamps
+
 _LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "database_wait_limit", default=None
 )
@@ -46,7 +48,14 @@ def bounded_waits(seconds: float | None) -> Iterator[None]:
 
 
 class BoundedWaitConnection(psycopg.Connection[Any]):
-    """A psycopg connection that gives up on a silent server inside bounded_waits."""
+    """A psycopg connection that gives up on a silent server inside
+    bounded_waits, and parses timestamps in C (securecart.pg_types)."""
+
+    @classmethod
+    def connect(cls, *args: Any, **kwargs: Any) -> BoundedWaitConnection:
+        connection = super().connect(*args, **kwargs)
+        register_fast_timestamps(connection)
+        return connection
 
     def wait(self, *args: Any, **kwargs: Any) -> Any:
         limit = _LIMIT.get()
