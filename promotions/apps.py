@@ -16,6 +16,7 @@ class PromotionsConfig(AppConfig):
             cart_annotation,
             cart_discount_summary,
             cart_line_annotation,
+            cart_line_variant_annotation,
             product_annotation,
             variant_sale_prices,
         )
@@ -26,3 +27,4 @@ class PromotionsConfig(AppConfig):
         annotations_register("product", product_annotation)
         annotations_register("cart", cart_annotation)
         annotations_register("cart_line", cart_line_annotation)
+        annotations_register("cart_line_variant", cart_line_variant_annotation)

@@ -363,6 +363,19 @@ def cart_line_annotation(now: datetime) -> dict[str, Any]:
     }
 
 
+def cart_line_variant_annotation(now: datetime) -> dict[str, Any]:
+    """`cart_line_annotation` for a line of this variant, read from the variant
+    (a line just added, which the statement adding it cannot read)."""
+    return {
+        "sale_candidate": _sale_candidates(
+            now=now,
+            product=OuterRef("product_id"),
+            category=OuterRef("product__category_id"),
+            variant=OuterRef("pk"),
+        )
+    }
+
+
 def cart_annotation(now: datetime) -> dict[str, Any]:
     """The cart's voucher id, read with the cart itself."""
     link = CartVoucher.objects.filter(cart_id=OuterRef("pk")).values("voucher_id")

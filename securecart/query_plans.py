@@ -162,7 +162,8 @@ class Compiled:
     """A plan's SQL with its values bound, and how its rows become objects: for
     a caller that runs it itself, e.g. inside a statement of its own (a write's
     WITH ahead of it, in the same round trip). `width` is its number of
-    columns; `objects(rows)` takes rows of exactly those columns."""
+    columns; `objects(rows)` takes rows of exactly those columns; its objects
+    carry the attributes `annotation_names`."""
 
     def __init__(
         self, prepared: _Prepared, compiler: Any, converters: dict, params: list
@@ -170,6 +171,7 @@ class Compiled:
         self.sql = prepared.sql
         self.params = params
         self.width = len(compiler.select)
+        self.annotation_names = [name for name, _ in prepared.annotations]
         self._prepared = prepared
         self._compiler = compiler
         self._converters = converters

@@ -149,20 +149,27 @@ def set_quantity_reading(cart_read: str, lines_read: str) -> tuple[str, list[str
 
 
 @functools.cache
-def add_reading(cart_read: str) -> tuple[str, list[str]]:
-    """One statement: the add to the anonymous cart a token names, and the cart
-    as it was just before it (`cart_read`, shop.selectors), with the names of
-    its own positional parameters in order (the read's own follow them).
+def add_reading(
+    cart_read: str, lines_read: str, variant_read: str
+) -> tuple[str, list[str]]:
+    """One statement: the add to the anonymous cart a token names, and the cart,
+    its lines and the SKU's variant as they were just before it (the reads' SQL,
+    shop.selectors / shop.cart_writes), with the names of its own positional
+    parameters in order (the reads' own follow them, in that order).
 
-    Its row: the locked cart's "updated_at", the line added (id, quantity,
-    unit_price, created_at, variant_id; NULLs: nothing changed, nothing was
-    written), the cart read's columns. No row: no anonymous cart has that
-    token."""
+    Its rows: the locked cart's "updated_at" (as for `set_quantity_reading`), the
+    line added (id, quantity, unit_price, created_at, variant_id; NULLs: nothing
+    changed, nothing was written), the cart read's columns, the variant read's
+    (NULLs: no such SKU), the lines read's (NULLs: no lines before). A new line
+    is in none of the reads; a line added to shows its old quantity and price.
+    No row: no anonymous cart has that token."""
     value = _Positional()
     steps = _add_steps(value, by_token=True)
     statement = f"""{steps}
-        SELECT locked."updated_at", added.*, cart.*
+        SELECT locked."updated_at", added.*, cart.*, variant.*, lines.*
         FROM locked CROSS JOIN ({cart_read}) AS cart LEFT JOIN added ON TRUE
+        LEFT JOIN ({variant_read}) AS variant ON TRUE
+        LEFT JOIN ({lines_read}) AS lines ON TRUE
     """  # noqa: S608
     return statement, value.order
 

@@ -52,10 +52,11 @@ def sale_prices(queries: Sequence[PriceQuery]) -> dict[PriceQuery, SalePrice]:
 
 # Expressions other apps add to the shop's own queries, so what they need comes
 # with rows the shop reads anyway (no extra query): kinds "product" (listings),
-# "cart" and "cart_line" (carts). Promotions adds `sale_candidate` (an EXISTS on
-# sales running at `now` that may touch the row) and the cart's voucher id. A
-# provider depends on `now` only, so a compiled cart read can be reused
-# (securecart.query_plans).
+# "cart" and "cart_line" (carts), and "cart_line_variant" (a cart line's, from a
+# Variant query: for a line just added, not read yet). Promotions adds
+# `sale_candidate` (an EXISTS on sales running at `now` that may touch the row)
+# and the cart's voucher id. A provider depends on `now` only, so a compiled cart
+# read can be reused (securecart.query_plans).
 AnnotationProvider = Callable[[datetime], dict[str, Any]]
 _annotations: dict[str, list[AnnotationProvider]] = {}
 

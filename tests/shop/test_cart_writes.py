@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop.models import Cart, CartLine
+from tests.factories.promotions import SaleFactory
 from tests.factories.shop import ProductFactory, VariantFactory
 
 pytestmark = [pytest.mark.postgres]
@@ -55,7 +56,8 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
         ("MUG-RED", 3),
         ("MUG-BLUE", 1),
     ]
-    assert len(more_sql) == 2, more_sql
+    assert len(more_sql) == 1, more_sql
+    assert more.json() == client.get(f"/api/v1/carts/{cart['id']}/").json()
     changed, patch_sql = _queries(
         lambda: client.patch(f"{url}MUG-RED/", {"quantity": 5}, "application/json")
     )
@@ -69,15 +71,14 @@ def test_adding_and_changing_a_line_reads_the_cart_once_and_locks_it(client):
         == (changed.json()["lines"])
     )
     # add: one statement (lock the anonymous cart the token names, find the SKU's
-    # variant for sale, insert the line or add to it, touch the cart, read the
-    # cart), then the lines for the answer
-    assert len(add_sql) == 2, add_sql
+    # variant for sale, insert the line or add to it, touch the cart, and read the
+    # cart, the SKU's variant and the lines for the answer)
+    assert len(add_sql) == 1, add_sql
     for write, change in ((add_sql[0], 'INSERT INTO "shop_cartline"'),
                           (more_sql[0], "ON CONFLICT")):  # fmt: skip
         assert 'FROM "shop_cart" WHERE "token" = ' in write and "FOR UPDATE" in write
-        assert '"user_id" IS NULL' in write
+        assert '"user_id" IS NULL' in write and 'FROM "shop_cartline"' in write
         assert change in write and 'UPDATE "shop_cart" SET' in write
-    assert 'FROM "shop_cartline"' in add_sql[1] and "UPDATE" not in add_sql[1]
     # change: one statement (lock the anonymous cart the token names, change the
     # line, touch the cart, and read the cart and its lines for the answer)
     assert len(patch_sql) == 1, patch_sql
@@ -174,10 +175,39 @@ def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
     assert Cart.objects.get(token=token).updated_at == touched
 
 
+@pytest.mark.django_db
+def test_an_add_answers_the_cart_as_a_read_after_it_shows_it(client):
+    """The add's own statement cannot read a line it inserts: the answer is made
+    from what the insert returned and the SKU's variant, with the sale the line
+    is on; a line added to takes today's price."""
+    plain = _variant()
+    on_sale = _variant(sku="MUG-GOLD")
+    SaleFactory(name="Gold week", value=Decimal("20")).variants.set([on_sale])
+    token = client.post("/api/v1/carts/").json()["id"]
+    url = f"/api/v1/carts/{token}/lines/"
+    client.post(url, {"sku": "MUG-RED", "quantity": 1}, "application/json")
+    plain.price = Decimal("13.00")
+    plain.save()
+
+    for sku in ("MUG-GOLD", "MUG-RED"):
+        answer = client.post(url, {"sku": sku, "quantity": 2}, "application/json")
+        assert answer.status_code == 201
+        assert answer.json() == client.get(f"/api/v1/carts/{token}/").json()
+
+    body = answer.json()
+    assert [(ln["sku"], ln["quantity"], ln["unit_price"]) for ln in body["lines"]] == [
+        ("MUG-RED", 3, "13.00"),
+        ("MUG-GOLD", 2, "12.50"),
+    ]
+    assert body["lines"][1]["sale_price"] == "10.00"
+    assert [d["kind"] for d in body["discounts"]] == ["sale"]
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_change_that_waited_for_the_lock_answers_the_write_before_it_too():
-    """The change reads its answer in its own statement, whose snapshot predates
+@pytest.mark.parametrize("method", ["PATCH", "POST"])
+def test_a_write_that_waited_for_the_lock_answers_the_write_before_it_too(method):
+    """The write reads its answer in its own statement, whose snapshot predates
     a write of the same cart that committed while it waited for the lock: it
     reads the cart again and answers both writes."""
     _variant()
@@ -192,6 +222,10 @@ def test_a_change_that_waited_for_the_lock_answers_the_write_before_it_too():
         try:
             answers.append(
                 Client().patch(f"{url}MUG-RED/", {"quantity": 3}, "application/json")
+                if method == "PATCH"
+                else Client().post(
+                    url, {"sku": "MUG-RED", "quantity": 2}, "application/json"
+                )
             )
         finally:
             connection.close()
@@ -212,7 +246,7 @@ def test_a_change_that_waited_for_the_lock_answers_the_write_before_it_too():
     worker.join(30)
 
     (answer,) = answers
-    assert answer.status_code == 200
+    assert answer.status_code == (200 if method == "PATCH" else 201)
     lines = [(line["sku"], line["quantity"]) for line in answer.json()["lines"]]
     assert lines == [("MUG-RED", 3), ("MUG-BLUE", 4)]
     assert answer.json() == Client().get(f"/api/v1/carts/{token}/").json()
