@@ -227,21 +227,28 @@ def gunicorn(
     (a str; `.pid` is gunicorn's master, see server_cpu_seconds). wait=False
     yields at once, so several servers boot side by side: then call
     wait_for_http(f"{base}/healthz") before using it."""
-    port = port or free_port()
+    # The listening socket is made here and handed to gunicorn (fd://): a port
+    # only looked up here could be taken by any connection's ephemeral port
+    # before gunicorn binds it.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port or 0))
+    listener.listen(2048)
+    port = listener.getsockname()[1]
     log_path = log_path or ROOT / "var" / f"bench-gunicorn-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("wb") as log:
+    with listener, log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
                 PYTHON, "-m", "gunicorn", app,
                 "--preload",  # as in production (Dockerfile, ECS task definition)
-                "--bind", f"127.0.0.1:{port}",
+                "--bind", f"fd://{listener.fileno()}",
                 "--workers", str(workers),
                 "--worker-class", "sync",
                 "--log-level", "warning",
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, pass_fds=[listener.fileno()],
         )  # fmt: skip
         base = Server(f"http://127.0.0.1:{port}")
         base.pid = proc.pid
