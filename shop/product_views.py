@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
+
+from securecart.csrf import csrf_token
 
 from . import caching, pricing, selectors, seo, services
 from .exceptions import ShopError
@@ -149,7 +150,7 @@ def _whole_page(request: HttpRequest, slug: str, wanted: str) -> str:
 def _csrf_input(request: HttpRequest) -> str:
     return format_html(
         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
+        csrf_token(request),
     )
 
 
