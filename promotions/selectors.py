@@ -352,28 +352,28 @@ def product_annotation(now: datetime) -> dict[str, Any]:
     }
 
 
-def cart_line_annotation(now: datetime) -> dict[str, Any]:
+def _line_sale_candidate(now: datetime, variant: str) -> dict[str, Any]:
+    """`sale_candidate` of a cart line, its variant reached by the path `variant`
+    ("variant" from a line, "" from the variant itself)."""
+    prefix = f"{variant}__" if variant else ""
     return {
         "sale_candidate": _sale_candidates(
             now=now,
-            product=OuterRef("variant__product_id"),
-            category=OuterRef("variant__product__category_id"),
-            variant=OuterRef("variant_id"),
+            product=OuterRef(f"{prefix}product_id"),
+            category=OuterRef(f"{prefix}product__category_id"),
+            variant=OuterRef(f"{variant}_id" if variant else "pk"),
         )
     }
+
+
+def cart_line_annotation(now: datetime) -> dict[str, Any]:
+    return _line_sale_candidate(now, "variant")
 
 
 def cart_line_variant_annotation(now: datetime) -> dict[str, Any]:
     """`cart_line_annotation` for a line of this variant, read from the variant
     (a line just added, which the statement adding it cannot read)."""
-    return {
-        "sale_candidate": _sale_candidates(
-            now=now,
-            product=OuterRef("product_id"),
-            category=OuterRef("product__category_id"),
-            variant=OuterRef("pk"),
-        )
-    }
+    return _line_sale_candidate(now, "")
 
 
 def cart_annotation(now: datetime) -> dict[str, Any]:

@@ -8,7 +8,9 @@ that concurrent adds to one cart never lose a unit.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -138,6 +140,24 @@ def _lock_waiters() -> int:
         return cursor.fetchone()[0]
 
 
+@contextmanager
+def _locked_while_waiting(token: str, write, answers: list) -> Iterator[None]:
+    """Hold the cart's lock (in a transaction) until `write`, started in a
+    thread, waits for it; the block then runs under the lock, and the write
+    finishes once it commits."""
+    with transaction.atomic():
+        Cart.objects.select_for_update().get(token=token)
+        worker = threading.Thread(target=write)
+        worker.start()
+        for _ in range(200):  # until the write waits for the lock
+            if _lock_waiters():
+                break
+            worker.join(0.05)
+        assert _lock_waiters() == 1 and not answers
+        yield
+    worker.join(30)
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
@@ -159,17 +179,8 @@ def test_a_change_waits_for_the_cart_lock_and_misses_a_line_removed_meanwhile():
         finally:
             connection.close()
 
-    with transaction.atomic():
-        Cart.objects.select_for_update().get(token=token)  # as checkout does
-        worker = threading.Thread(target=change)
-        worker.start()
-        for _ in range(200):  # until the change waits for the lock
-            if _lock_waiters():
-                break
-            worker.join(0.05)
-        assert _lock_waiters() == 1 and not answers
+    with _locked_while_waiting(token, change, answers):  # as checkout does
         CartLine.objects.filter(cart__token=token).delete()
-    worker.join(30)
 
     assert answers == [404]
     assert Cart.objects.get(token=token).updated_at == touched
@@ -230,20 +241,11 @@ def test_a_write_that_waited_for_the_lock_answers_the_write_before_it_too(method
         finally:
             connection.close()
 
-    with transaction.atomic():
-        Cart.objects.select_for_update().get(token=token)  # another write's lock
-        worker = threading.Thread(target=change)
-        worker.start()
-        for _ in range(200):  # until the change waits for the lock
-            if _lock_waiters():
-                break
-            worker.join(0.05)
-        assert _lock_waiters() == 1 and not answers
+    with _locked_while_waiting(token, change, answers):  # another write's lock
         CartLine.objects.filter(cart__token=token, variant__sku="MUG-BLUE").update(
             quantity=4
         )
         Cart.objects.filter(token=token).update(updated_at=timezone.now())
-    worker.join(30)
 
     (answer,) = answers
     assert answer.status_code == (200 if method == "PATCH" else 201)
