@@ -75,7 +75,7 @@ def _stale(token: str, cart: Cart, locked_at: datetime) -> Cart | None:
 def _written(cart: Cart, lines: list[CartLine], now: datetime) -> Cart:
     cart.updated_at = now
     cart_count_forget(cart=cart)
-    return cart_lines_attach(cart=cart, lines=lines)
+    return cart_lines_attach(cart=cart, lines=lines, ordered=False)
 
 
 def cart_line_set_quantity_answered(

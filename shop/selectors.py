@@ -220,10 +220,14 @@ def cart_reads_compiled(
     )
 
 
-def cart_lines_attach(*, cart: Cart, lines: list[CartLine]) -> Cart:
+def cart_lines_attach(
+    *, cart: Cart, lines: list[CartLine], ordered: bool = True
+) -> Cart:
     """Give the cart these lines as a prefetch would (`cart.lines.all()` answers
-    from them, in the model's order; each line's `cart` is this cart)."""
-    lines.sort(key=_LINE_ORDER)
+    from them, in the model's order: `ordered=False` sorts them first; each
+    line's `cart` is this cart)."""
+    if not ordered:
+        lines.sort(key=_LINE_ORDER)
     for line in lines:
         line.cart = cart
     cache = cart.__dict__.setdefault("_prefetched_objects_cache", {})
